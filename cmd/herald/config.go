@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is Herald's configuration file. It is owned by main: each package
+// gets only the values it needs, copied into its own options.
+type Config struct {
+	Storage     string       `yaml:"storage"`
+	Log         LogConfig    `yaml:"log"`
+	HTTP        HTTPConfig   `yaml:"http"`
+	Poll        PollConfig   `yaml:"poll"`
+	Topics      []Topic      `yaml:"topics"`
+	SMTP        SMTPConfig   `yaml:"smtp"`
+	Subscribers []Subscriber `yaml:"subscribers"`
+
+	path string     // the file it came from, for messages
+	root *yaml.Node // the parsed document, to find the line of a key
+}
+
+// LogConfig sets the log format ("text" or "json") and level.
+type LogConfig struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+// HTTPConfig configures the web server.
+type HTTPConfig struct {
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+}
+
+// PollConfig tunes the poller.
+type PollConfig struct {
+	Workers    int      `yaml:"workers"`
+	PerHost    int      `yaml:"per_host"`
+	Timeout    Duration `yaml:"timeout"`
+	MaxBodyMB  int      `yaml:"max_body_mb"`
+	UserAgent  string   `yaml:"user_agent"`
+	ClusterWin Duration `yaml:"cluster_window"`
+}
+
+// Topic is a named group of feeds polled on one schedule.
+type Topic struct {
+	Name     string     `yaml:"name"`
+	Title    string     `yaml:"title"`
+	Schedule string     `yaml:"schedule"`
+	Include  []string   `yaml:"include"`
+	Exclude  []string   `yaml:"exclude"`
+	Feeds    []FeedConf `yaml:"feeds"`
+}
+
+// FeedConf is one feed of a topic.
+type FeedConf struct {
+	URL   string `yaml:"url"`
+	Title string `yaml:"title"`
+}
+
+// SMTPConfig is the mail server digests go through.
+type SMTPConfig struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	From     string `yaml:"from"`
+	TLS      string `yaml:"tls"`
+}
+
+// Subscriber receives digests of some topics on a schedule.
+type Subscriber struct {
+	Email    string   `yaml:"email"`
+	Name     string   `yaml:"name"`
+	Topics   []string `yaml:"topics"`
+	Schedule string   `yaml:"schedule"`
+	Timezone string   `yaml:"timezone"`
+}
+
+// Duration reads "30s", "1h30m" or "2d" from YAML.
+type Duration time.Duration
+
+// UnmarshalYAML accepts Go durations plus a "d" suffix for days.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration: write it like 30s, 15m, 2h or 7d", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration back in Go's notation.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || fmt.Sprint(n) != days {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// defaults fills what the file leaves out.
+func (c *Config) defaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Storage, "herald.db")
+	def(&c.Log.Format, "text")
+	def(&c.Log.Level, "info")
+	def(&c.HTTP.Listen, "127.0.0.1:8080")
+	if c.Poll.Workers == 0 {
+		c.Poll.Workers = 16
+	}
+	if c.Poll.PerHost == 0 {
+		c.Poll.PerHost = 2
+	}
+	if c.Poll.Timeout == 0 {
+		c.Poll.Timeout = Duration(30 * time.Second)
+	}
+	if c.Poll.MaxBodyMB == 0 {
+		c.Poll.MaxBodyMB = 16
+	}
+	if c.Poll.ClusterWin == 0 {
+		c.Poll.ClusterWin = Duration(72 * time.Hour)
+	}
+	for i := range c.Topics {
+		def(&c.Topics[i].Schedule, "*/30 * * * *")
+	}
+	def(&c.SMTP.TLS, "starttls")
+	if c.SMTP.Port == 0 {
+		c.SMTP.Port = 587
+	}
+}
+
+// LoadConfig reads, expands and validates the configuration file at path.
+// Every error names the file, the line, the key and the fix.
+func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w (give another file with --config)", err)
+	}
+	return ParseConfig(path, raw, getenv)
+}
+
+// ParseConfig is LoadConfig on bytes already read.
+func ParseConfig(path string, raw []byte, getenv func(string) string) (*Config, error) {
+	expanded, err := expandEnv(path, raw, getenv)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{path: path, root: &yaml.Node{}}
+	if err := yaml.Unmarshal(expanded, c.root); err != nil {
+		return nil, errors.New(yamlMessage(path, err))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, errors.New(yamlMessage(path, err))
+	}
+	c.defaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${NAME} with the environment's value, line by line so
+// that a missing variable can be reported with its line. Only the braced form
+// is expanded: a bare $ in a URL or a regexp stays as written.
+func expandEnv(path string, raw []byte, getenv func(string) string) ([]byte, error) {
+	lines := bytes.Split(raw, []byte("\n"))
+	for i, line := range lines {
+		code, comment := splitComment(line)
+		var missing string
+		code = envRef.ReplaceAllFunc(code, func(m []byte) []byte {
+			name := string(m[2 : len(m)-1])
+			v := getenv(name)
+			if v == "" && missing == "" {
+				missing = name
+			}
+			return []byte(v)
+		})
+		if missing != "" {
+			return nil, fmt.Errorf("%s:%d: ${%s} is not set: export %s before starting Herald, or remove the line", path, i+1, missing, missing)
+		}
+		lines[i] = append(code, comment...)
+	}
+	return bytes.Join(lines, []byte("\n")), nil
+}
+
+// splitComment cuts a YAML line before its comment: a # at the start or
+// after a space, outside quotes.
+func splitComment(line []byte) (code, comment []byte) {
+	var quote byte
+	for i, c := range line {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+			return append([]byte(nil), line[:i]...), line[i:]
+		}
+	}
+	return line, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)$`)
+var unknownField = regexp.MustCompile(`field (\S+) not found in type main\.(\w+)`)
+
+// yamlMessage rewrites the YAML decoder's errors, one per line, into
+// "LINE: what: fix".
+func yamlMessage(path string, err error) string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		m := yamlLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		if u := unknownField.FindStringSubmatch(m[2]); u != nil {
+			m[2] = fmt.Sprintf("unknown key %q in %s: check its spelling and indentation (see the configuration reference in README.md)",
+				u[1], strings.ToLower(u[2]))
+		}
+		out = append(out, path+":"+m[1]+": "+m[2])
+	}
+	if len(out) == 0 {
+		return path + ": " + strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	return strings.Join(out, "\n")
+}
+
+// Masked returns the configuration as YAML with secrets replaced by "***".
+func (c *Config) Masked() ([]byte, error) {
+	m := *c
+	if m.SMTP.Password != "" {
+		m.SMTP.Password = "***"
+	}
+	if u, err := url.Parse(m.Storage); err == nil && u.User != nil {
+		m.Storage = u.Redacted()
+	}
+	return yaml.Marshal(&m)
+}

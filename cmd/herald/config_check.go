@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+// cronParser accepts the five-field form, descriptors like @hourly, and a
+// CRON_TZ=Zone prefix, as robfig/cron's standard parser does.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// checker collects validation errors, each located at a key of the file.
+type checker struct {
+	c    *Config
+	errs []error
+}
+
+// failf records a problem with the key at path (e.g. "topics", 1, "name").
+func (k *checker) failf(path []any, format string, args ...any) {
+	line := lineOf(k.c.root, path)
+	k.errs = append(k.errs, fmt.Errorf("%s:%d: %s: %s", k.c.path, line, keyName(path), fmt.Sprintf(format, args...)))
+}
+
+func (c *Config) validate() error {
+	k := &checker{c: c}
+	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
+		k.failf(p("log", "format"), "%q is not a log format: use text or json", c.Log.Format)
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		k.failf(p("log", "level"), "%q is not a log level: use debug, info, warn or error", c.Log.Level)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		k.failf(p("http", "listen"), "%q is not host:port: write it like 127.0.0.1:8080", c.HTTP.Listen)
+	}
+	if c.HTTP.PublicURL != "" && !isWebURL(c.HTTP.PublicURL) {
+		k.failf(p("http", "public_url"), "%q is not an absolute http(s) URL: write it like https://news.example.org", c.HTTP.PublicURL)
+	}
+	if c.Poll.Workers < 1 || c.Poll.Workers > 1000 {
+		k.failf(p("poll", "workers"), "%d is out of range: use 1 to 1000", c.Poll.Workers)
+	}
+	if c.Poll.PerHost < 1 {
+		k.failf(p("poll", "per_host"), "%d is out of range: use 1 or more", c.Poll.PerHost)
+	}
+	if !slices.Contains([]string{"starttls", "implicit", "none"}, c.SMTP.TLS) {
+		k.failf(p("smtp", "tls"), "%q is not a TLS mode: use starttls, implicit or none", c.SMTP.TLS)
+	}
+	k.checkTopics()
+	k.checkSubscribers()
+	return errors.Join(k.errs...)
+}
+
+func (k *checker) checkTopics() {
+	if len(k.c.Topics) == 0 {
+		k.failf(p("topics"), "no topics: add at least one topic with a name and feeds")
+	}
+	seen := map[string]bool{}
+	for i, t := range k.c.Topics {
+		switch {
+		case !topicName.MatchString(t.Name):
+			k.failf(p("topics", i, "name"), "%q is not a topic name: use lower-case letters, digits, - and _ (it appears in URLs)", t.Name)
+		case seen[t.Name]:
+			k.failf(p("topics", i, "name"), "topic %q is defined twice: merge the two or rename one", t.Name)
+		}
+		seen[t.Name] = true
+		if _, err := cronParser.Parse(t.Schedule); err != nil {
+			k.failf(p("topics", i, "schedule"), "%q is not a cron schedule (%v): write it like \"*/30 * * * *\" or \"CRON_TZ=Europe/Berlin 0 7 * * *\"", t.Schedule, err)
+		}
+		urls := map[string]bool{}
+		for j, f := range t.Feeds {
+			if !isWebURL(f.URL) {
+				k.failf(p("topics", i, "feeds", j, "url"), "%q is not an absolute http(s) URL: give the feed's full address", f.URL)
+			} else if urls[f.URL] {
+				k.failf(p("topics", i, "feeds", j, "url"), "%s is listed twice in topic %q: remove one", f.URL, t.Name)
+			}
+			urls[f.URL] = true
+		}
+	}
+}
+
+func (k *checker) checkSubscribers() {
+	topics := map[string]bool{}
+	for _, t := range k.c.Topics {
+		topics[t.Name] = true
+	}
+	for i, s := range k.c.Subscribers {
+		if _, err := mail.ParseAddress(s.Email); err != nil {
+			k.failf(p("subscribers", i, "email"), "%q is not an email address: write it like ada@example.org", s.Email)
+		}
+		for j, t := range s.Topics {
+			if !topics[t] {
+				k.failf(p("subscribers", i, "topics", j), "no topic named %q: use one of the names under topics", t)
+			}
+		}
+		if _, err := cronParser.Parse(s.Schedule); s.Schedule != "" && err != nil {
+			k.failf(p("subscribers", i, "schedule"), "%q is not a cron schedule (%v): write it like \"0 7 * * *\"", s.Schedule, err)
+		}
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			k.failf(p("subscribers", i, "timezone"), "%q is not a time zone: use an IANA name like Europe/Berlin", s.Timezone)
+		}
+	}
+}
+
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func p(parts ...any) []any { return parts }
+
+// keyName writes a path as topics[1].feeds[0].url.
+func keyName(path []any) string {
+	var b strings.Builder
+	for _, part := range path {
+		switch v := part.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", v)
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			fmt.Fprint(&b, v)
+		}
+	}
+	return b.String()
+}
+
+// lineOf finds the line of the deepest node on path that exists in the
+// document, so a missing key points at its parent.
+func lineOf(root *yaml.Node, path []any) int {
+	n := root
+	if n == nil || len(n.Content) == 0 {
+		return 1
+	}
+	n = n.Content[0]
+	line := n.Line
+	for _, part := range path {
+		next := child(n, part)
+		if next == nil {
+			break
+		}
+		n, line = next, next.Line
+	}
+	return line
+}
+
+func child(n *yaml.Node, part any) *yaml.Node {
+	switch key := part.(type) {
+	case int:
+		if n.Kind == yaml.SequenceNode && key < len(n.Content) {
+			return n.Content[key]
+		}
+	case string:
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					return n.Content[i+1]
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// Package feeds fetches, parses and normalizes news feeds, and decides when
+// each feed may be polled again. It knows nothing about storage: the Poller
+// saves through the small interface it declares.
+package feeds
+
+import "time"
+
+// Feed is one subscription: a URL polled on the schedules of its topics.
+type Feed struct {
+	ID      int64
+	URL     string // current URL; updated after a permanent redirect
+	Title   string // publisher name shown as an item's source
+	SiteURL string
+	Topics  []string
+
+	// HTTP validators from the last successful fetch, sent back on the next.
+	ETag         string
+	LastModified string
+
+	LastPoll   time.Time
+	NextPoll   time.Time // earliest time the feed may be fetched again
+	LastStatus string    // one of the Status* constants
+	LastError  string
+	Failures   int   // consecutive failed polls
+	Disabled   bool  // the server said 410 Gone; LastError says so
+	Hints      Hints // what the last document said about polling it
+	ItemCount  int   // items stored from this feed (filled by the store)
+}
+
+// Poll outcomes stored in Feed.LastStatus.
+const (
+	StatusOK          = "ok"
+	StatusNotModified = "not_modified"
+	StatusError       = "error"
+	StatusGone        = "gone"
+)
+
+// Item is one normalized feed entry, ready to store.
+type Item struct {
+	ID     int64 // store id; 0 until stored
+	FeedID int64
+
+	// GUID is the item's identity within its feed: the feed's guid/id, or
+	// when that is missing or repeated, a key built from link, date and title.
+	GUID string
+	// URL is the canonical link (lower-case host, no fragment, no tracking
+	// parameters, feedburner:origLink preferred). Two feeds carrying the
+	// same URL carry the same item.
+	URL string
+
+	Title   string
+	Summary string // sanitized HTML
+	Content string // sanitized HTML, may be empty
+	Text    string // plain text of summary and content, boilerplate removed
+	Author  string
+	Source  string // publisher name (the feed's title)
+	Lang    string
+
+	Published time.Time // never after the fetch time; the fetch time when missing
+	Updated   time.Time
+	Hash      string // content hash of title, text and URL: a change means an edit
+}
+
+// Saved counts what storing one poll's items changed.
+type Saved struct {
+	New     int // items stored for the first time
+	Edited  int // stored items whose content changed
+	Linked  int // items already stored from another feed, now also in this one
+	Skipped int // items seen before, unchanged
+}
+
+// Hints are what a feed document says about how often to poll it.
+// They are lower bounds on the next poll, never reasons to poll sooner.
+type Hints struct {
+	TTL         time.Duration  // RSS <ttl>
+	SkipHours   []int          // RSS <skipHours>, hours 0-23 in GMT
+	SkipDays    []time.Weekday // RSS <skipDays>
+	UpdateEvery time.Duration  // sy:updatePeriod / sy:updateFrequency
+}

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"herald/feeds"
+)
+
+// Who put a feed into a topic.
+const (
+	OriginConfig = "config" // config.yaml; kept in step with the file at start
+	OriginCLI    = "cli"    // herald add, herald opml import
+)
+
+// FeedSpec names a feed to subscribe to and its topic.
+type FeedSpec struct {
+	URL, Title, Topic string
+}
+
+// SyncFeeds makes the feeds of the given origin exactly specs: it adds new
+// feeds and topic memberships and drops memberships of that origin that are
+// no longer listed. Feeds and items are never deleted here.
+func (s *Store) SyncFeeds(ctx context.Context, origin string, specs []FeedSpec, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		keep := map[[2]string]bool{}
+		for _, sp := range specs {
+			if _, err := s.addFeedTx(ctx, tx, sp, origin, now); err != nil {
+				return err
+			}
+			keep[[2]string{sp.URL, sp.Topic}] = true
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT f.id, f.url, t.topic FROM feed_topics t
+			JOIN feeds f ON f.id = t.feed_id WHERE t.origin = ?`), origin)
+		if err != nil {
+			return err
+		}
+		var stale [][2]any
+		for rows.Next() {
+			var id int64
+			var url, topic string
+			if err := rows.Scan(&id, &url, &topic); err != nil {
+				rows.Close()
+				return err
+			}
+			if !keep[[2]string{url, topic}] {
+				stale = append(stale, [2]any{id, topic})
+			}
+		}
+		rows.Close()
+		for _, st := range stale {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM feed_topics WHERE feed_id = ? AND topic = ? AND origin = ?`),
+				st[0], st[1], origin); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// AddFeed subscribes to url in topic and returns the feed.
+func (s *Store) AddFeed(ctx context.Context, sp FeedSpec, origin string, now time.Time) (feeds.Feed, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = s.addFeedTx(ctx, tx, sp, origin, now)
+		return err
+	})
+	if err != nil {
+		return feeds.Feed{}, err
+	}
+	return s.Feed(ctx, id)
+}
+
+func (s *Store) addFeedTx(ctx context.Context, tx *sql.Tx, sp FeedSpec, origin string, now time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM feeds WHERE url = ?`), sp.URL).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = tx.QueryRowContext(ctx, s.q(`INSERT INTO feeds (url, title, created_at) VALUES (?, ?, ?) RETURNING id`),
+			sp.URL, sp.Title, ms(now)).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
+		}
+	case err != nil:
+		return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
+	case sp.Title != "":
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE feeds SET title = ? WHERE id = ?`), sp.Title, id); err != nil {
+			return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO feed_topics (feed_id, topic, origin) VALUES (?, ?, ?)
+		ON CONFLICT (feed_id, topic) DO NOTHING`), id, sp.Topic, origin)
+	if err != nil {
+		return 0, fmt.Errorf("add feed %s to topic %s: %w", sp.URL, sp.Topic, err)
+	}
+	return id, nil
+}
+
+const feedColumns = `f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.last_poll, f.next_poll,
+	f.last_status, f.last_error, f.failures, f.disabled, f.hints,
+	(SELECT COUNT(*) FROM item_feeds i WHERE i.feed_id = f.id)`
+
+// Feeds returns every feed that belongs to at least one topic, with its
+// topics and item count, ordered by URL.
+func (s *Store) Feeds(ctx context.Context) ([]feeds.Feed, error) {
+	return s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f
+		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id) ORDER BY f.url`)
+}
+
+// DueFeeds returns the enabled feeds of topic (every topic when topic is
+// empty) whose next poll time has come.
+func (s *Store) DueFeeds(ctx context.Context, topic string, now time.Time) ([]feeds.Feed, error) {
+	return s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f
+		WHERE f.disabled = 0 AND f.next_poll <= ?
+		AND EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id AND (? = '' OR t.topic = ?))
+		ORDER BY f.next_poll, f.id`, ms(now), topic, topic)
+}
+
+// Feed returns one feed by id.
+func (s *Store) Feed(ctx context.Context, id int64) (feeds.Feed, error) {
+	fs, err := s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f WHERE f.id = ?`, id)
+	if err != nil {
+		return feeds.Feed{}, err
+	}
+	if len(fs) == 0 {
+		return feeds.Feed{}, fmt.Errorf("feed %d: %w", id, ErrNotFound)
+	}
+	return fs[0], nil
+}
+
+func (s *Store) queryFeeds(ctx context.Context, query string, args ...any) ([]feeds.Feed, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query feeds: %w", err)
+	}
+	var out []feeds.Feed
+	for rows.Next() {
+		var f feeds.Feed
+		var lastPoll, nextPoll int64
+		var hints string
+		if err := rows.Scan(&f.ID, &f.URL, &f.Title, &f.SiteURL, &f.ETag, &f.LastModified, &lastPoll, &nextPoll,
+			&f.LastStatus, &f.LastError, &f.Failures, &f.Disabled, &hints, &f.ItemCount); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan feed: %w", err)
+		}
+		// Hints only tune politeness: unreadable ones are dropped, not fatal.
+		_ = json.Unmarshal([]byte(hints), &f.Hints)
+		f.LastPoll, f.NextPoll = fromMS(lastPoll), fromMS(nextPoll)
+		out = append(out, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query feeds: %w", err)
+	}
+	return out, s.fillTopics(ctx, out)
+}
+
+func (s *Store) fillTopics(ctx context.Context, fs []feeds.Feed) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*feeds.Feed, len(fs))
+	for i := range fs {
+		byID[fs[i].ID] = &fs[i]
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT feed_id, topic FROM feed_topics ORDER BY topic`)
+	if err != nil {
+		return fmt.Errorf("query feed topics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var topic string
+		if err := rows.Scan(&id, &topic); err != nil {
+			return fmt.Errorf("scan feed topic: %w", err)
+		}
+		if f := byID[id]; f != nil {
+			f.Topics = append(f.Topics, topic)
+		}
+	}
+	return rows.Err()
+}
+
+// Topics returns the distinct topic names that have feeds.
+func (s *Store) Topics(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT topic FROM feed_topics ORDER BY topic`)
+	if err != nil {
+		return nil, fmt.Errorf("query topics: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// inTx runs fn in a transaction and commits when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+

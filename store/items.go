@@ -46,9 +46,9 @@ func (s *Store) saveFeedState(ctx context.Context, tx *sql.Tx, f feeds.Feed) err
 	if err != nil {
 		return fmt.Errorf("save feed %s: %w", f.URL, err)
 	}
-	_, err = tx.ExecContext(ctx, s.q(`UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
+	err = s.exec(ctx, tx, `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
 		site_url = ?, etag = ?, last_modified = ?, last_poll = ?, next_poll = ?, last_status = ?,
-		last_error = ?, failures = ?, disabled = ?, hints = ? WHERE id = ?`),
+		last_error = ?, failures = ?, disabled = ?, hints = ? WHERE id = ?`,
 		f.Title, f.SiteURL, f.ETag, f.LastModified, ms(f.LastPoll), ms(f.NextPoll), f.LastStatus,
 		f.LastError, f.Failures, f.Disabled, string(hints), f.ID)
 	if err != nil {
@@ -61,18 +61,32 @@ func (s *Store) saveFeedState(ctx context.Context, tx *sql.Tx, f feeds.Feed) err
 // unless another feed already has that URL: then both stay as they are.
 func (s *Store) moveFeedTx(ctx context.Context, tx *sql.Tx, f feeds.Feed) error {
 	var other int64
-	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM feeds WHERE url = ?`), f.URL).Scan(&other)
+	err := s.scanRow(ctx, tx, `SELECT id FROM feeds WHERE url = ?`, []any{f.URL}, &other)
 	if err == nil {
 		return nil // unchanged, or taken by another feed
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("move feed %d to %s: %w", f.ID, f.URL, err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE feeds SET url = ? WHERE id = ?`), f.URL, f.ID); err != nil {
+	if err := s.exec(ctx, tx, `UPDATE feeds SET url = ? WHERE id = ?`, f.URL, f.ID); err != nil {
 		return fmt.Errorf("move feed %d to %s: %w", f.ID, f.URL, err)
 	}
 	return nil
 }
+
+// The statements run once per item; Open prepares them.
+const (
+	qItemByGUID = `SELECT i.id, i.hash FROM item_feeds f JOIN items i ON i.id = f.item_id
+		WHERE f.feed_id = ? AND f.guid = ?`
+	qItemByURL        = `SELECT id FROM items WHERE url = ?`
+	qInsertMembership = `INSERT INTO item_feeds (feed_id, guid, item_id) VALUES (?, ?, ?)`
+	qInsertItem       = `INSERT INTO items (url, title, summary, content, text, author, source, lang,
+		published, updated, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qUpdateItem = `UPDATE items SET title = ?, summary = ?, content = ?, text = ?, author = ?,
+		updated = ?, hash = ? WHERE id = ?`
+)
+
+var hotQueries = []string{qItemByGUID, qItemByURL, qInsertMembership, qInsertItem, qUpdateItem}
 
 type saveKind int
 
@@ -89,8 +103,7 @@ const (
 func (s *Store) saveItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feeds.Item, now time.Time) (saveKind, error) {
 	var id int64
 	var hash string
-	err := tx.QueryRowContext(ctx, s.q(`SELECT i.id, i.hash FROM item_feeds f JOIN items i ON i.id = f.item_id
-		WHERE f.feed_id = ? AND f.guid = ?`), feedID, it.GUID).Scan(&id, &hash)
+	err := s.scanRow(ctx, tx, qItemByGUID, []any{feedID, it.GUID}, &id, &hash)
 	switch {
 	case err == nil && hash == it.Hash:
 		it.ID = id
@@ -103,7 +116,7 @@ func (s *Store) saveItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feed
 	}
 	kind := savedLinked
 	if it.URL != "" {
-		err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM items WHERE url = ?`), it.URL).Scan(&id)
+		err = s.scanRow(ctx, tx, qItemByURL, []any{it.URL}, &id)
 	} else {
 		err = sql.ErrNoRows
 	}
@@ -115,22 +128,19 @@ func (s *Store) saveItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feed
 		return 0, err
 	}
 	it.ID = id
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO item_feeds (feed_id, guid, item_id) VALUES (?, ?, ?)`), feedID, it.GUID, id)
+	err = s.exec(ctx, tx, qInsertMembership, feedID, it.GUID, id)
 	return kind, err
 }
 
 func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, it *feeds.Item, now time.Time) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO items (url, title, summary, content, text, author, source, lang,
-		published, updated, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		nullString(it.URL), it.Title, it.Summary, it.Content, it.Text, it.Author, it.Source, it.Lang,
-		ms(it.Published), ms(it.Updated), it.Hash, ms(now)).Scan(&id)
+	err := s.scanRow(ctx, tx, qInsertItem, []any{nullString(it.URL), it.Title, it.Summary, it.Content, it.Text, it.Author, it.Source, it.Lang,
+		ms(it.Published), ms(it.Updated), it.Hash, ms(now)}, &id)
 	return id, err
 }
 
 func (s *Store) updateItem(ctx context.Context, tx *sql.Tx, it *feeds.Item) error {
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE items SET title = ?, summary = ?, content = ?, text = ?, author = ?,
-		updated = ?, hash = ? WHERE id = ?`),
+	err := s.exec(ctx, tx, qUpdateItem,
 		it.Title, it.Summary, it.Content, it.Text, it.Author, ms(it.Updated), it.Hash, it.ID)
 	return err
 }

@@ -30,6 +30,8 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db      *sql.DB
 	dialect dialect
+
+	stmts map[string]*sql.Stmt // hot statements, prepared once at Open
 }
 
 // dialect holds the few things that differ between databases.
@@ -61,7 +63,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// the daemon's write instead of failing; immediate transactions avoid the
 	// deadlock of two readers upgrading to writers at once.
 	u := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", u)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", file, err)
@@ -69,8 +71,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// One connection: SQLite has one writer anyway, and a single connection
 	// never sees SQLITE_BUSY from itself.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, dialect: sqlite}
+	s := &Store{db: db, dialect: sqlite, stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", file, err)
+	}
+	if err := s.prepareHot(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", file, err)
 	}
@@ -148,6 +154,52 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 		return fmt.Errorf("migration %s: %w", name, err)
 	}
 	return tx.Commit()
+}
+
+// stmt returns query prepared for use in tx. The hot paths (saving items)
+// run the same few statements thousands of times per poll pass, and
+// preparing them anew each time costs more than running them: those are
+// prepared once at Open (not here: the single connection is held by tx).
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[query]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	st, err := tx.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return st, nil
+}
+
+// prepareHot prepares the statements that run once per stored item.
+func (s *Store) prepareHot(ctx context.Context) error {
+	for _, q := range hotQueries {
+		st, err := s.db.PrepareContext(ctx, s.q(q))
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+// exec runs a cached statement in tx.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// scanRow runs a cached one-row query in tx and scans it into dest.
+func (s *Store) scanRow(ctx context.Context, tx *sql.Tx, query string, args []any, dest ...any) error {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
 // ms and fromMS convert between time.Time and the stored Unix milliseconds.

@@ -12,7 +12,7 @@ import (
 
 // openTest opens a fresh store for one test. Every test in this package goes
 // through it, so the suite can run against each backend the store supports.
-func openTest(t *testing.T) *Store {
+func openTest(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "herald.db"))
 	if err != nil {

@@ -1,0 +1,427 @@
+package feeds
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults for a zero Fetcher.
+const (
+	DefaultUserAgent    = "Herald/0.1 (+https://github.com/herald-news/herald; feed poller)"
+	DefaultFetchTimeout = 30 * time.Second
+	DefaultMaxBytes     = 16 << 20
+	DefaultMaxRedirects = 5
+)
+
+// acceptFeeds prefers feed types but still takes anything, because many
+// servers label real feeds text/html or application/octet-stream.
+const acceptFeeds = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+
+// Fetcher downloads feeds politely and within fixed limits of time, size and
+// redirects, so that a hostile or broken server costs bounded resources.
+// Set its fields before the first Fetch; a Fetcher must not be copied after
+// first use. It is safe for concurrent use.
+type Fetcher struct {
+	Client       *http.Client  // nil: a default client; redirects are followed by Fetch itself
+	UserAgent    string        // default DefaultUserAgent
+	Timeout      time.Duration // total deadline per fetch, body included (default 30s)
+	MaxBytes     int64         // cap on the decompressed body (default 16 MiB)
+	MaxRedirects int           // default 5
+
+	once   sync.Once
+	client *http.Client // Client (or the default) with redirects turned off
+}
+
+// Request names the feed to fetch and the validators stored from the last fetch.
+type Request struct {
+	URL          string
+	ETag         string
+	LastModified string
+}
+
+// Response is a successful fetch: a body, or word that nothing changed.
+type Response struct {
+	URL          string // final URL after redirects
+	PermanentURL string // set when every redirect hop was 301/308: the feed's new home
+	NotModified  bool   // the server answered 304
+	Body         []byte // decompressed and capped; nil on 304
+	ContentType  string
+	ETag         string    // validators to store for the next fetch
+	LastModified string    // (on 304 the old ones when the server sent none)
+	FreshUntil   time.Time // Cache-Control/Expires: do not poll before (zero if none)
+	FetchedAt    time.Time
+}
+
+// Errors a caller may branch on with errors.Is. Every error Fetch returns
+// is a *FetchError; these are wrapped inside it.
+var (
+	// ErrGone: the server answered 410. FetchError.Permanent is set too;
+	// the poller should disable the feed.
+	ErrGone = errors.New("feed gone")
+	// ErrNotFeed: the server sent an HTML page (a login wall, a bot
+	// challenge, a home page). Keep the stored items; it is not "0 items".
+	ErrNotFeed = errors.New("not a feed")
+	// ErrTooLarge: the decompressed body exceeds Fetcher.MaxBytes.
+	ErrTooLarge = errors.New("response too large")
+	// ErrTimeout: the whole exchange took longer than Fetcher.Timeout.
+	ErrTimeout = errors.New("fetch timed out")
+)
+
+// FetchError is a failed fetch, explained for the user.
+type FetchError struct {
+	URL        string    // the feed URL that was asked for
+	Status     int       // HTTP status of the final response; 0 when none arrived
+	RetryAfter time.Time // from Retry-After on 429/503, clamped; zero when absent
+	Permanent  bool      // 410 Gone: stop polling
+	Err        error
+}
+
+func (e *FetchError) Error() string { return fmt.Sprintf("fetch %s: %v", e.URL, e.Err) }
+
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Fetch downloads req.URL with a conditional GET. It fails with a
+// *FetchError on any non-2xx/304 status, an empty body, or an HTML page.
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
+	resp, err := f.fetch(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if !resp.NotModified && sniffMarkup(resp.Body) == "text/html" {
+		return nil, &FetchError{URL: req.URL, Status: http.StatusOK, Err: fmt.Errorf(
+			"%w: server sent an HTML page (Content-Type %q): try `herald add %s` to discover the feed",
+			ErrNotFeed, resp.ContentType, req.URL)}
+	}
+	return resp, nil
+}
+
+// errDeadline marks our own deadline, to tell it from the caller cancelling.
+var errDeadline = errors.New("fetch deadline")
+
+// fetch is Fetch without the HTML check, which Discover must skip.
+func (f *Fetcher) fetch(ctx context.Context, req Request) (*Response, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout(), errDeadline)
+	defer cancel()
+
+	hr, permanent, err := f.follow(ctx, req)
+	if err != nil {
+		return nil, f.fail(ctx, req.URL, 0, err)
+	}
+	defer hr.Body.Close()
+
+	now := time.Now()
+	resp := newResponse(hr, permanent, now)
+	switch {
+	case resp.NotModified:
+		// Some servers omit validators on 304; keep the ones that worked.
+		resp.ETag = cmp.Or(resp.ETag, req.ETag)
+		resp.LastModified = cmp.Or(resp.LastModified, req.LastModified)
+		return resp, nil
+	case hr.StatusCode < 200 || hr.StatusCode > 299:
+		return nil, statusError(req.URL, hr, now)
+	}
+
+	resp.Body, err = f.readBody(hr)
+	if err != nil {
+		return nil, f.fail(ctx, req.URL, hr.StatusCode, err)
+	}
+	if len(bytes.TrimSpace(bytes.TrimPrefix(resp.Body, []byte("\uFEFF")))) == 0 {
+		// Transient: keep the old items and validators, retry with backoff.
+		return nil, &FetchError{URL: req.URL, Status: hr.StatusCode, Err: fmt.Errorf(
+			"server answered %d with an empty body; keeping the previous items", hr.StatusCode)}
+	}
+	return resp, nil
+}
+
+// newResponse reads what Response needs from the final response's headers.
+func newResponse(hr *http.Response, permanent bool, now time.Time) *Response {
+	resp := &Response{
+		URL:          hr.Request.URL.String(),
+		NotModified:  hr.StatusCode == http.StatusNotModified,
+		ContentType:  hr.Header.Get("Content-Type"),
+		ETag:         hr.Header.Get("ETag"),
+		LastModified: hr.Header.Get("Last-Modified"),
+		FreshUntil:   cacheFreshUntil(hr.Header, now),
+		FetchedAt:    now,
+	}
+	if permanent {
+		resp.PermanentURL = resp.URL
+	}
+	return resp
+}
+
+// fail turns err into a *FetchError, telling our deadline from the caller's.
+func (f *Fetcher) fail(ctx context.Context, feedURL string, status int, err error) error {
+	if ctx.Err() != nil {
+		if errors.Is(context.Cause(ctx), errDeadline) {
+			err = fmt.Errorf("%w: took longer than %v (server too slow)", ErrTimeout, f.timeout())
+		} else {
+			err = fmt.Errorf("canceled: %w", ctx.Err())
+		}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // *url.Error repeats the URL that FetchError already names
+	}
+	return &FetchError{URL: feedURL, Status: status, Err: err}
+}
+
+// follow sends the request and follows redirects itself, so that it can
+// detect loops, refuse downgrades and tell a permanent move (every hop
+// 301/308) from a temporary one.
+func (f *Fetcher) follow(ctx context.Context, req Request) (*http.Response, bool, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, false, fmt.Errorf("bad feed URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, false, fmt.Errorf("unsupported URL scheme %q: use http or https", u.Scheme)
+	}
+	seen := map[string]bool{u.String(): true}
+	permanent := true
+	for hops := 0; ; hops++ {
+		hr, err := f.send(ctx, u, req)
+		if err != nil {
+			return nil, false, err
+		}
+		next, err := redirectTarget(hr, u)
+		if err != nil {
+			discard(hr)
+			return nil, false, err
+		}
+		if next == nil {
+			return hr, permanent && hops > 0, nil
+		}
+		discard(hr)
+		switch {
+		case hops >= f.maxRedirects():
+			return nil, false, fmt.Errorf("stopped after %d redirects (last to %s); give the final feed URL", hops, next)
+		case seen[next.String()]:
+			return nil, false, fmt.Errorf("redirect loop at %s; the server is misconfigured", next)
+		}
+		seen[next.String()] = true
+		permanent = permanent && (hr.StatusCode == http.StatusMovedPermanently || hr.StatusCode == http.StatusPermanentRedirect)
+		u = next
+	}
+}
+
+// redirectTarget returns where a redirect points, or nil when hr is not one.
+func redirectTarget(hr *http.Response, from *url.URL) (*url.URL, error) {
+	switch hr.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return nil, nil
+	}
+	loc := hr.Header.Get("Location")
+	if loc == "" {
+		return nil, fmt.Errorf("server answered %d without a Location to go to", hr.StatusCode)
+	}
+	next, err := from.Parse(loc)
+	if err != nil {
+		return nil, fmt.Errorf("bad redirect Location %q: %w", loc, err)
+	}
+	next.Fragment = ""
+	switch {
+	case next.Scheme != "http" && next.Scheme != "https":
+		return nil, fmt.Errorf("refused redirect to %s: only http and https are followed", next)
+	case from.Scheme == "https" && next.Scheme == "http":
+		return nil, fmt.Errorf("refused redirect from https to %s (a downgrade to plain http)", next)
+	}
+	return next, nil
+}
+
+// send makes one GET with the polite headers and the validators.
+func (f *Fetcher) send(ctx context.Context, u *url.URL, req Request) (*http.Response, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	hreq.Header.Set("User-Agent", cmp.Or(f.UserAgent, DefaultUserAgent))
+	hreq.Header.Set("Accept", acceptFeeds)
+	// Setting Accept-Encoding ourselves turns off the transport's transparent
+	// gzip, so readBody sees the compressed stream and caps what it inflates.
+	hreq.Header.Set("Accept-Encoding", "gzip, deflate")
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+	return f.httpClient().Do(hreq)
+}
+
+// readBody decompresses the body and stops at MaxBytes of decompressed
+// data, so neither an endless body nor a gzip bomb can exhaust memory.
+func (f *Fetcher) readBody(hr *http.Response) ([]byte, error) {
+	limit := f.maxBytes()
+	tooLarge := fmt.Errorf("%w: body exceeds %s after decompression", ErrTooLarge, sizeString(limit))
+	if hr.ContentLength > limit {
+		return nil, tooLarge // honest about it: don't even start
+	}
+	r, err := decompress(hr.Body, hr.Header.Get("Content-Encoding"))
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, tooLarge
+	}
+	return body, nil
+}
+
+// decompress undoes the Content-Encoding list, last applied first.
+func decompress(r io.Reader, contentEncoding string) (io.Reader, error) {
+	codings := strings.Split(contentEncoding, ",")
+	if len(codings) > 2 {
+		return nil, fmt.Errorf("refused Content-Encoding %q: too many layers", contentEncoding)
+	}
+	for i := len(codings) - 1; i >= 0; i-- {
+		var err error
+		switch c := strings.ToLower(strings.TrimSpace(codings[i])); c {
+		case "", "identity":
+		case "gzip", "x-gzip":
+			r, err = gunzip(r)
+		case "deflate":
+			r, err = inflate(r)
+		default:
+			return nil, fmt.Errorf("unsupported Content-Encoding %q (Herald asked for gzip or deflate)", c)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("decompress %s body: %w", codings[i], err)
+		}
+	}
+	return r, nil
+}
+
+func gunzip(r io.Reader) (io.Reader, error) {
+	zr, err := gzip.NewReader(r)
+	if errors.Is(err, io.EOF) {
+		return strings.NewReader(""), nil // an empty body labelled gzip
+	}
+	return zr, err
+}
+
+// inflate reads "deflate", which the RFC defines as zlib-wrapped but which
+// some servers send as a raw deflate stream.
+func inflate(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(2)
+	isZlib := len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0
+	if !isZlib {
+		return flate.NewReader(br), nil
+	}
+	zr, err := zlib.NewReader(br)
+	if err != nil {
+		return nil, err
+	}
+	return zr, nil
+}
+
+// statusError explains a non-success status in words a user can act on.
+func statusError(feedURL string, hr *http.Response, now time.Time) *FetchError {
+	e := &FetchError{URL: feedURL, Status: hr.StatusCode}
+	answered := fmt.Sprintf("server answered %d %s", hr.StatusCode, http.StatusText(hr.StatusCode))
+	switch hr.StatusCode {
+	case http.StatusGone:
+		e.Permanent = true
+		e.Err = fmt.Errorf("%w: %s; Herald stops polling it (re-enable it if it comes back)", ErrGone, answered)
+	case http.StatusUnauthorized:
+		e.Err = fmt.Errorf("%s: the feed needs a login, which Herald does not send; use a public feed URL", answered)
+	case http.StatusForbidden:
+		e.Err = fmt.Errorf("%s: access forbidden (a login wall or a blocked client); check the URL in a browser", answered)
+	case http.StatusNotFound:
+		e.Err = fmt.Errorf("%s: check the feed URL, or find the new one with `herald add SITE`", answered)
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		e.RetryAfter = ParseRetryAfter(hr.Header.Get("Retry-After"), now)
+		if e.RetryAfter.IsZero() {
+			e.Err = fmt.Errorf("%s; backing off", answered)
+		} else {
+			e.Err = fmt.Errorf("%s; retrying after %s", answered, e.RetryAfter.UTC().Format(time.RFC3339))
+		}
+	default:
+		e.Err = errors.New(answered)
+	}
+	discard(hr)
+	return e
+}
+
+// discard reads a little of an unwanted body so the connection can be
+// reused, then closes it. A big or slow body just closes the connection.
+func discard(hr *http.Response) {
+	_, _ = io.CopyN(io.Discard, hr.Body, 4<<10)
+	hr.Body.Close()
+}
+
+// httpClient returns the client with redirects turned off, made once.
+func (f *Fetcher) httpClient() *http.Client {
+	f.once.Do(func() {
+		c := http.Client{}
+		if f.Client != nil {
+			c = *f.Client // a shallow copy shares the transport and its pool
+		} else {
+			c.Transport = defaultTransport()
+		}
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		f.client = &c
+	})
+	return f.client
+}
+
+// defaultTransport has timeouts for each phase; Fetch adds the total deadline.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.MaxIdleConnsPerHost = 16 // the poller limits concurrency per host; keep its connections warm
+	t.MaxResponseHeaderBytes = 256 << 10
+	return t
+}
+
+func (f *Fetcher) timeout() time.Duration {
+	if f.Timeout > 0 {
+		return f.Timeout
+	}
+	return DefaultFetchTimeout
+}
+
+func (f *Fetcher) maxBytes() int64 {
+	if f.MaxBytes > 0 {
+		return f.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (f *Fetcher) maxRedirects() int {
+	if f.MaxRedirects > 0 {
+		return f.MaxRedirects
+	}
+	return DefaultMaxRedirects
+}
+
+// sizeString writes a byte count the way users set it: "16 MiB".
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

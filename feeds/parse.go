@@ -1,0 +1,311 @@
+package feeds
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	"github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
+)
+
+// Parse errors callers branch on. Both mean "keep the stored items and
+// validators and retry later", never "the feed now has no items".
+var (
+	// ErrEmptyBody: the body is empty or only white space, often a
+	// transient server fault.
+	ErrEmptyBody = errors.New("empty body")
+	// ErrNotAFeed: the body is something other than RSS, Atom or JSON Feed,
+	// such as an HTML page (a bot challenge, a login wall, a soft 404). The
+	// error message names what was seen.
+	ErrNotAFeed = errors.New("not a feed")
+	// errParserPanic marks a panic inside gofeed turned into an error.
+	errParserPanic = errors.New("parser panic")
+)
+
+// Document is a parsed, normalized feed.
+type Document struct {
+	Title, SiteURL, Lang string
+	Hints                Hints  // RSS ttl, skipHours, skipDays, sy:updatePeriod/Frequency
+	Items                []Item // normalized; FeedID and ID are left zero
+}
+
+// detectWindow is how much of the body feed-type detection reads: the root
+// element follows at most a declaration, comments and a DOCTYPE (which
+// Parse removes first).
+const detectWindow = 64 << 10
+
+// maxDepth bounds element nesting. Feeds need about 10 levels (a little
+// more for XHTML content); 100,000 levels cost gofeed hundreds of MB.
+const maxDepth = 1000
+
+// The format translators are stateless and safe to share.
+var (
+	rssTranslator  = &gofeed.DefaultRSSTranslator{}
+	atomTranslator = &gofeed.DefaultAtomTranslator{}
+	jsonTranslator = &gofeed.DefaultJSONTranslator{}
+)
+
+// Parse decodes a fetched body. contentType is the HTTP Content-Type (may be
+// empty); feed gives the feed's URL (the base for relative links when the
+// document names no site) and Title (the items' Source); fetchedAt caps
+// item dates. Parse does no I/O and never panics: a panic inside gofeed
+// comes back as an error.
+func Parse(body []byte, contentType string, feed Feed, fetchedAt time.Time) (*Document, error) {
+	return catchPanic(func() (*Document, error) {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return nil, fmt.Errorf("parse feed: %w (%d bytes)", ErrEmptyBody, len(body))
+		}
+		dec := decodeBody(body, contentType)
+		gf, hints, err := parseFormat(dec.body, contentType)
+		if err != nil {
+			return nil, fmt.Errorf("parse feed: %w", err)
+		}
+		return buildDocument(gf, hints, feed, fetchedAt), nil
+	})
+}
+
+// catchPanic runs parse and turns a panic into an error: gofeed has
+// panicked on malformed input before, and one bad feed must not stop the
+// poller.
+func catchPanic(parse func() (*Document, error)) (doc *Document, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("parse feed: %w: %v", errParserPanic, r)
+		}
+	}()
+	return parse()
+}
+
+// parseFormat detects the format and parses it once with gofeed's format
+// parser, keeping the RSS fields the universal feed drops (ttl, skipHours,
+// skipDays).
+func parseFormat(b []byte, contentType string) (*gofeed.Feed, Hints, error) {
+	if !isJSON(b) {
+		b = dropIllegalCharRefs(stripDTD(b))
+		if tooDeep(b, maxDepth) {
+			return nil, Hints{}, fmt.Errorf("XML nested deeper than %d elements", maxDepth)
+		}
+	}
+	switch gofeed.DetectFeedType(bytes.NewReader(b[:min(len(b), detectWindow)])) {
+	case gofeed.FeedTypeRSS:
+		rf, err := (&rss.Parser{}).Parse(bytes.NewReader(b))
+		if err != nil {
+			return nil, Hints{}, fmt.Errorf("RSS: %w", err)
+		}
+		gf, err := rssTranslator.Translate(rf)
+		return gf, rssHints(rf), err
+	case gofeed.FeedTypeAtom:
+		af, err := (&atom.Parser{}).Parse(bytes.NewReader(b))
+		if err != nil {
+			return nil, Hints{}, fmt.Errorf("Atom: %w", err)
+		}
+		gf, err := atomTranslator.Translate(af)
+		return gf, Hints{}, err
+	case gofeed.FeedTypeJSON:
+		jf, err := (&json.Parser{}).Parse(bytes.NewReader(b))
+		if err != nil {
+			return nil, Hints{}, fmt.Errorf("JSON Feed: %w", err)
+		}
+		gf, err := jsonTranslator.Translate(jf)
+		return gf, Hints{}, err
+	}
+	return nil, Hints{}, fmt.Errorf("%w: %s", ErrNotAFeed, describe(b, contentType))
+}
+
+// buildDocument normalizes the feed and its items.
+func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time) *Document {
+	feedBase := parseBase(feed.URL)
+	doc := &Document{
+		Title:   plainText(gf.Title, maxTitleLen),
+		SiteURL: resolveURL(feedBase, gf.Link),
+		Lang:    normalizeLang(gf.Language),
+		Hints:   hints,
+	}
+	doc.Hints.UpdateEvery = updateEvery(gf.Extensions)
+	// Relative item links are resolved against the site when the document
+	// names one: a feed served by a proxy host (feedburner) links to the
+	// publisher's pages, not the proxy's.
+	base := parseBase(doc.SiteURL)
+	if base == nil {
+		base = feedBase
+	}
+	source := strings.TrimSpace(feed.Title)
+	if source == "" {
+		source = doc.Title
+	}
+	doc.Items = normalizeItems(gf.Items, base, source, doc.Lang, fetchedAt)
+	return doc
+}
+
+// describe names what a body that is not a feed looks like, for the error.
+func describe(b []byte, contentType string) string {
+	head := bytes.TrimSpace(b[:min(len(b), 512)])
+	lower := strings.ToLower(string(head))
+	var seen string
+	switch {
+	case strings.Contains(lower, "<html") || strings.HasPrefix(lower, "<!doctype html"):
+		seen = "an HTML page"
+		if t := htmlTitle(b); t != "" {
+			seen += fmt.Sprintf(" titled %q", t)
+		}
+	case strings.HasPrefix(lower, "<"):
+		seen = "XML without an rss, RDF or feed root"
+		if name := rootName(b); name != "" {
+			seen = fmt.Sprintf("XML with root <%s>", name)
+		}
+	default:
+		seen = fmt.Sprintf("content starting with %q", truncate(string(head), 40))
+	}
+	if contentType != "" {
+		seen += fmt.Sprintf(" (Content-Type %s)", contentType)
+	}
+	return seen
+}
+
+var htmlTitleRe = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title`)
+
+// htmlTitle returns the title of an HTML page, which usually says what went
+// wrong ("Just a moment...", "Access denied").
+func htmlTitle(b []byte) string {
+	m := htmlTitleRe.FindSubmatch(b[:min(len(b), detectWindow)])
+	if m == nil {
+		return ""
+	}
+	return plainText(string(m[1]), 80)
+}
+
+// rootName returns the name of the document's root element, or "".
+func rootName(b []byte) string {
+	_, root := prolog(b)
+	if root < 0 {
+		return ""
+	}
+	rest := b[root+1:]
+	end := bytes.IndexAny(rest, " \t\r\n/>")
+	if end < 0 {
+		end = len(rest)
+	}
+	return truncate(string(rest[:end]), 40)
+}
+
+// prolog finds the DOCTYPE declaration and the root element's '<' in b,
+// skipping the XML declaration, comments and processing instructions.
+// Each is -1 when absent.
+func prolog(b []byte) (doctype, root int) {
+	doctype = -1
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		rest := b[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = indexPast(b, i, "-->")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = indexPast(b, i, "?>")
+		case len(rest) >= 9 && bytes.EqualFold(rest[:9], []byte("<!DOCTYPE")):
+			doctype = i
+			i += doctypeLen(rest)
+		default:
+			return doctype, i
+		}
+	}
+	return doctype, -1
+}
+
+// indexPast returns the offset just after the first marker at or after from,
+// or len(b).
+func indexPast(b []byte, from int, marker string) int {
+	k := bytes.Index(b[from:], []byte(marker))
+	if k < 0 {
+		return len(b)
+	}
+	return from + k + len(marker)
+}
+
+// stripDTD removes the DOCTYPE declaration, with its internal subset, from
+// the prolog. encoding/xml does not expand entities declared there, but
+// removing them keeps "billion laughs" harmless whatever the XML parser, as
+// feedparser does; what is left of such entities is literal text.
+func stripDTD(b []byte) []byte {
+	start, _ := prolog(b)
+	if start < 0 {
+		return b
+	}
+	end := start + doctypeLen(b[start:])
+	out := make([]byte, 0, len(b)-(end-start))
+	return append(append(out, b[:start]...), b[end:]...)
+}
+
+// doctypeLen returns the length of the DOCTYPE declaration at the start of
+// b: up to the first '>' outside quotes, comments and the [internal subset].
+func doctypeLen(b []byte) int {
+	var quote byte
+	inSubset := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '<' && bytes.HasPrefix(b[i:], []byte("<!--")):
+			i = indexPast(b, i, "-->") - 1
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			inSubset = true
+		case c == ']':
+			inSubset = false
+		case c == '>' && !inSubset:
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// tooDeep reports whether elements nest deeper than limit, so that hostile
+// nesting is refused before gofeed spends memory on it. It approximates at
+// the byte level: comments, CDATA, processing instructions and declarations
+// are skipped and self-closing tags do not count.
+func tooDeep(b []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			return false
+		}
+		i += j
+		rest := b[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = indexPast(b, i, "-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			i = indexPast(b, i, "]]>")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = indexPast(b, i, "?>")
+		case bytes.HasPrefix(rest, []byte("</")):
+			depth = max(depth-1, 0)
+			i = indexPast(b, i, ">")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			i = indexPast(b, i, ">")
+		default:
+			end := indexPast(b, i, ">")
+			if b[end-1] == '>' && b[end-2] != '/' {
+				if depth++; depth > limit {
+					return true
+				}
+			}
+			i = end
+		}
+	}
+	return false
+}

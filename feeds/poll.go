@@ -1,0 +1,252 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// PollStore is what the poller needs from storage: one call per poll that
+// records the feed's new state and its items together.
+type PollStore interface {
+	SavePoll(ctx context.Context, f Feed, items []Item, now time.Time) (Saved, error)
+}
+
+// Poller fetches feeds with a bounded pool of workers and a per-host limit,
+// and stores what it finds. A failing feed never disturbs the others: its
+// error is stored on the feed and it is retried later with backoff.
+type Poller struct {
+	Fetcher *Fetcher
+	Store   PollStore
+	Workers int               // feeds fetched at once (default 16)
+	PerHost int               // feeds of one host fetched at once (default 2)
+	Filters map[string]Filter // include/exclude keywords by topic
+	Now     func() time.Time  // default time.Now
+	Jitter  func(time.Duration) time.Duration
+	Log     *slog.Logger
+
+	parsers chan struct{} // bounds concurrent parses; set by PollAll
+}
+
+// Result is what one poll of one feed did.
+type Result struct {
+	Feed     Feed // the feed's state after the poll
+	Status   string
+	Saved    Saved
+	Err      error
+	Duration time.Duration
+}
+
+// PollAll polls every feed in fs and returns when all are done or ctx ends.
+// onResult, when not nil, is called once per feed, never concurrently.
+func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) []Result {
+	workers := p.Workers
+	if workers <= 0 {
+		workers = 16
+	}
+	limit := newHostLimit(p.PerHost)
+	// Parsing is CPU work: more parsers than cores only slows the one
+	// goroutine that holds the store's write transaction.
+	p.parsers = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+	jobs := make(chan Feed)
+	var mu sync.Mutex
+	var results []Result
+	var wg sync.WaitGroup
+	for range min(workers, len(fs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range jobs {
+				release := limit.acquire(f.URL)
+				r := p.PollOne(ctx, f)
+				release()
+				mu.Lock()
+				results = append(results, r)
+				if onResult != nil {
+					onResult(r)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, f := range fs {
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return results
+}
+
+// PollOne fetches, parses and stores one feed.
+func (p *Poller) PollOne(ctx context.Context, f Feed) Result {
+	start := p.now()
+	res := p.fetchAndParse(ctx, f, start)
+	if ctx.Err() != nil {
+		// Shutting down: store nothing, so the feed stays due and is polled
+		// again after the restart.
+		return Result{Feed: f, Status: StatusError, Err: ctx.Err()}
+	}
+	saved, err := p.Store.SavePoll(ctx, res.Feed, res.items, start)
+	if err != nil {
+		res.Err = errors.Join(res.Err, err)
+		res.Status = StatusError
+	}
+	res.Saved = saved
+	res.Duration = p.now().Sub(start)
+	p.log(res)
+	return res.Result
+}
+
+type pollResult struct {
+	Result
+	items []Item
+}
+
+func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollResult {
+	f.LastPoll = now
+	resp, err := p.Fetcher.Fetch(ctx, Request{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
+	if err != nil {
+		return p.failed(f, now, err)
+	}
+	if resp.PermanentURL != "" {
+		f.URL = resp.PermanentURL
+	}
+	if resp.NotModified {
+		f.ETag, f.LastModified = keep(resp.ETag, f.ETag), keep(resp.LastModified, f.LastModified)
+		return p.succeeded(f, now, resp, StatusNotModified)
+	}
+	p.parsers <- struct{}{}
+	doc, err := Parse(resp.Body, resp.ContentType, f, now)
+	<-p.parsers
+	if err != nil {
+		// Keep the old validators: the next poll must fetch the body again.
+		return p.failed(f, now, err)
+	}
+	f.ETag, f.LastModified = resp.ETag, resp.LastModified
+	f.Hints = doc.Hints
+	if f.Title == "" {
+		f.Title = doc.Title
+	}
+	f.SiteURL = doc.SiteURL
+	r := p.succeeded(f, now, resp, StatusOK)
+	r.items = p.filter(f, doc.Items)
+	return r
+}
+
+func (p *Poller) succeeded(f Feed, now time.Time, resp *Response, status string) pollResult {
+	f.LastStatus, f.LastError, f.Failures = status, "", 0
+	f.NextPoll = NextPoll(now, f.Hints, resp.FreshUntil, time.Time{}, 0, p.jitter)
+	return pollResult{Result: Result{Feed: f, Status: status}}
+}
+
+func (p *Poller) failed(f Feed, now time.Time, err error) pollResult {
+	f.Failures++
+	f.LastStatus, f.LastError = StatusError, err.Error()
+	var retryAfter time.Time
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		retryAfter = fe.RetryAfter
+		if fe.Permanent {
+			f.Disabled, f.LastStatus = true, StatusGone
+		}
+	}
+	f.NextPoll = NextPoll(now, f.Hints, time.Time{}, retryAfter, f.Failures, p.jitter)
+	return pollResult{Result: Result{Feed: f, Status: f.LastStatus, Err: err}}
+}
+
+// filter keeps the items that pass the filter of at least one of the feed's
+// topics; a topic without a filter keeps everything.
+func (p *Poller) filter(f Feed, items []Item) []Item {
+	if len(p.Filters) == 0 {
+		return items
+	}
+	kept := items[:0:0]
+	for _, it := range items {
+		for _, t := range f.Topics {
+			if p.Filters[t].Match(it) {
+				kept = append(kept, it)
+				break
+			}
+		}
+	}
+	return kept
+}
+
+func (p *Poller) log(r pollResult) {
+	if p.Log == nil {
+		return
+	}
+	attrs := []any{"feed_id", r.Feed.ID, "feed_url", r.Feed.URL, "status", r.Status,
+		"new_items", r.Saved.New, "duration_ms", r.Duration.Milliseconds()}
+	if r.Err != nil {
+		p.Log.Warn("poll failed", append(attrs, "error", r.Err, "failures", r.Feed.Failures,
+			"next_poll", r.Feed.NextPoll)...)
+		return
+	}
+	p.Log.Debug("polled", attrs...)
+}
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Poller) jitter(d time.Duration) time.Duration {
+	if p.Jitter != nil {
+		return p.Jitter(d)
+	}
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d)
+}
+
+func keep(fresh, old string) string {
+	if fresh != "" {
+		return fresh
+	}
+	return old
+}
+
+// hostLimit caps concurrent fetches per host, so that many feeds on one
+// server do not hammer it.
+type hostLimit struct {
+	per int
+	mu  sync.Mutex
+	sem map[string]chan struct{}
+}
+
+func newHostLimit(per int) *hostLimit {
+	if per <= 0 {
+		per = 2
+	}
+	return &hostLimit{per: per, sem: map[string]chan struct{}{}}
+}
+
+func (h *hostLimit) acquire(rawURL string) (release func()) {
+	host := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		host = u.Host
+	}
+	h.mu.Lock()
+	ch := h.sem[host]
+	if ch == nil {
+		ch = make(chan struct{}, h.per)
+		h.sem[host] = ch
+	}
+	h.mu.Unlock()
+	ch <- struct{}{}
+	return func() { <-ch }
+}

@@ -1,0 +1,175 @@
+package feeds
+
+import (
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// maxURLLen bounds stored URLs: longer ones are hostile (multi-kilobyte
+// data: or tracking URLs) and would bloat database indexes.
+const maxURLLen = 2048
+
+// trackingParams are query parameters that only say how a reader arrived at
+// a page. Dropping them makes the same article reached through different
+// campaigns carry the same URL.
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "msclkid": true, "yclid": true,
+	"mc_cid": true, "mc_eid": true, "at_medium": true, "at_campaign": true,
+	"_hsenc": true, "_hsmi": true, "mkt_tok": true, "igshid": true,
+}
+
+// feedSourceParams are parameters that are tracking only when their value
+// names a feed (?ref=rss, ?source=feed): elsewhere ref and source can select
+// real content (a git ref, a search source), so they are kept.
+var feedSourceParams = map[string]bool{
+	"ref": true, "source": true, "src": true, "from": true, "cmp": true, "ncid": true,
+}
+
+// feedSourceValue matches values like rss, rss2, atom, feed, feeds,
+// feedburner, rss_newsletter, feed-main.
+var feedSourceValue = regexp.MustCompile(`(?i)^(rss\d*|atom|feeds?|feedburner)([_-].*)?$`)
+
+// CanonicalURL returns the form of an absolute http(s) URL used to compare
+// and store links: lower-case scheme and host (IDNs in punycode), no default
+// port, no user info, no fragment, no tracking parameters, remaining query
+// parameters sorted by name. It returns "" for input that cannot identify a
+// web page: relative, another scheme, unparsable, or longer than 2 KB.
+func CanonicalURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	return canonical(u)
+}
+
+// resolveURL resolves ref against base (which may be nil) and canonicalizes
+// the result, so relative item links become absolute before any identity key
+// is built from them.
+func resolveURL(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	return canonical(u)
+}
+
+// parseBase returns the URL relative links are resolved against, or nil.
+func parseBase(raw string) *url.URL {
+	c := CanonicalURL(raw)
+	if c == "" {
+		return nil
+	}
+	u, err := url.Parse(c)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// canonical is CanonicalURL for a parsed URL.
+func canonical(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" || u.Host == "" || u.Opaque != "" {
+		return ""
+	}
+	host := canonicalHost(u.Hostname(), u.Port(), scheme)
+	if host == "" {
+		return ""
+	}
+	path := removeDotSegments(u.EscapedPath())
+	if path == "" {
+		path = "/"
+	}
+	s := scheme + "://" + host + path
+	if q := canonicalQuery(u.RawQuery); q != "" {
+		s += "?" + q
+	}
+	if len(s) > maxURLLen {
+		return ""
+	}
+	return s
+}
+
+// removeDotSegments turns /a/./b/../c into /a/c, as resolving a reference
+// would; url.Parse leaves such segments in absolute URLs.
+func removeDotSegments(path string) string {
+	if !strings.Contains(path, "/.") || strings.HasPrefix(path, "//") {
+		return path
+	}
+	base := &url.URL{Scheme: "http", Host: "x"}
+	ref, err := url.Parse(path)
+	if err != nil {
+		return path
+	}
+	return base.ResolveReference(ref).EscapedPath()
+}
+
+// canonicalHost lower-cases the host, converts an IDN to punycode, drops a
+// trailing dot and the scheme's default port.
+func canonicalHost(host, port, scheme string) string {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" {
+		return ""
+	}
+	if strings.Contains(host, ":") { // IPv6 literal
+		host = "[" + host + "]"
+	} else if ascii, err := idna.Lookup.ToASCII(host); err == nil {
+		host = ascii
+	}
+	if port != "" && !(scheme == "http" && port == "80") && !(scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	return host
+}
+
+// canonicalQuery drops tracking parameters and sorts the rest by name,
+// keeping each parameter's original encoding and the order of repeated
+// names (some sites read a=1&a=2 in order).
+func canonicalQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var kept []string
+	for _, pair := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, value, _ := strings.Cut(pair, "=")
+		if isTrackingParam(name, value) {
+			continue
+		}
+		kept = append(kept, pair)
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		return paramName(kept[i]) < paramName(kept[j])
+	})
+	return strings.Join(kept, "&")
+}
+
+func paramName(pair string) string {
+	name, _, _ := strings.Cut(pair, "=")
+	return name
+}
+
+func isTrackingParam(name, value string) bool {
+	if n, err := url.QueryUnescape(name); err == nil {
+		name = n
+	}
+	name = strings.ToLower(name)
+	if strings.HasPrefix(name, "utm_") || trackingParams[name] {
+		return true
+	}
+	if feedSourceParams[name] {
+		v, err := url.QueryUnescape(value)
+		return err == nil && feedSourceValue.MatchString(v)
+	}
+	return false
+}

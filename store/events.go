@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"herald/events"
+)
+
+// Relation links an event to a related one, with the context they share.
+type Relation struct {
+	EventID string
+	Shared  []string
+}
+
+// ClusteredDoc is a doc the deduplicator placed earlier, with its event.
+type ClusteredDoc struct {
+	Doc     events.Doc
+	EventID string
+}
+
+const docColumns = `i.id, i.source, i.title, i.summary, i.text, COALESCE(i.url, ''), i.lang, i.published,
+	(SELECT COALESCE(MIN(t.topic), '') FROM item_feeds m JOIN feed_topics t ON t.feed_id = m.feed_id WHERE m.item_id = i.id)`
+
+// UnclusteredDocs returns up to limit items that no event holds yet, oldest
+// first: the deduplicator's next input.
+func (s *Store) UnclusteredDocs(ctx context.Context, limit int) ([]events.Doc, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+` FROM items i
+		WHERE i.event_id IS NULL ORDER BY i.published, i.id LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("query unclustered items: %w", err)
+	}
+	defer rows.Close()
+	var out []events.Doc
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ClusteredDocsSince returns the placed items published since, in the order
+// they were placed, so a restarted deduplicator can restore its state.
+func (s *Store) ClusteredDocsSince(ctx context.Context, since time.Time) ([]ClusteredDoc, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+`, i.event_id FROM items i
+		WHERE i.event_id IS NOT NULL AND i.published >= ? ORDER BY i.cluster_seq`), ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("query clustered items: %w", err)
+	}
+	defer rows.Close()
+	var out []ClusteredDoc
+	for rows.Next() {
+		var cd ClusteredDoc
+		if cd.Doc, err = scanDoc(rows, &cd.EventID); err != nil {
+			return nil, err
+		}
+		out = append(out, cd)
+	}
+	return out, rows.Err()
+}
+
+// scanDoc reads the docColumns of a row, then extra.
+func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
+	var d events.Doc
+	var id, published int64
+	var topic string
+	dest := append([]any{&id, &d.Source, &d.Title, &d.Summary, &d.Text, &d.URL, &d.Lang, &published, &topic}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return d, fmt.Errorf("scan item: %w", err)
+	}
+	d.ID, d.Published = strconv.FormatInt(id, 10), fromMS(published)
+	if topic != "" {
+		d.Topics = []string{topic}
+	}
+	return d, nil
+}
+
+// SaveClustering records, in one transaction, where the deduplicator put
+// each doc and the new state of every event it touched.
+func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs []events.Event, related map[string][]Relation) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var seq int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&seq); err != nil {
+			return fmt.Errorf("read cluster sequence: %w", err)
+		}
+		for _, a := range as {
+			seq++
+			var dup sql.NullInt64
+			if a.DuplicateOf != "" {
+				v, _ := strconv.ParseInt(a.DuplicateOf, 10, 64)
+				dup = sql.NullInt64{Int64: v, Valid: true}
+			}
+			if err := s.exec(ctx, tx, `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ?`,
+				a.EventID, dup, seq, a.DocID); err != nil {
+				return fmt.Errorf("place item %s in event %s: %w", a.DocID, a.EventID, err)
+			}
+		}
+		for _, ev := range evs {
+			if err := s.saveEvent(ctx, tx, ev, related[ev.ID]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) saveEvent(ctx context.Context, tx *sql.Tx, ev events.Event, rels []Relation) error {
+	ents, _ := json.Marshal(nonNil(ev.Entities))
+	topics, _ := json.Marshal(nonNil(ev.Topics))
+	err := s.exec(ctx, tx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
+		summary = excluded.summary, first_seen = excluded.first_seen, last_updated = excluded.last_updated,
+		size = excluded.size, entities = excluded.entities, topics = excluded.topics`,
+		ev.ID, ev.Headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics))
+	if err != nil {
+		return fmt.Errorf("save event %s: %w", ev.ID, err)
+	}
+	if err := s.exec(ctx, tx, `DELETE FROM event_relations WHERE event_id = ?`, ev.ID); err != nil {
+		return fmt.Errorf("save relations of event %s: %w", ev.ID, err)
+	}
+	for _, r := range rels {
+		shared, _ := json.Marshal(nonNil(r.Shared))
+		if err := s.exec(ctx, tx, `INSERT INTO event_relations (event_id, related_id, shared) VALUES (?, ?, ?)`,
+			ev.ID, r.EventID, string(shared)); err != nil {
+			return fmt.Errorf("save relations of event %s: %w", ev.ID, err)
+		}
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// EventCounts returns how many events there are and how many items they hold.
+func (s *Store) EventCounts(ctx context.Context) (events, placed int, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM events),
+		(SELECT COUNT(*) FROM items WHERE event_id IS NOT NULL)`).Scan(&events, &placed)
+	return events, placed, err
+}
+
+// LatestPlaced returns the publication time of the newest placed item (zero
+// when there is none): the end of the window a restarted deduplicator
+// restores.
+func (s *Store) LatestPlaced(ctx context.Context) (time.Time, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(published), 0) FROM items WHERE event_id IS NOT NULL`).Scan(&v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read latest placed item: %w", err)
+	}
+	return fromMS(v), nil
+}

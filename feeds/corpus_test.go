@@ -103,7 +103,7 @@ func errorKind(err error) string {
 		return "panic"
 	case errors.Is(err, ErrEmptyBody):
 		return "empty body"
-	case errors.Is(err, ErrNotAFeed):
+	case errors.Is(err, ErrNotFeed):
 		if strings.Contains(err.Error(), "HTML page") {
 			return "not a feed (HTML)"
 		}

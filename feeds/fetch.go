@@ -72,8 +72,10 @@ var (
 	// ErrGone: the server answered 410. FetchError.Permanent is set too;
 	// the poller should disable the feed.
 	ErrGone = errors.New("feed gone")
-	// ErrNotFeed: the server sent an HTML page (a login wall, a bot
-	// challenge, a home page). Keep the stored items; it is not "0 items".
+	// ErrNotFeed: the body is something other than RSS, Atom or JSON Feed,
+	// such as an HTML page (a login wall, a bot challenge, a soft 404); the
+	// message names what was seen. Keep the stored items: it is not "0 items".
+	// Fetch returns it for bodies that are plainly HTML, Parse for the rest.
 	ErrNotFeed = errors.New("not a feed")
 	// ErrTooLarge: the decompressed body exceeds Fetcher.MaxBytes.
 	ErrTooLarge = errors.New("response too large")
@@ -342,7 +344,7 @@ func statusError(feedURL string, hr *http.Response, now time.Time) *FetchError {
 	switch hr.StatusCode {
 	case http.StatusGone:
 		e.Permanent = true
-		e.Err = fmt.Errorf("%w: %s; Herald stops polling it (re-enable it if it comes back)", ErrGone, answered)
+		e.Err = fmt.Errorf("%w: %s; Herald stops polling it (if it comes back, `herald add` it again)", ErrGone, answered)
 	case http.StatusUnauthorized:
 		e.Err = fmt.Errorf("%s: the feed needs a login, which Herald does not send; use a public feed URL", answered)
 	case http.StatusForbidden:

@@ -20,10 +20,6 @@ var (
 	// ErrEmptyBody: the body is empty or only white space, often a
 	// transient server fault.
 	ErrEmptyBody = errors.New("empty body")
-	// ErrNotAFeed: the body is something other than RSS, Atom or JSON Feed,
-	// such as an HTML page (a bot challenge, a login wall, a soft 404). The
-	// error message names what was seen.
-	ErrNotAFeed = errors.New("not a feed")
 	// errParserPanic marks a panic inside gofeed turned into an error.
 	errParserPanic = errors.New("parser panic")
 )
@@ -115,7 +111,7 @@ func parseFormat(b []byte, contentType string) (*gofeed.Feed, Hints, error) {
 		gf, err := jsonTranslator.Translate(jf)
 		return gf, Hints{}, err
 	}
-	return nil, Hints{}, fmt.Errorf("%w: %s", ErrNotAFeed, describe(b, contentType))
+	return nil, Hints{}, fmt.Errorf("%w: %s", ErrNotFeed, describe(b, contentType))
 }
 
 // buildDocument normalizes the feed and its items.

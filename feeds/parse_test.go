@@ -96,10 +96,10 @@ func TestParseNotAFeed(t *testing.T) {
 		{"empty", "", "", ErrEmptyBody, "empty body"},
 		{"white space", " \r\n\t ", "text/xml", ErrEmptyBody, "empty body"},
 		{"bot challenge", "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>", "text/html; charset=utf-8",
-			ErrNotAFeed, `an HTML page titled "Just a moment..." (Content-Type text/html; charset=utf-8)`},
-		{"html without doctype", "\n<html><body>Sorry</body></html>", "", ErrNotAFeed, "an HTML page"},
-		{"other XML", `<?xml version="1.0"?><note><to>x</to></note>`, "", ErrNotAFeed, "XML with root <note>"},
-		{"plain text", "Service Unavailable", "text/plain", ErrNotAFeed, `content starting with "Service Unavailable"`},
+			ErrNotFeed, `an HTML page titled "Just a moment..." (Content-Type text/html; charset=utf-8)`},
+		{"html without doctype", "\n<html><body>Sorry</body></html>", "", ErrNotFeed, "an HTML page"},
+		{"other XML", `<?xml version="1.0"?><note><to>x</to></note>`, "", ErrNotFeed, "XML with root <note>"},
+		{"plain text", "Service Unavailable", "text/plain", ErrNotFeed, `content starting with "Service Unavailable"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -137,7 +137,7 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollR
 	if f.Title == "" {
 		f.Title = doc.Title
 	}
-	f.SiteURL = doc.SiteURL
+	f.SiteURL = keep(doc.SiteURL, f.SiteURL)
 	r := p.succeeded(f, now, resp, StatusOK)
 	r.items = p.filter(f, doc.Items)
 	return r

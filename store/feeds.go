@@ -62,12 +62,17 @@ func (s *Store) SyncFeeds(ctx context.Context, origin string, specs []FeedSpec, 
 	})
 }
 
-// AddFeed subscribes to url in topic and returns the feed.
+// AddFeed subscribes to url in topic and returns the feed. Adding a feed
+// that is already there re-enables it (after a 410 Gone) and makes it due.
 func (s *Store) AddFeed(ctx context.Context, sp FeedSpec, origin string, now time.Time) (feeds.Feed, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		id, err = s.addFeedTx(ctx, tx, sp, origin, now)
+		if id, err = s.addFeedTx(ctx, tx, sp, origin, now); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE feeds SET disabled = 0, failures = 0, next_poll = 0
+			WHERE id = ? AND disabled = 1`), id)
 		return err
 	})
 	if err != nil {

@@ -63,7 +63,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// the daemon's write instead of failing; immediate transactions avoid the
 	// deadlock of two readers upgrading to writers at once.
 	u := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", u)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", file, err)

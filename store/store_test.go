@@ -100,6 +100,12 @@ func TestDueFeedsAndState(t *testing.T) {
 	if due, _ := s.DueFeeds(ctx, "", t0.Add(48*time.Hour)); len(due) != 0 {
 		t.Fatalf("disabled feed is due: %v", due)
 	}
+	if _, err := s.AddFeed(ctx, FeedSpec{URL: got.URL, Topic: "world"}, OriginCLI, t0); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueFeeds(ctx, "", t0); len(due) != 1 {
+		t.Fatalf("adding a gone feed again did not re-enable it: %v", due)
+	}
 }
 
 func TestSyncFeedsFollowsConfig(t *testing.T) {

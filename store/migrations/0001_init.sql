@@ -47,9 +47,9 @@ CREATE TABLE items (
     duplicate_of BIGINT,
     cluster_seq  BIGINT                  -- order in which the deduplicator placed it
 );
-CREATE INDEX items_unclustered ON items (event_id, published);
-CREATE INDEX items_cluster_seq ON items (cluster_seq);
-CREATE INDEX items_published ON items (published);
+-- Only the items still waiting for the deduplicator: the index stays small.
+CREATE INDEX items_unclustered ON items (published) WHERE event_id IS NULL;
+CREATE INDEX items_event ON items (event_id);
 
 -- An item seen in several feeds has one row here per feed. guid is the
 -- item's identity inside that feed.

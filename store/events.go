@@ -85,7 +85,7 @@ func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
 // SaveClustering records, in one transaction, where the deduplicator put
 // each doc and the new state of every event it touched.
 func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs []events.Event, related map[string][]Relation) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		var seq int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&seq); err != nil {
 			return fmt.Errorf("read cluster sequence: %w", err)
@@ -97,7 +97,7 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 				v, _ := strconv.ParseInt(a.DuplicateOf, 10, 64)
 				dup = sql.NullInt64{Int64: v, Valid: true}
 			}
-			if err := s.exec(ctx, tx, `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ?`,
+			if err := tx.exec(ctx, `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ?`,
 				a.EventID, dup, seq, a.DocID); err != nil {
 				return fmt.Errorf("place item %s in event %s: %w", a.DocID, a.EventID, err)
 			}
@@ -111,10 +111,10 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 	})
 }
 
-func (s *Store) saveEvent(ctx context.Context, tx *sql.Tx, ev events.Event, rels []Relation) error {
+func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []Relation) error {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
-	err := s.exec(ctx, tx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics)
+	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
 		summary = excluded.summary, first_seen = excluded.first_seen, last_updated = excluded.last_updated,
 		size = excluded.size, entities = excluded.entities, topics = excluded.topics`,
@@ -122,12 +122,12 @@ func (s *Store) saveEvent(ctx context.Context, tx *sql.Tx, ev events.Event, rels
 	if err != nil {
 		return fmt.Errorf("save event %s: %w", ev.ID, err)
 	}
-	if err := s.exec(ctx, tx, `DELETE FROM event_relations WHERE event_id = ?`, ev.ID); err != nil {
+	if err := tx.exec(ctx, `DELETE FROM event_relations WHERE event_id = ?`, ev.ID); err != nil {
 		return fmt.Errorf("save relations of event %s: %w", ev.ID, err)
 	}
 	for _, r := range rels {
 		shared, _ := json.Marshal(nonNil(r.Shared))
-		if err := s.exec(ctx, tx, `INSERT INTO event_relations (event_id, related_id, shared) VALUES (?, ?, ?)`,
+		if err := tx.exec(ctx, `INSERT INTO event_relations (event_id, related_id, shared) VALUES (?, ?, ?)`,
 			ev.ID, r.EventID, string(shared)); err != nil {
 			return fmt.Errorf("save relations of event %s: %w", ev.ID, err)
 		}

@@ -26,7 +26,7 @@ type FeedSpec struct {
 // feeds and topic memberships and drops memberships of that origin that are
 // no longer listed. Feeds and items are never deleted here.
 func (s *Store) SyncFeeds(ctx context.Context, origin string, specs []FeedSpec, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		keep := map[[2]string]bool{}
 		for _, sp := range specs {
 			if _, err := s.addFeedTx(ctx, tx, sp, origin, now); err != nil {
@@ -66,7 +66,7 @@ func (s *Store) SyncFeeds(ctx context.Context, origin string, specs []FeedSpec, 
 // that is already there re-enables it (after a 410 Gone) and makes it due.
 func (s *Store) AddFeed(ctx context.Context, sp FeedSpec, origin string, now time.Time) (feeds.Feed, error) {
 	var id int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var err error
 		if id, err = s.addFeedTx(ctx, tx, sp, origin, now); err != nil {
 			return err
@@ -81,7 +81,7 @@ func (s *Store) AddFeed(ctx context.Context, sp FeedSpec, origin string, now tim
 	return s.Feed(ctx, id)
 }
 
-func (s *Store) addFeedTx(ctx context.Context, tx *sql.Tx, sp FeedSpec, origin string, now time.Time) (int64, error) {
+func (s *Store) addFeedTx(ctx context.Context, tx *txn, sp FeedSpec, origin string, now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM feeds WHERE url = ?`), sp.URL).Scan(&id)
 	switch {
@@ -207,20 +207,4 @@ func (s *Store) Topics(ctx context.Context) ([]string, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// inTx runs fn in a transaction and commits when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }

@@ -16,7 +16,7 @@ import (
 // items. Saving the same items twice stores nothing new.
 func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if err := s.saveFeedState(ctx, tx, f); err != nil {
 			return err
 		}
@@ -41,12 +41,12 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 	return res, err
 }
 
-func (s *Store) saveFeedState(ctx context.Context, tx *sql.Tx, f feeds.Feed) error {
+func (s *Store) saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error {
 	hints, err := json.Marshal(f.Hints)
 	if err != nil {
 		return fmt.Errorf("save feed %s: %w", f.URL, err)
 	}
-	err = s.exec(ctx, tx, `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
+	err = tx.exec(ctx, `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
 		site_url = ?, etag = ?, last_modified = ?, last_poll = ?, next_poll = ?, last_status = ?,
 		last_error = ?, failures = ?, disabled = ?, hints = ? WHERE id = ?`,
 		f.Title, f.SiteURL, f.ETag, f.LastModified, ms(f.LastPoll), ms(f.NextPoll), f.LastStatus,
@@ -59,16 +59,16 @@ func (s *Store) saveFeedState(ctx context.Context, tx *sql.Tx, f feeds.Feed) err
 
 // moveFeedTx stores f.URL as the feed's URL (after a permanent redirect),
 // unless another feed already has that URL: then both stay as they are.
-func (s *Store) moveFeedTx(ctx context.Context, tx *sql.Tx, f feeds.Feed) error {
+func (s *Store) moveFeedTx(ctx context.Context, tx *txn, f feeds.Feed) error {
 	var other int64
-	err := s.scanRow(ctx, tx, `SELECT id FROM feeds WHERE url = ?`, []any{f.URL}, &other)
+	err := tx.scanRow(ctx, `SELECT id FROM feeds WHERE url = ?`, []any{f.URL}, &other)
 	if err == nil {
 		return nil // unchanged, or taken by another feed
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("move feed %d to %s: %w", f.ID, f.URL, err)
 	}
-	if err := s.exec(ctx, tx, `UPDATE feeds SET url = ? WHERE id = ?`, f.URL, f.ID); err != nil {
+	if err := tx.exec(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, f.URL, f.ID); err != nil {
 		return fmt.Errorf("move feed %d to %s: %w", f.ID, f.URL, err)
 	}
 	return nil
@@ -100,10 +100,10 @@ const (
 // saveItem finds the item by its identity in this feed, then by its
 // canonical URL (the same story in another feed), and inserts it only when
 // both miss.
-func (s *Store) saveItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feeds.Item, now time.Time) (saveKind, error) {
+func (s *Store) saveItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item, now time.Time) (saveKind, error) {
 	var id int64
 	var hash string
-	err := s.scanRow(ctx, tx, qItemByGUID, []any{feedID, it.GUID}, &id, &hash)
+	err := tx.scanRow(ctx, qItemByGUID, []any{feedID, it.GUID}, &id, &hash)
 	switch {
 	case err == nil && hash == it.Hash:
 		it.ID = id
@@ -116,7 +116,7 @@ func (s *Store) saveItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feed
 	}
 	kind := savedLinked
 	if it.URL != "" {
-		err = s.scanRow(ctx, tx, qItemByURL, []any{it.URL}, &id)
+		err = tx.scanRow(ctx, qItemByURL, []any{it.URL}, &id)
 	} else {
 		err = sql.ErrNoRows
 	}
@@ -128,19 +128,19 @@ func (s *Store) saveItem(ctx context.Context, tx *sql.Tx, feedID int64, it *feed
 		return 0, err
 	}
 	it.ID = id
-	err = s.exec(ctx, tx, qInsertMembership, feedID, it.GUID, id)
+	err = tx.exec(ctx, qInsertMembership, feedID, it.GUID, id)
 	return kind, err
 }
 
-func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, it *feeds.Item, now time.Time) (int64, error) {
+func (s *Store) insertItem(ctx context.Context, tx *txn, it *feeds.Item, now time.Time) (int64, error) {
 	var id int64
-	err := s.scanRow(ctx, tx, qInsertItem, []any{nullString(it.URL), it.Title, it.Summary, it.Content, it.Text, it.Author, it.Source, it.Lang,
+	err := tx.scanRow(ctx, qInsertItem, []any{nullString(it.URL), it.Title, it.Summary, it.Content, it.Text, it.Author, it.Source, it.Lang,
 		ms(it.Published), ms(it.Updated), it.Hash, ms(now)}, &id)
 	return id, err
 }
 
-func (s *Store) updateItem(ctx context.Context, tx *sql.Tx, it *feeds.Item) error {
-	err := s.exec(ctx, tx, qUpdateItem,
+func (s *Store) updateItem(ctx context.Context, tx *txn, it *feeds.Item) error {
+	err := tx.exec(ctx, qUpdateItem,
 		it.Title, it.Summary, it.Content, it.Text, it.Author, ms(it.Updated), it.Hash, it.ID)
 	return err
 }

@@ -156,19 +156,52 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 	return tx.Commit()
 }
 
-// stmt returns query prepared for use in tx. The hot paths (saving items)
-// run the same few statements thousands of times per poll pass, and
-// preparing them anew each time costs more than running them: those are
-// prepared once at Open (not here: the single connection is held by tx).
-func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts[query]; ok {
-		return tx.StmtContext(ctx, st), nil
+// txn is a transaction that reuses prepared statements: the hot paths
+// (saving items) run the same few statements thousands of times per poll
+// pass, and preparing them anew each time costs more than running them.
+type txn struct {
+	*sql.Tx
+	s     *Store
+	stmts map[string]*sql.Stmt // bound to this transaction
+}
+
+// stmt returns query prepared for this transaction: from the statements
+// prepared at Open when it is one of them (preparing on the pool here would
+// wait for the single connection this transaction holds), else anew.
+func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
 	}
-	st, err := tx.PrepareContext(ctx, s.q(query))
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
+	var st *sql.Stmt
+	if shared, ok := t.s.stmts[query]; ok {
+		st = t.StmtContext(ctx, shared)
+	} else {
+		var err error
+		if st, err = t.PrepareContext(ctx, t.s.q(query)); err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
 	}
+	t.stmts[query] = st
 	return st, nil
+}
+
+// exec runs a statement in the transaction.
+func (t *txn) exec(ctx context.Context, query string, args ...any) error {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// scanRow runs a one-row query in the transaction and scans it into dest.
+func (t *txn) scanRow(ctx context.Context, query string, args []any, dest ...any) error {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
 // prepareHot prepares the statements that run once per stored item.
@@ -183,23 +216,20 @@ func (s *Store) prepareHot(ctx context.Context) error {
 	return nil
 }
 
-// exec runs a cached statement in tx.
-func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	st, err := s.stmt(ctx, tx, query)
+// inTx runs fn in a transaction and commits when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*txn) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(&txn{Tx: tx, s: s, stmts: map[string]*sql.Stmt{}}); err != nil {
 		return err
 	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
-}
-
-// scanRow runs a cached one-row query in tx and scans it into dest.
-func (s *Store) scanRow(ctx context.Context, tx *sql.Tx, query string, args []any, dest ...any) error {
-	st, err := s.stmt(ctx, tx, query)
-	if err != nil {
-		return err
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
-	return st.QueryRowContext(ctx, args...).Scan(dest...)
+	return nil
 }
 
 // ms and fromMS convert between time.Time and the stored Unix milliseconds.

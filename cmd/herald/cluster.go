@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"herald/events"
+	"herald/store"
+)
+
+// deduper is the thin shell around the pure deduplicator: it feeds it the
+// items no event holds yet and stores its decisions. It keeps the clusterer
+// between poll passes; after a restart (or a failed save) it rebuilds it
+// from the stored decisions, which gives the same events as before.
+type deduper struct {
+	store  *store.Store
+	log    *slog.Logger
+	window time.Duration
+	c      *events.Clusterer // nil until restored
+}
+
+// batchSize bounds one transaction of decisions.
+const batchSize = 2000
+
+// placeNew clusters every unplaced item and returns how many it placed.
+func (d *deduper) placeNew(ctx context.Context) (int, error) {
+	if d.c == nil {
+		if err := d.restore(ctx); err != nil {
+			return 0, err
+		}
+	}
+	placed := 0
+	for {
+		docs, err := d.store.UnclusteredDocs(ctx, batchSize)
+		if err != nil || len(docs) == 0 {
+			return placed, err
+		}
+		if err := d.placeBatch(ctx, docs); err != nil {
+			d.c = nil // the clusterer saw decisions the store did not keep
+			return placed, err
+		}
+		placed += len(docs)
+	}
+}
+
+func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
+	start := time.Now()
+	as := make([]events.Assignment, 0, len(docs))
+	touched := map[string]bool{}
+	for _, doc := range docs {
+		a := d.c.Add(doc)
+		as = append(as, a)
+		touched[a.EventID] = true
+	}
+	var evs []events.Event
+	related := map[string][]store.Relation{}
+	for id := range touched {
+		if ev, ok := d.c.Event(id); ok {
+			evs = append(evs, ev)
+			for _, r := range d.c.Related(id) {
+				related[id] = append(related[id], store.Relation{EventID: r.EventID, Shared: r.Shared})
+			}
+		}
+	}
+	if err := d.store.SaveClustering(ctx, as, evs, related); err != nil {
+		return fmt.Errorf("save clustering: %w", err)
+	}
+	d.c.Evict(docs[len(docs)-1].Published.Add(-d.window))
+	d.log.Info("clustered", "items", len(docs), "events_touched", len(evs),
+		"duration_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// restore rebuilds the clusterer from the decisions stored for the last
+// window of items.
+func (d *deduper) restore(ctx context.Context) error {
+	opts := events.DefaultOptions()
+	opts.Window = d.window
+	c := events.New(opts)
+	latest, err := d.store.LatestPlaced(ctx)
+	if err != nil {
+		return err
+	}
+	docs, err := d.store.ClusteredDocsSince(ctx, latest.Add(-d.window))
+	if err != nil {
+		return err
+	}
+	for _, cd := range docs {
+		c.Restore(cd.Doc, cd.EventID)
+	}
+	d.c = c
+	return nil
+}
+
+// clusterNew runs one deduplication pass with a fresh shell: for commands
+// that run once (herald poll).
+func clusterNew(ctx context.Context, cfg *Config, st *store.Store, log *slog.Logger) (int, error) {
+	d := &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)}
+	return d.placeNew(ctx)
+}
+
+func cmdEval(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("eval")
+	predPath := fs.String("pred", "", "write predictions ({\"id\",\"cluster\"} per line) to this file")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("eval needs one JSON Lines file")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	docs, err := events.ReadDocs(f)
+	if err != nil {
+		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
+	}
+	start := time.Now()
+	as := events.Stream(docs, events.DefaultOptions())
+	elapsed := time.Since(start)
+	if *predPath != "" {
+		if err := writePredictions(*predPath, as); err != nil {
+			return err
+		}
+	}
+	gold, pred := map[string]string{}, map[string]string{}
+	for i, d := range docs {
+		gold[d.ID] = d.Event
+		pred[as[i].DocID] = as[i].EventID
+	}
+	fmt.Fprintf(e.stdout, "%s: %d items, %d clusters, %.0f items/s\n", fs.Arg(0), len(docs), countClusters(as),
+		float64(len(docs))/elapsed.Seconds())
+	if !labeled(docs) {
+		fmt.Fprintln(e.stdout, "no `event` labels in the file: scores skipped")
+		return nil
+	}
+	fmt.Fprintln(e.stdout, events.Score(gold, pred))
+	return nil
+}
+
+func labeled(docs []events.LabeledDoc) bool {
+	for _, d := range docs {
+		if d.Event == "" {
+			return false
+		}
+	}
+	return len(docs) > 0
+}
+
+func countClusters(as []events.Assignment) int {
+	seen := map[string]bool{}
+	for _, a := range as {
+		seen[a.EventID] = true
+	}
+	return len(seen)
+}
+
+func writePredictions(path string, as []events.Assignment) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write predictions: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	for _, a := range as {
+		if err := enc.Encode(map[string]string{"id": a.DocID, "cluster": a.EventID}); err != nil {
+			f.Close()
+			return fmt.Errorf("write predictions %s: %w", path, err)
+		}
+	}
+	return f.Close()
+}

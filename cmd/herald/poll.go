@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"herald/feeds"
+	"herald/store"
+)
+
+// newPoller copies the poll settings of the configuration into a Poller.
+func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
+	filters := map[string]feeds.Filter{}
+	for _, t := range cfg.Topics {
+		filters[t.Name] = feeds.Filter{Include: t.Include, Exclude: t.Exclude}
+	}
+	return &feeds.Poller{
+		Fetcher: &feeds.Fetcher{
+			UserAgent: cfg.Poll.UserAgent,
+			Timeout:   time.Duration(cfg.Poll.Timeout),
+			MaxBytes:  int64(cfg.Poll.MaxBodyMB) << 20,
+		},
+		Store:   st,
+		Workers: cfg.Poll.Workers,
+		PerHost: cfg.Poll.PerHost,
+		Filters: filters,
+		Log:     log,
+	}
+}
+
+// syncConfig makes the store's config feeds match config.yaml.
+func syncConfig(ctx context.Context, cfg *Config, st *store.Store) error {
+	var specs []store.FeedSpec
+	for _, t := range cfg.Topics {
+		for _, f := range t.Feeds {
+			specs = append(specs, store.FeedSpec{URL: f.URL, Title: f.Title, Topic: t.Name})
+		}
+	}
+	if err := st.SyncFeeds(ctx, store.OriginConfig, specs, time.Now()); err != nil {
+		return fmt.Errorf("sync feeds from %s: %w", cfg.path, err)
+	}
+	return nil
+}
+
+func cmdPoll(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("poll")
+	topic := fs.String("topic", "", "poll only this topic's feeds")
+	feedURL := fs.String("feed", "", "poll only this feed (by URL)")
+	all := fs.Bool("all", false, "poll every enabled feed now, even those not due yet")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	cfg, log, st, err := e.setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := syncConfig(ctx, cfg, st); err != nil {
+		return err
+	}
+	now := time.Now()
+	if *all || *feedURL != "" {
+		now = now.Add(100 * 365 * 24 * time.Hour) // everything is due
+	}
+	due, err := st.DueFeeds(ctx, *topic, now)
+	if err != nil {
+		return err
+	}
+	if *feedURL != "" {
+		due = feedsWithURL(due, *feedURL)
+		if len(due) == 0 {
+			return fmt.Errorf("feed %s is not subscribed (or is disabled): add it with `herald add %s --topic T`", *feedURL, *feedURL)
+		}
+	}
+	bar := newProgress(e.stderr, len(due), isTerminal(e.stderr))
+	results := newPoller(cfg, st, log).PollAll(ctx, due, func(feeds.Result) { bar.step() })
+	bar.done()
+	if _, err := clusterNew(ctx, cfg, st, log); err != nil {
+		return err
+	}
+	printSummary(e.stdout, results)
+	return ctx.Err()
+}
+
+func feedsWithURL(fs []feeds.Feed, u string) []feeds.Feed {
+	for _, f := range fs {
+		if f.URL == u {
+			return []feeds.Feed{f}
+		}
+	}
+	return nil
+}
+
+// printSummary writes the table `herald poll` ends with.
+func printSummary(w io.Writer, results []feeds.Result) {
+	var ok, notModified, failed, newItems int
+	for _, r := range results {
+		switch {
+		case r.Err != nil:
+			failed++
+		case r.Status == feeds.StatusNotModified:
+			notModified++
+		default:
+			ok++
+		}
+		newItems += r.Saved.New
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "feeds\tok\tnot modified\tfailed\tnew items")
+	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\n", len(results), ok, notModified, failed, newItems)
+	tw.Flush()
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintf(w, "failed: %s: %v\n", r.Feed.URL, r.Err)
+		}
+	}
+}
+
+// progress draws a one-line bar on a terminal and nothing elsewhere.
+type progress struct {
+	w      io.Writer
+	n, max int
+	on     bool
+}
+
+func newProgress(w io.Writer, max int, on bool) *progress {
+	return &progress{w: w, max: max, on: on && max > 0}
+}
+
+func (p *progress) step() {
+	p.n++
+	if !p.on {
+		return
+	}
+	const width = 30
+	filled := p.n * width / p.max
+	fmt.Fprintf(p.w, "\r[%-*s] %d/%d feeds", width, strings.Repeat("=", filled), p.n, p.max)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"herald/store"
+)
+
+// command is one subcommand of the herald binary.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "", "run the daemon: poll on schedule, deduplicate, serve", cmdRun},
+		{"poll", "[--topic T] [--feed URL] [--all]", "poll due feeds once, then exit", cmdPoll},
+		{"feeds", "[--json]", "list every feed's health", cmdFeeds},
+		{"add", "URL --topic T", "subscribe to a feed, discovering it from a web page", cmdAdd},
+		{"opml", "import FILE [--topic T] | export", "import or export subscriptions as OPML 2.0", cmdOPML},
+		{"check-config", "", "validate the configuration and print it with secrets masked", cmdCheckConfig},
+		{"eval", "FILE.jsonl [--pred OUT]", "run the deduplicator on a labeled file and score it", cmdEval},
+	}
+}
+
+// env is what every subcommand gets: where to write and how to find its
+// configuration. It replaces globals.
+type env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	configPath     string
+}
+
+// run is the whole program behind main, callable from tests.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr, configPath: "config.yaml"}
+	if p := getenv("HERALD_CONFIG"); p != "" {
+		e.configPath = p
+	}
+	top := flag.NewFlagSet("herald", flag.ContinueOnError)
+	top.SetOutput(stderr)
+	top.StringVar(&e.configPath, "config", e.configPath, "configuration file (or $HERALD_CONFIG)")
+	top.Usage = func() { usage(stderr) }
+	if err := top.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if top.NArg() == 0 {
+		usage(stderr)
+		return errors.New("no command given")
+	}
+	name := top.Arg(0)
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, top.Args()[1:])
+		}
+	}
+	if name == "help" {
+		usage(stdout)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q: run `herald help` for the list", name)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: herald [--config FILE] COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-13s %-36s %s\n", c.name, c.args, c.help)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --help.")
+}
+
+// flags makes a subcommand's flag set with a usage line naming it.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("herald "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.configPath, "config", e.configPath, "configuration file")
+	for _, c := range commands() {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(e.stderr, "Usage: herald %s %s\n\n%s.\n\nFlags:\n", name, c.args, capitalize(c.help))
+				fs.PrintDefaults()
+			}
+		}
+	}
+	return fs
+}
+
+// flagErr turns -help into a clean exit and keeps other parse errors.
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// setup loads the configuration, makes the logger and opens the store: what
+// most subcommands need first.
+func (e *env) setup(ctx context.Context) (*Config, *slog.Logger, *store.Store, error) {
+	cfg, err := LoadConfig(e.configPath, e.getenv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	log := newLogger(cfg.Log, e.stderr)
+	dsn := cfg.Storage
+	if v := e.getenv("HERALD_DATABASE_URL"); v != "" {
+		dsn = v
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, log, st, nil
+}
+
+func newLogger(c LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated with the config
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// isTerminal reports whether w is a terminal, for progress bars.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,8 +1,6 @@
 package feeds_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -15,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/mmcdole/gofeed"
 
 	"herald/feeds"
 	"herald/store"
@@ -64,54 +60,11 @@ func pollDue(t testing.TB, st *store.Store, p *feeds.Poller, now time.Time) []fe
 	return p.PollAll(context.Background(), due, nil)
 }
 
-const corpusDir = "../../shared/data/feeds"
-
-// manifest reads MANIFEST.tsv: file → the Content-Type its case needs (empty
-// for most).
-func manifest(t testing.TB) map[string]string {
-	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
-	if os.IsNotExist(err) {
-		t.Skipf("skipping: %s is absent (the shared data sets live beside the repo)", corpusDir)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 8 || cols[0] == "file" {
-			continue
-		}
-		out[cols[0]] = contentTypeOf(cols[0], cols[7])
-	}
-	return out
-}
-
-// contentTypeOf reads "Content-Type: ..." from a case's description, which
-// the http_* encoding cases need.
-func contentTypeOf(file, exercises string) string {
-	if !strings.Contains(filepath.Base(file), "http_") {
-		return ""
-	}
-	i := strings.Index(strings.ToLower(exercises), "content-type:")
-	if i < 0 {
-		return ""
-	}
-	ct := strings.TrimSpace(exercises[i+len("content-type:"):])
-	if j := strings.IndexAny(ct, "\t|"); j >= 0 {
-		ct = ct[:j]
-	}
-	return strings.TrimSpace(ct)
-}
-
 // TestPollCorpusOverLoopback serves every file of the robustness corpus and
 // polls it like any feed: each yields items or a stored, readable error, and
 // the poller never panics (a panic in a worker would crash this test).
 func TestPollCorpusOverLoopback(t *testing.T) {
-	files := manifest(t)
+	files := feeds.CorpusContentTypes(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		ct, ok := files[name]
@@ -122,7 +75,7 @@ func TestPollCorpusOverLoopback(t *testing.T) {
 		if ct != "" {
 			w.Header().Set("Content-Type", ct)
 		}
-		http.ServeFile(w, r, filepath.Join(corpusDir, name))
+		http.ServeFile(w, r, filepath.Join(feeds.CorpusDir, name))
 	}))
 	defer srv.Close()
 	st := openStore(t)
@@ -162,25 +115,15 @@ func TestPollCorpusOverLoopback(t *testing.T) {
 func gofeedSuccesses(t *testing.T, files map[string]string) int {
 	n := 0
 	for name := range files {
-		b, err := os.ReadFile(filepath.Join(corpusDir, name))
+		b, err := os.ReadFile(filepath.Join(feeds.CorpusDir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if gofeedParses(b) {
+		if feeds.GofeedParses(b) {
 			n++
 		}
 	}
 	return n
-}
-
-func gofeedParses(b []byte) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	_, err := gofeed.NewParser().Parse(bytes.NewReader(b))
-	return err == nil
 }
 
 func errorKind(msg string) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"herald/feeds"
@@ -20,21 +21,10 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 		if err := s.saveFeedState(ctx, tx, f); err != nil {
 			return err
 		}
-		for i := range items {
-			kind, err := s.saveItem(ctx, tx, f.ID, &items[i], now)
-			if err != nil {
-				return fmt.Errorf("save item %q of feed %s: %w", items[i].GUID, f.URL, err)
-			}
-			switch kind {
-			case savedNew:
-				res.New++
-			case savedEdited:
-				res.Edited++
-			case savedLinked:
-				res.Linked++
-			default:
-				res.Skipped++
-			}
+		var err error
+		res, err = saveItems(ctx, tx, f.ID, items, now)
+		if err != nil {
+			return fmt.Errorf("save items of feed %s: %w", f.URL, err)
 		}
 		return nil
 	})
@@ -74,75 +64,163 @@ func (s *Store) moveFeedTx(ctx context.Context, tx *txn, f feeds.Feed) error {
 	return nil
 }
 
-// The statements run once per item; Open prepares them.
-const (
-	qItemByGUID = `SELECT i.id, i.hash FROM item_feeds f JOIN items i ON i.id = f.item_id
-		WHERE f.feed_id = ? AND f.guid = ?`
-	qItemByURL        = `SELECT id FROM items WHERE url = ?`
-	qInsertMembership = `INSERT INTO item_feeds (feed_id, guid, item_id) VALUES (?, ?, ?)`
-	qInsertItem       = `INSERT INTO items (url, title, summary, content, text, author, source, lang,
+// A poll stores up to thousands of items, and each statement costs more in
+// overhead than in work; so items are looked up and linked in batches.
+// Statements of one fixed size are prepared once at Open; a shorter last
+// batch is padded by repeating its last value, which IN lists and ON
+// CONFLICT DO NOTHING ignore.
+const batch = 32
+
+var (
+	qItemsByGUID = `SELECT guid, item_id, hash FROM item_feeds
+		WHERE feed_id = ? AND guid IN (` + placeholders(batch, 1) + `)`
+	qItemsByURL        = `SELECT url, id FROM items WHERE url IN (` + placeholders(batch, 1) + `)`
+	qInsertMemberships = `INSERT INTO item_feeds (feed_id, guid, item_id, hash) VALUES ` + placeholders(batch, 4) +
+		` ON CONFLICT (feed_id, guid) DO NOTHING`
+	qInsertItem = `INSERT INTO items (url, title, summary, content, text, author, source, lang,
 		published, updated, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	qUpdateItem = `UPDATE items SET title = ?, summary = ?, content = ?, text = ?, author = ?,
 		updated = ?, hash = ? WHERE id = ?`
+	qUpdateMembership = `UPDATE item_feeds SET hash = ? WHERE feed_id = ? AND guid = ?`
+
+	hotQueries = []string{qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem, qUpdateMembership}
 )
 
-var hotQueries = []string{qItemByGUID, qItemByURL, qInsertMembership, qInsertItem, qUpdateItem}
-
-type saveKind int
-
-const (
-	savedSame saveKind = iota
-	savedNew
-	savedEdited
-	savedLinked
-)
-
-// saveItem finds the item by its identity in this feed, then by its
-// canonical URL (the same story in another feed), and inserts it only when
-// both miss.
-func (s *Store) saveItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item, now time.Time) (saveKind, error) {
-	var id int64
-	var hash string
-	err := tx.scanRow(ctx, qItemByGUID, []any{feedID, it.GUID}, &id, &hash)
-	switch {
-	case err == nil && hash == it.Hash:
-		it.ID = id
-		return savedSame, nil
-	case err == nil:
-		it.ID = id
-		return savedEdited, s.updateItem(ctx, tx, it)
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, err
+// placeholders writes n groups of width question marks: "?, ?" or "(?, ?, ?), (?, ?, ?)".
+func placeholders(n, width int) string {
+	group := strings.TrimSuffix(strings.Repeat("?, ", width), ", ")
+	if width > 1 {
+		group = "(" + group + ")"
 	}
-	kind := savedLinked
-	if it.URL != "" {
-		err = tx.scanRow(ctx, qItemByURL, []any{it.URL}, &id)
-	} else {
-		err = sql.ErrNoRows
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		kind = savedNew
-		id, err = s.insertItem(ctx, tx, it, now)
-	}
-	if err != nil {
-		return 0, err
-	}
-	it.ID = id
-	err = tx.exec(ctx, qInsertMembership, feedID, it.GUID, id)
-	return kind, err
+	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
 }
 
-func (s *Store) insertItem(ctx context.Context, tx *txn, it *feeds.Item, now time.Time) (int64, error) {
+// inBatches calls fn with rows (each of width values) in batches of exactly
+// batch rows, the last one padded with copies of its final row.
+func inBatches(rows [][]any, fn func(args []any) error) error {
+	for len(rows) > 0 {
+		n := min(batch, len(rows))
+		var args []any
+		for i := range batch {
+			args = append(args, rows[min(i, n-1)]...)
+		}
+		if err := fn(args); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+type stored struct {
+	id   int64
+	hash string
+}
+
+// saveItems finds each item by its guid in this feed, then by its canonical
+// URL (the same story in another feed), and inserts it only when both miss.
+func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, error) {
+	var res feeds.Saved
+	known, err := knownGUIDs(ctx, tx, feedID, items)
+	if err != nil {
+		return res, err
+	}
+	var fresh []*feeds.Item // not yet in this feed
+	for i := range items {
+		it := &items[i]
+		k, ok := known[it.GUID]
+		switch {
+		case !ok:
+			fresh = append(fresh, it)
+		case k.hash == it.Hash:
+			it.ID = k.id
+			res.Skipped++
+		default:
+			it.ID = k.id
+			res.Edited++
+			if err := updateItem(ctx, tx, feedID, it); err != nil {
+				return res, err
+			}
+		}
+	}
+	byURL, err := knownURLs(ctx, tx, fresh)
+	if err != nil {
+		return res, err
+	}
+	var members [][]any
+	for _, it := range fresh {
+		if id, ok := byURL[it.URL]; ok && it.URL != "" {
+			it.ID = id
+			res.Linked++
+		} else {
+			if it.ID, err = insertItem(ctx, tx, it, now); err != nil {
+				return res, err
+			}
+			res.New++
+			byURL[it.URL] = it.ID // a later item of this poll with the same URL links to it
+		}
+		members = append(members, []any{feedID, it.GUID, it.ID, it.Hash})
+	}
+	return res, inBatches(members, func(args []any) error { return tx.exec(ctx, qInsertMemberships, args...) })
+}
+
+func knownGUIDs(ctx context.Context, tx *txn, feedID int64, items []feeds.Item) (map[string]stored, error) {
+	var rows [][]any
+	for _, it := range items {
+		rows = append(rows, []any{it.GUID})
+	}
+	known := map[string]stored{}
+	err := inBatches(rows, func(args []any) error {
+		return tx.query(ctx, qItemsByGUID, append([]any{feedID}, args...), func(r *sql.Rows) error {
+			var guid string
+			var k stored
+			if err := r.Scan(&guid, &k.id, &k.hash); err != nil {
+				return err
+			}
+			known[guid] = k
+			return nil
+		})
+	})
+	return known, err
+}
+
+func knownURLs(ctx context.Context, tx *txn, items []*feeds.Item) (map[string]int64, error) {
+	var rows [][]any
+	for _, it := range items {
+		if it.URL != "" {
+			rows = append(rows, []any{it.URL})
+		}
+	}
+	ids := map[string]int64{}
+	err := inBatches(rows, func(args []any) error {
+		return tx.query(ctx, qItemsByURL, args, func(r *sql.Rows) error {
+			var url string
+			var id int64
+			if err := r.Scan(&url, &id); err != nil {
+				return err
+			}
+			ids[url] = id
+			return nil
+		})
+	})
+	return ids, err
+}
+
+func insertItem(ctx context.Context, tx *txn, it *feeds.Item, now time.Time) (int64, error) {
 	var id int64
-	err := tx.scanRow(ctx, qInsertItem, []any{nullString(it.URL), it.Title, it.Summary, it.Content, it.Text, it.Author, it.Source, it.Lang,
-		ms(it.Published), ms(it.Updated), it.Hash, ms(now)}, &id)
+	err := tx.scanRow(ctx, qInsertItem, []any{nullString(it.URL), it.Title, it.Summary, it.Content, it.Text,
+		it.Author, it.Source, it.Lang, ms(it.Published), ms(it.Updated), it.Hash, ms(now)}, &id)
 	return id, err
 }
 
-func (s *Store) updateItem(ctx context.Context, tx *txn, it *feeds.Item) error {
-	err := tx.exec(ctx, qUpdateItem,
-		it.Title, it.Summary, it.Content, it.Text, it.Author, ms(it.Updated), it.Hash, it.ID)
-	return err
+// updateItem stores an edited entry: the item takes the newest content, and
+// the feed's membership remembers the hash it sent.
+func updateItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item) error {
+	if err := tx.exec(ctx, qUpdateItem, it.Title, it.Summary, it.Content, it.Text, it.Author,
+		ms(it.Updated), it.Hash, it.ID); err != nil {
+		return err
+	}
+	return tx.exec(ctx, qUpdateMembership, it.Hash, feedID, it.GUID)
 }
 
 func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }

@@ -204,6 +204,25 @@ func (t *txn) scanRow(ctx context.Context, query string, args []any, dest ...any
 	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
+// query runs a statement in the transaction and calls each for every row.
+func (t *txn) query(ctx context.Context, query string, args []any, each func(*sql.Rows) error) error {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // prepareHot prepares the statements that run once per stored item.
 func (s *Store) prepareHot(ctx context.Context) error {
 	for _, q := range hotQueries {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,5 +143,30 @@ func TestReopenKeepsDataAndRefusesNewerSchema(t *testing.T) {
 	_, err = Open(ctx, path)
 	if err == nil || !strings.Contains(err.Error(), "upgrade Herald") {
 		t.Fatalf("newer schema: err = %v, want a refusal that says to upgrade", err)
+	}
+}
+
+// Polls larger than one statement batch, and two entries of one poll that
+// carry the same story, are stored exactly once each.
+func TestSavePollBatchesAndRepeatedURLs(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f, _ := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
+	var items []feeds.Item
+	for i := range 2*batch + 5 {
+		items = append(items, item(fmt.Sprint("g", i), fmt.Sprint("http://a.example/", i), fmt.Sprint("T", i)))
+	}
+	items = append(items, item("again", "http://a.example/0", "T0 again"))
+	res, err := s.SavePoll(ctx, f, items, t0)
+	if err != nil || res.New != 2*batch+5 || res.Linked != 1 {
+		t.Fatalf("first save: %+v, %v", res, err)
+	}
+	res, err = s.SavePoll(ctx, f, items, t0)
+	if err != nil || res.New != 0 || res.Skipped != len(items) {
+		t.Fatalf("second save: %+v, %v", res, err)
+	}
+	keys, _ := s.ItemKeys(ctx)
+	if n, _ := s.CountItems(ctx); n != 2*batch+5 || len(keys) != len(items) {
+		t.Fatalf("items = %d, memberships = %d", n, len(keys))
 	}
 }

@@ -52,11 +52,14 @@ CREATE INDEX items_unclustered ON items (published) WHERE event_id IS NULL;
 CREATE INDEX items_event ON items (event_id);
 
 -- An item seen in several feeds has one row here per feed. guid is the
--- item's identity inside that feed.
+-- item's identity inside that feed; hash is the entry's content hash as
+-- that feed last sent it, so two feeds whose copies differ do not take
+-- turns "editing" the item.
 CREATE TABLE item_feeds (
     feed_id BIGINT NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
     guid    TEXT NOT NULL,
     item_id BIGINT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    hash    TEXT NOT NULL,
     PRIMARY KEY (feed_id, guid)
 );
 CREATE INDEX item_feeds_item ON item_feeds (item_id);

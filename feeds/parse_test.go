@@ -171,6 +171,26 @@ func TestStripDTD(t *testing.T) {
 	}
 }
 
+// detectType looks at a short window when it can; its answer must be
+// gofeed's on the whole window.
+func TestDetectTypeMatchesGofeed(t *testing.T) {
+	inputs := []string{
+		`<?xml version="1.0"?><rss version="2.0"><channel/></rss>`,
+		`<!-- a comment --><feed xmlns="http://www.w3.org/2005/Atom"></feed>`,
+		`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF>`,
+		`<rss title="a > b" version="2.0"><channel/></rss>`, // '>' in an attribute
+		`  {"version": "https://jsonfeed.org/version/1.1", "title": "<b>x</b>"}`,
+		`<!doctype html><html><head><title>Not a feed</title></head></html>`,
+		`<rss`,
+		`plain text`,
+	}
+	for _, in := range inputs {
+		if got, want := detectType([]byte(in)), gofeed.DetectFeedType(strings.NewReader(in)); got != want {
+			t.Errorf("detectType(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestParseHostileDeepNesting(t *testing.T) {
 	const levels = 100_000
 	deep := strings.Repeat("<a>", levels) + strings.Repeat("</a>", levels)

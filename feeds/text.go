@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"strings"
@@ -45,15 +46,36 @@ func sanitizeHTML(raw string, base *url.URL) string {
 	}
 	// Cap the input first: sanitizing 5 MB to keep 256 KB wastes time.
 	cut := len(raw) > maxHTMLLen
-	clean := htmlPolicy.Sanitize(truncate(raw, maxHTMLLen))
+	clean := sanitize(truncate(raw, maxHTMLLen))
 	if base != nil && hasRelativeURL(clean) {
-		// Sanitize again so absolutized links get target and noopener.
-		clean = htmlPolicy.Sanitize(absolutizeHTML(clean, base))
+		var newHosts bool
+		clean, newHosts = absolutizeHTML(clean, base)
+		if newHosts {
+			// Sanitize again so that links that now name a host get
+			// target and noopener. Resolving against an http(s) base
+			// cannot make a URL unsafe, so other rewrites (the common
+			// feedburner pixel <img src="//...">) skip this second pass.
+			clean = sanitize(clean)
+		}
 	}
 	if cut || len(clean) > maxHTMLLen {
 		clean = truncateHTML(clean, maxHTMLLen)
 	}
 	return strings.TrimSpace(clean)
+}
+
+// sanitize is htmlPolicy.Sanitize for a non-blank s, writing into a buffer
+// sized for the result: Sanitize grows a bytes.Buffer from 64 bytes and
+// then copies it, allocating about three times the output. Sanitized HTML
+// is rarely more than a quarter longer than its input (rel, target and
+// escaped quotes are added; scripts and attributes dropped).
+func sanitize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	if err := htmlPolicy.SanitizeReaderToWriter(strings.NewReader(s), &b); err != nil {
+		return "" // as Sanitize does
+	}
+	return b.String()
 }
 
 // hasRelativeURL looks for href="..." or src="..." values that are not
@@ -84,29 +106,43 @@ func isAbsoluteRef(s string) bool {
 	return false
 }
 
-// absolutizeHTML rewrites relative href and src attributes against base.
-func absolutizeHTML(s string, base *url.URL) string {
+// absolutizeHTML rewrites relative href and src attributes of the
+// sanitized HTML s against base. It reports whether an href that named no
+// host now names one, which changes how bluemonday treats the link.
+func absolutizeHTML(s string, base *url.URL) (string, bool) {
 	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	newHosts := false
 	z := html.NewTokenizer(strings.NewReader(s))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			return b.String()
+			return b.String(), newHosts
 		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			b.Write(z.Raw())
+		raw := z.Raw()
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken || !hasURLAttr(raw) {
+			b.Write(raw)
 			continue
 		}
 		tok := z.Token()
 		for i, a := range tok.Attr {
-			if a.Key == "href" || a.Key == "src" {
-				if ref, err := url.Parse(strings.TrimSpace(a.Val)); err == nil {
-					tok.Attr[i].Val = base.ResolveReference(ref).String()
-				}
+			if a.Key != "href" && a.Key != "src" {
+				continue
+			}
+			if ref, err := url.Parse(strings.TrimSpace(a.Val)); err == nil {
+				abs := base.ResolveReference(ref)
+				tok.Attr[i].Val = abs.String()
+				newHosts = newHosts || a.Key == "href" && ref.Host == "" && abs.Host != ""
 			}
 		}
 		b.WriteString(tok.String())
 	}
+}
+
+// hasURLAttr reports whether a tag as bluemonday writes it has an href or
+// src attribute; other tags are copied as they are.
+func hasURLAttr(tag []byte) bool {
+	return bytes.Contains(tag, []byte(` href="`)) || bytes.Contains(tag, []byte(` src="`))
 }
 
 // closeRoom is what truncateHTML leaves for the end tags it adds.
@@ -160,6 +196,13 @@ var invisibleElements = map[atom.Atom]bool{
 	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Head: true,
 }
 
+// rawTextElements are those whose content the tokenizer reads as text,
+// markup and all.
+var rawTextElements = map[atom.Atom]bool{
+	atom.Iframe: true, atom.Noembed: true, atom.Noframes: true, atom.Plaintext: true,
+	atom.Textarea: true, atom.Title: true, atom.Xmp: true,
+}
+
 // htmlToLines returns the visible text of an HTML fragment, one line per
 // block, entities unescaped, white space collapsed, empty lines dropped.
 func htmlToLines(s string) []string {
@@ -169,56 +212,133 @@ func htmlToLines(s string) []string {
 		}
 		return nil
 	}
-	var lines []string
-	var cur strings.Builder
-	flush := func() {
-		if line := collapseSpace(cur.String()); line != "" {
-			lines = append(lines, line)
-		}
-		cur.Reset()
-	}
+	// The text goes into one buffer with '\n' between blocks; the lines are
+	// then substrings of one string, which saves an allocation per line.
+	text := make([]byte, 0, len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0 // depth inside invisible elements
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			flush()
-			return lines
+	for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+		switch tt {
 		case html.TextToken:
 			if skip == 0 {
-				cur.Write(z.Text())
+				text = appendText(text, z.Text())
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			name, _ := z.TagName()
 			a := atom.Lookup(name)
 			if invisibleElements[a] {
-				skip++
+				if tt != html.EndTagToken {
+					skip++
+				} else if skip > 0 {
+					skip--
+				}
 			}
 			if blockElements[a] {
-				flush()
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			a := atom.Lookup(name)
-			if invisibleElements[a] && skip > 0 {
-				skip--
-			}
-			if blockElements[a] {
-				flush()
+				text = append(text, '\n')
 			}
 		}
+	}
+	return splitLines(text)
+}
+
+// splitLines returns the lines of text with white space collapsed, empty
+// lines dropped.
+func splitLines(text []byte) []string {
+	var lines []string
+	for line := range strings.SplitSeq(string(text), "\n") {
+		if line = collapseSpace(line); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+// sanitizedLines is htmlToLines for what sanitizeHTML returns, without the
+// tokenizer, which cost more than the rest of the text extraction. In HTML
+// that bluemonday (or html.Render) wrote, text and attribute values are
+// escaped, so every '<' starts a tag that the next '>' ends. Anything else
+// (a comment, an unclosed tag, an element whose content is invisible or
+// read raw) is left to htmlToLines. FuzzSanitizedLines checks the two agree.
+func sanitizedLines(s string) []string {
+	text := make([]byte, 0, len(s))
+	for rest := s; rest != ""; {
+		lt := strings.IndexByte(rest, '<')
+		if lt < 0 {
+			lt = len(rest)
+		}
+		if seg := rest[:lt]; strings.IndexByte(seg, '&') < 0 {
+			text = appendText(text, seg) // UnescapeString scans it rune by rune
+		} else {
+			text = appendText(text, html.UnescapeString(seg))
+		}
+		if lt == len(rest) {
+			break
+		}
+		gt := strings.IndexByte(rest[lt:], '>')
+		if gt < 0 {
+			return htmlToLines(s)
+		}
+		a, ok := tagAtom(rest[lt+1 : lt+gt])
+		if !ok || invisibleElements[a] || rawTextElements[a] {
+			return htmlToLines(s)
+		}
+		if blockElements[a] {
+			text = append(text, '\n')
+		}
+		rest = rest[lt+gt+1:]
+	}
+	return splitLines(text)
+}
+
+// tagAtom returns the element of a start or end tag without its '<' and
+// '>', or false when tag is not one the way bluemonday writes them.
+func tagAtom(tag string) (atom.Atom, bool) {
+	tag = strings.TrimPrefix(tag, "/")
+	end := strings.IndexAny(tag, " /")
+	if end < 0 {
+		end = len(tag)
+	}
+	name := tag[:end]
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9') || i == 0 && c <= '9' {
+			return 0, false
+		}
+	}
+	return atom.Lookup([]byte(name)), name != ""
+}
+
+// appendText appends a text token with its line breaks made spaces, so
+// that '\n' separates blocks only; collapseSpace would make them spaces.
+func appendText[T string | []byte](dst []byte, text T) []byte {
+	i := len(dst)
+	dst = append(dst, text...)
+	for {
+		j := bytes.IndexByte(dst[i:], '\n')
+		if j < 0 {
+			return dst
+		}
+		i += j
+		dst[i] = ' '
 	}
 }
 
 // collapseSpace replaces runs of white space (including no-break spaces)
-// with one space and trims the ends.
+// with one space and trims the ends. Invalid UTF-8 becomes U+FFFD. Most
+// text needs at most its ends trimmed, so that case returns a substring of
+// s without copying it.
 func collapseSpace(s string) string {
+	s = strings.TrimFunc(s, unicode.IsSpace)
+	i := firstUncollapsed(s)
+	if i < 0 {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
+	b.WriteString(s[:i])
 	space := false
-	for _, r := range s {
+	for _, r := range s[i:] {
 		if unicode.IsSpace(r) {
-			space = b.Len() > 0
+			space = true
 			continue
 		}
 		if space {
@@ -228,6 +348,35 @@ func collapseSpace(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// firstUncollapsed returns the offset of the first byte of s that
+// collapseSpace must change (white space other than a single ' ', or
+// invalid UTF-8), or -1. s is trimmed, so the bytes before that offset end
+// with a character that is not white space.
+func firstUncollapsed(s string) int {
+	for i := 0; i < len(s); {
+		if c := s[i]; c > ' ' && c < utf8.RuneSelf {
+			i++
+			continue
+		} else if c == ' ' && i+1 < len(s) && s[i+1] > ' ' && s[i+1] < utf8.RuneSelf {
+			i += 2 // the usual single space between words
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return i
+		case r == ' ':
+			if next, _ := utf8.DecodeRuneInString(s[i+1:]); unicode.IsSpace(next) {
+				return i
+			}
+		case unicode.IsSpace(r):
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // markupRe finds what looks like a tag: only then is a title parsed as HTML,
@@ -259,11 +408,15 @@ var boilerplateLine = regexp.MustCompile(`(?i)^(?:` + strings.Join([]string{
 	`read (?:more|the (?:full|rest of the) (?:story|article|post))\b.*`,
 	`(?:photo|image|picture|photograph|illustration)s?(?: credits?)?\s*(?::|by\b|©).*`,
 	`image credits?\b.*`,
-	`.{0,160}\((?:getty images|ap photo[^)]*|reuters|afp[^)]*|shutterstock|ap|epa)\)\.?`,
 	`share (?:this|on|via)\b.*`,
 	`follow us on\b.*`,
 	`(?:(?:share|tweet|email|print|facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|copy link)[\s|•·,/]*)+`,
 }, "|") + `)$`)
+
+// creditLine matches lines that end with an agency credit. It is apart
+// from boilerplateLine because its bounded repeat makes that regexp several
+// times slower on every line, and only lines ending in ')' can match it.
+var creditLine = regexp.MustCompile(`(?i)^.{0,160}\((?:getty images|ap photo[^)]*|reuters|afp[^)]*|shutterstock|ap|epa)\)\.?$`)
 
 // readMoreLinks are link texts that end a teaser paragraph.
 var readMoreLinks = []string{"continue reading", "read more", "keep reading"}
@@ -293,17 +446,50 @@ var boilerplateHints = []string{
 }
 
 func isBoilerplate(line string) bool {
-	if len(line) >= maxBoilerplateLine {
+	if len(line) >= maxBoilerplateLine || !hasBoilerplateHint(line) {
 		return false
 	}
-	lower := strings.ToLower(line)
-	for _, hint := range boilerplateHints {
-		if strings.Contains(lower, hint) {
-			return boilerplateLine.MatchString(line)
+	if boilerplateLine.MatchString(line) {
+		return true
+	}
+	return (strings.HasSuffix(line, ")") || strings.HasSuffix(line, ").")) && creditLine.MatchString(line)
+}
+
+// hasBoilerplateHint reports whether the lower-cased line contains one of
+// boilerplateHints. An ASCII line (most are) is lower-cased on the stack:
+// strings.ToLower allocates for any line with a capital letter.
+func hasBoilerplateHint(line string) bool {
+	var buf [maxBoilerplateLine]byte
+	lower, ascii := buf[:min(len(line), len(buf))], len(line) <= len(buf)
+	for i := 0; i < len(lower) && ascii; i++ {
+		c := line[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i], ascii = c, c < utf8.RuneSelf
+	}
+	if !ascii {
+		lower = []byte(strings.ToLower(line))
+	}
+	// One pass trying the hints that start with each byte is about twice
+	// as fast as one bytes.Contains per hint.
+	for i, c := range lower {
+		for _, hint := range hintsByFirstByte[c] {
+			if bytes.HasPrefix(lower[i:], []byte(hint)) {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// hintsByFirstByte groups boilerplateHints by their first byte.
+var hintsByFirstByte = func() (groups [256][]string) {
+	for _, hint := range boilerplateHints {
+		groups[hint[0]] = append(groups[hint[0]], hint)
+	}
+	return groups
+}()
 
 // maxBoilerplateLine keeps long paragraphs that merely start like a prompt.
 const maxBoilerplateLine = 300
@@ -335,13 +521,13 @@ func trimEllipsis(s string) string {
 	return s
 }
 
-// itemText is the plain text of an item's sanitized summary and content,
-// boilerplate removed. When one contains the other (a summary that is the
-// start of the article) it appears once.
+// itemText is the plain text of an item's summary and content as
+// sanitizeHTML returned them, boilerplate removed. When one contains the
+// other (a summary that is the start of the article) it appears once.
 func itemText(summary, content string) string {
-	sum := strings.Join(dropBoilerplate(htmlToLines(summary)), "\n")
-	body := strings.Join(dropBoilerplate(htmlToLines(content)), "\n")
-	text := sum + "\n" + body
+	sum := strings.Join(dropBoilerplate(sanitizedLines(summary)), "\n")
+	body := strings.Join(dropBoilerplate(sanitizedLines(content)), "\n")
+	var text string
 	switch {
 	case sum == "":
 		text = body
@@ -351,6 +537,8 @@ func itemText(summary, content string) string {
 		text = body
 	case containsText(sum, body):
 		text = sum
+	default:
+		text = sum + "\n" + body
 	}
 	return truncate(text, maxTextLen)
 }

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,7 @@ func TestSanitizeHTML(t *testing.T) {
 		{"absolute link", `<a href="https://other.example/x">x</a>`, []string{`rel="nofollow noopener"`, `target="_blank"`}, nil},
 		{"relative link resolved", `<a href="/2026/post">x</a> <img src="img/a.png">`,
 			[]string{`href="https://example.com/2026/post"`, `src="https://example.com/blog/img/a.png"`, `noopener`}, nil},
+		{"scheme-relative image", `<img src="//feeds.example/~r/a.gif">`, []string{`src="https://feeds.example/~r/a.gif"`}, nil},
 		{"empty", "  ", nil, []string{"<"}},
 	}
 	for _, tt := range tests {
@@ -76,6 +78,45 @@ func TestHTMLToLines(t *testing.T) {
 	got := htmlToLines(in)
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("htmlToLines = %q, want %q", got, want)
+	}
+}
+
+// sanitizedLines must read sanitizeHTML's output as the tokenizer does.
+func FuzzSanitizedLines(f *testing.F) {
+	for _, s := range []string{
+		`<h1>Title</h1><p>First   para&nbsp;with <b>bold</b> and &amp; entities.</p><ul><li>one</li></ul>line<br>break`,
+		`<p>It's "quoted" &lt;b&gt; text</p><div><img src="/a.png" alt="x > y"><a href="b">link</a></div>`,
+		"<pre>a\n\nb</pre><div>x\r\ny</div><table><tr><td>c</td><th>d</th></tr></table>",
+		`<textarea><b>x</b></textarea><title>&amp;</title><script>var a = "<p>";</script>after`,
+		"<P>One<BR>two<hr/>three</P><!-- c --><figure><figcaption>cap</figcaption></figure>\xff",
+	} {
+		f.Add(s)
+	}
+	base := parseBase("https://example.com/blog/")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, clean := range []string{sanitizeHTML(s, base), truncateHTML(sanitizeHTML(s, nil), 2*closeRoom)} {
+			got, want := sanitizedLines(clean), htmlToLines(clean)
+			if !slices.Equal(got, want) {
+				t.Fatalf("sanitizedLines(%q) = %q, want %q", clean, got, want)
+			}
+		}
+	})
+}
+
+func TestCollapseSpace(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"one two", "one two"},
+		{"  one two \n", "one two"},
+		{"one  two\tthree\nfour", "one two three four"},
+		{"one\u00a0two \u3000 three", "one two three"},
+		{"caf\u00e9 \u00e9t\u00e9", "caf\u00e9 \u00e9t\u00e9"},
+		{"bad \xff byte", "bad \ufffd byte"},
+		{" \t\n ", ""},
+	}
+	for _, tt := range tests {
+		if got := collapseSpace(tt.in); got != tt.want {
+			t.Errorf("collapseSpace(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 

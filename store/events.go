@@ -101,6 +101,11 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 				a.EventID, dup, seq, a.DocID); err != nil {
 				return fmt.Errorf("place item %s in event %s: %w", a.DocID, a.EventID, err)
 			}
+			for _, old := range a.Merged {
+				if err := foldEvent(ctx, tx, old, a.EventID); err != nil {
+					return err
+				}
+			}
 		}
 		for _, ev := range evs {
 			if err := s.saveEvent(ctx, tx, ev, related[ev.ID]); err != nil {
@@ -109,6 +114,31 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 		}
 		return nil
 	})
+}
+
+// foldEvent moves the items of event old into event into, drops old, and
+// keeps old as an alias of into so that links to it still resolve.
+func foldEvent(ctx context.Context, tx *txn, old, into string) error {
+	for _, q := range []string{
+		`UPDATE items SET event_id = ? WHERE event_id = ?`,
+		`UPDATE event_aliases SET new_id = ? WHERE new_id = ?`,
+	} {
+		if err := tx.exec(ctx, q, into, old); err != nil {
+			return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+		}
+	}
+	if err := tx.exec(ctx, `DELETE FROM event_relations WHERE event_id = ? OR related_id = ?`, old, old); err != nil {
+		return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+	}
+	if err := tx.exec(ctx, `DELETE FROM events WHERE id = ?`, old); err != nil {
+		return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+	}
+	err := tx.exec(ctx, `INSERT INTO event_aliases (old_id, new_id) VALUES (?, ?)
+		ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id`, old, into)
+	if err != nil {
+		return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+	}
+	return nil
 }
 
 func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []Relation) error {

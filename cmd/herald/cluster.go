@@ -58,12 +58,16 @@ func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
 	}
 	var evs []events.Event
 	related := map[string][]store.Relation{}
+	saved := map[string]bool{}
 	for id := range touched {
-		if ev, ok := d.c.Event(id); ok {
-			evs = append(evs, ev)
-			for _, r := range d.c.Related(id) {
-				related[id] = append(related[id], store.Relation{EventID: r.EventID, Shared: r.Shared})
-			}
+		ev, ok := d.c.Event(id) // an id merged away resolves to the event it went into
+		if !ok || saved[ev.ID] {
+			continue
+		}
+		saved[ev.ID] = true
+		evs = append(evs, ev)
+		for _, r := range d.c.Related(ev.ID) {
+			related[ev.ID] = append(related[ev.ID], store.Relation{EventID: r.EventID, Shared: r.Shared})
 		}
 	}
 	if err := d.store.SaveClustering(ctx, as, evs, related); err != nil {

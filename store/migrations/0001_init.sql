@@ -82,3 +82,10 @@ CREATE TABLE event_relations (
     shared     TEXT NOT NULL,            -- JSON array of shared entities
     PRIMARY KEY (event_id, related_id)
 );
+
+-- When one report shows that two events were one happening, the
+-- deduplicator folds one into the other; the folded id stays reachable.
+CREATE TABLE event_aliases (
+    old_id TEXT PRIMARY KEY,
+    new_id TEXT NOT NULL
+);

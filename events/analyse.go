@@ -1,0 +1,146 @@
+package events
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// analysed is what the clusterer keeps of a doc, computed once on arrival.
+type analysed struct {
+	vec      sparse // title, body and names
+	tvec     sparse // the title and its names alone
+	sig      signature
+	entities []entity
+	entIDs   []uint32 // term ids of the entities, as "@key"
+	mass     float64  // sum of the vector's weights
+	lead     string   // the description without its feed's boilerplate
+}
+
+// analyse reads a doc: words, then the source's boilerplate removed, then
+// terms and entities, then the vectors. It updates the learned state
+// (boilerplate counts, document frequencies) exactly once per doc, so that
+// replaying a stream rebuilds the same state.
+func (c *Clusterer) analyse(d Doc) analysed {
+	title := splitWords(d.Title)
+	text := bodyOf(d)
+	body := splitWordsMax(text, c.opts.BodyWords)
+	full := body
+	title, body = c.boiler.clean(d.Source, title, body)
+	leadText := lead(text, full, body)
+	en := isEnglish(d.Lang)
+	tterms, bterms := c.terms(title, en), c.terms(body, en)
+	tents := findEntities(title)
+	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
+	a := analysed{entities: ents, lead: leadText}
+	for _, e := range ents {
+		a.entIDs = append(a.entIDs, c.vocab.id("@"+e.key))
+	}
+	slices.Sort(a.entIDs) // for lookups; nameIDF follows this order
+	src := c.habits.of(d.Source)
+	var ids []uint32
+	a.vec, ids = c.vectorize(src, tterms, bterms, ents)
+	a.tvec = c.titleVector(src, tterms, tents)
+	c.habits.record(src, ids)
+	for _, e := range a.vec {
+		a.mass += float64(e.w)
+	}
+	a.sig = minhash(shingles(append(tterms, bterms...)))
+	return a
+}
+
+// bodyOf is the summary followed by the body text, skipping a body that
+// merely repeats the summary (common in feeds).
+func bodyOf(d Doc) string {
+	s, t := strings.TrimSpace(d.Summary), strings.TrimSpace(d.Text)
+	switch {
+	case t == "":
+		return s
+	case s == "" || strings.HasPrefix(t, s):
+		return t
+	}
+	return s + "\n" + t
+}
+
+// terms maps words to term ids, leaving out stop words.
+func (c *Clusterer) terms(ws []word, english bool) []uint32 {
+	out := make([]uint32, 0, len(ws))
+	for _, w := range ws {
+		if id := c.vocab.term(w.lower, english); id != noTerm {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// vectorize weighs title terms above body terms (a headline is the
+// writer's own summary) and adds entities as extra features, so that a
+// shared name counts more than a shared common word, and scales down the
+// source's habits. Document frequencies are counted first, so a doc's own
+// terms are never unseen. It also returns the doc's distinct terms.
+func (c *Clusterer) vectorize(src *habit, title, body []uint32, ents []entity) (sparse, []uint32) {
+	o := c.opts
+	var raw weights
+	raw.addTF(title, o.TitleWeight)
+	raw.addTF(body, o.BodyWeight)
+	for _, e := range ents {
+		raw = append(raw, weight{c.vocab.id("@" + e.key), o.EntityWeight})
+	}
+	raw = raw.merge()
+	ids := make([]uint32, len(raw))
+	for i, x := range raw {
+		ids[i] = x.id
+	}
+	c.vocab.count(ids)
+	for i := range raw {
+		raw[i].w *= c.vocab.idf(raw[i].id) * c.habits.discount(src, raw[i].id)
+	}
+	return raw.quantize(), ids
+}
+
+// titleVector weighs the title's terms and names alone.
+func (c *Clusterer) titleVector(src *habit, title []uint32, ents []entity) sparse {
+	nameWeight := 1.0
+	if c.opts.TitleWeight > 0 {
+		nameWeight = c.opts.EntityWeight / c.opts.TitleWeight
+	}
+	raw := make(weights, 0, len(title)+len(ents))
+	for _, id := range title {
+		raw = append(raw, weight{id, c.vocab.idf(id) * c.habits.discount(src, id)})
+	}
+	for _, e := range ents {
+		id := c.vocab.id("@" + e.key)
+		raw = append(raw, weight{id, nameWeight * c.vocab.idf(id) * c.habits.discount(src, id)})
+	}
+	// A term twice in a title counts once: keep the first, not the sum.
+	raw = raw.dedup()
+	return raw.quantize()
+}
+
+// lead is the first stretch of the description that survived boilerplate
+// removal, as written: a channel's blurb after it, or a dateline before
+// it, is left out of the event's summary.
+func lead(text string, all, kept []word) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	if len(kept) == len(all) {
+		return text
+	}
+	first := 0
+	for first < len(all) && all[first].start != kept[0].start {
+		first++
+	}
+	if first == len(all) {
+		return ""
+	}
+	last := first
+	for k := 1; k < len(kept) && last+1 < len(all) && all[last+1].start == kept[k].start; k++ {
+		last++
+	}
+	end := all[last].end
+	for end < len(text) && !unicode.IsSpace(rune(text[end])) {
+		end++ // keep the closing punctuation
+	}
+	return text[all[first].start:end]
+}

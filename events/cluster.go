@@ -1,0 +1,265 @@
+package events
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Clusterer assigns a stream of docs to events, one doc at a time. It is
+// not safe for concurrent use; the daemon feeds it from one goroutine.
+type Clusterer struct {
+	opts   Options
+	vocab  *vocab
+	boiler *boilerplate
+	habits *habits
+	dups   *lsh
+	index  *index
+
+	docs    map[string]*docState
+	events  map[string]*eventState // by id, live events only
+	aliases map[string]string      // merged-away id -> the id it went into
+	now     time.Time              // latest publication time seen: the stream's clock
+}
+
+// docState is what an active doc leaves behind.
+type docState struct {
+	doc   Doc
+	event *eventState
+	an    analysed
+	dupOf string
+}
+
+// New returns an empty clusterer.
+func New(opts Options) *Clusterer {
+	opts = opts.withDefaults()
+	return &Clusterer{
+		opts:    opts,
+		vocab:   newVocab(),
+		boiler:  newBoilerplate(opts.BoilerplateItems),
+		habits:  newHabits(opts.HabitShare),
+		dups:    newLSH(),
+		index:   newIndex(),
+		docs:    make(map[string]*docState),
+		events:  make(map[string]*eventState),
+		aliases: make(map[string]string),
+	}
+}
+
+// Add assigns d to the most likely active event, or opens a new event.
+// Adding a doc id that is already held returns its current event.
+func (c *Clusterer) Add(d Doc) Assignment {
+	if ds, ok := c.docs[d.ID]; ok {
+		return Assignment{DocID: d.ID, EventID: ds.event.id, DuplicateOf: ds.dupOf}
+	}
+	ds := c.read(d)
+	a := Assignment{DocID: d.ID, DuplicateOf: ds.dupOf}
+	ev, others := c.decide(ds)
+	if ev == nil {
+		ev = c.newEvent(c.eventID(d.ID))
+		a.NewEvent = true
+	}
+	c.attach(ds, ev)
+	for _, o := range others {
+		if c.events[o.id] == o && ev.sums.cosineTo(&o.sums) >= c.opts.MergeCosine {
+			c.merge(ev, o)
+			a.Merged = append(a.Merged, o.id)
+		}
+	}
+	a.EventID = ev.id
+	return a
+}
+
+// Restore re-loads a doc with the event decided for it earlier (after a
+// restart: the store's current event of the doc, merges applied). It
+// learns from the doc exactly as Add does but decides nothing, so
+// restoring a prefix of a stream and adding the rest gives the same
+// events as adding the whole stream.
+func (c *Clusterer) Restore(d Doc, eventID string) {
+	if _, ok := c.docs[d.ID]; ok {
+		return
+	}
+	ds := c.read(d)
+	ev := c.lookupEvent(eventID)
+	if ev == nil {
+		ev = c.newEvent(eventID)
+	}
+	c.attach(ds, ev)
+}
+
+// read analyses a new doc and looks for an earlier doc it nearly copies.
+func (c *Clusterer) read(d Doc) *docState {
+	d.Published = c.clock(d.Published)
+	ds := &docState{doc: d, an: c.analyse(d)}
+	ds.dupOf = c.duplicateOf(ds)
+	return ds
+}
+
+// clock gives an undated doc the stream's current time, and moves the
+// stream's clock forward with dated ones.
+func (c *Clusterer) clock(t time.Time) time.Time {
+	if t.IsZero() {
+		return c.now
+	}
+	if t.After(c.now) {
+		c.now = t
+	}
+	return t
+}
+
+// duplicateOf finds an active earlier doc whose text nearly equals ds's.
+func (c *Clusterer) duplicateOf(ds *docState) string {
+	best, bestSim := "", c.opts.Duplicate
+	for _, id := range c.dups.candidates(&ds.an.sig) {
+		other := c.docs[id]
+		if other == nil || !c.active(other.event, ds.doc.Published) {
+			continue
+		}
+		if s := ds.an.sig.similarity(&other.an.sig); s > bestSim || s == bestSim && best == "" {
+			best, bestSim = id, s
+		}
+	}
+	return best
+}
+
+// decide picks the event for a doc: the event of its near copy, else the
+// likeliest candidate if likely enough. It also returns the other
+// candidates likely enough to join: the doc bridges them, and Add merges
+// those that resemble the chosen one.
+func (c *Clusterer) decide(ds *docState) (*eventState, []*eventState) {
+	if ds.dupOf != "" {
+		return c.docs[ds.dupOf].event, nil
+	}
+	var best *eventState
+	var bestP float64
+	var likely []*eventState
+	nameIDF := c.nameIDFs(ds)
+	for _, ev := range c.candidates(ds) {
+		p := c.opts.Model.prob(c.features(ds, nameIDF, ev))
+		if p < c.opts.Join {
+			continue
+		}
+		likely = append(likely, ev)
+		if best == nil || p > bestP {
+			best, bestP = ev, p
+		}
+	}
+	others := slices.DeleteFunc(likely, func(ev *eventState) bool { return ev == best })
+	return best, others
+}
+
+// candidates are the active events sharing the doc's heaviest terms,
+// found through the inverted index.
+func (c *Clusterer) candidates(ds *docState) []*eventState {
+	o := c.opts
+	query := ds.an.vec.top(o.QueryTerms)
+	return c.index.lookup(query, o.MaxPostings, o.MaxCandidates, func(ev *eventState) bool {
+		return c.active(ev, ds.doc.Published)
+	})
+}
+
+// active reports whether ev accepts docs published at t: within the
+// window of its latest doc, and within the longest span an event may
+// cover, so that an endless story is told as successive (related) events
+// and memory stays bounded.
+func (c *Clusterer) active(ev *eventState, t time.Time) bool {
+	w := c.opts.Window
+	return t.Sub(ev.last) <= w && ev.first.Sub(t) <= w && t.Sub(ev.first) <= c.opts.MaxSpan
+}
+
+// eventID derives a stable id from the founding doc's id.
+func (c *Clusterer) eventID(docID string) string {
+	sum := sha1.Sum([]byte(docID))
+	base := "ev-" + hex.EncodeToString(sum[:6])
+	id := base
+	for n := 2; c.taken(id); n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	return id
+}
+
+func (c *Clusterer) taken(id string) bool {
+	_, live := c.events[id]
+	_, alias := c.aliases[id]
+	return live || alias
+}
+
+func (c *Clusterer) newEvent(id string) *eventState {
+	ev := newEventState(id)
+	c.events[id] = ev
+	return ev
+}
+
+// attach adds the doc to the event and to the indexes.
+func (c *Clusterer) attach(ds *docState, ev *eventState) {
+	ds.event = ev
+	c.docs[ds.doc.ID] = ds
+	c.dups.add(ds.doc.ID, &ds.an.sig)
+	c.index.add(ev, ev.add(ds))
+}
+
+// merge folds event b into a: b's docs move, b's id becomes an alias.
+func (c *Clusterer) merge(a, b *eventState) {
+	terms := make([]uint32, 0, len(b.sums.terms))
+	for _, st := range b.sums.terms {
+		terms = append(terms, st.id)
+	}
+	c.index.remove(b, terms)
+	for _, ds := range b.members {
+		ds.event = a
+		c.index.add(a, a.add(ds))
+	}
+	delete(c.events, b.id)
+	c.aliases[b.id] = a.id
+	for old, to := range c.aliases {
+		if to == b.id {
+			c.aliases[old] = a.id
+		}
+	}
+}
+
+// lookupEvent finds a live event by its id or by an alias.
+func (c *Clusterer) lookupEvent(id string) *eventState {
+	if ev := c.events[id]; ev != nil {
+		return ev
+	}
+	return c.events[c.aliases[id]]
+}
+
+// EventOf returns the current event of a held doc.
+func (c *Clusterer) EventOf(docID string) (string, bool) {
+	ds, ok := c.docs[docID]
+	if !ok {
+		return "", false
+	}
+	return ds.event.id, true
+}
+
+// Evict forgets events not updated since before, with their docs, so that
+// memory stays bounded on an endless stream. Learned statistics (document
+// frequencies, boilerplate) are kept: they are bounded by the vocabulary.
+func (c *Clusterer) Evict(before time.Time) {
+	gone := false
+	for id, ev := range c.events {
+		if !ev.last.Before(before) {
+			continue
+		}
+		gone = true
+		for _, ds := range ev.members {
+			c.dups.remove(ds.doc.ID, &ds.an.sig)
+			delete(c.docs, ds.doc.ID)
+		}
+		delete(c.events, id)
+	}
+	if !gone {
+		return
+	}
+	c.index.compact(func(ev *eventState) bool { return c.events[ev.id] == ev })
+	for old, to := range c.aliases {
+		if c.events[to] == nil {
+			delete(c.aliases, old)
+		}
+	}
+}

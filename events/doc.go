@@ -1,0 +1,144 @@
+// Package events is Herald's deduplicator: it turns a stream of news items
+// from many publishers into events, each the reports of one real-world
+// happening, and links events that share a storyline.
+//
+// The core is pure: a Clusterer is fed docs in publication order and
+// decides, for each, whether it nearly copies an earlier doc, joins an
+// active event, or opens a new one. It does no I/O and reads no clock; time
+// is the docs' own publication time. Its decisions can be replayed with
+// Restore after a restart, giving the same events as an uninterrupted run.
+//
+// How a doc is read: words (tokens.go), names (entities.go, gazetteer.go),
+// text its feed repeats under every item removed (boiler.go), TF-IDF
+// vectors (vector.go, analyse.go) and a MinHash signature (minhash.go).
+// How it is placed: near-duplicate lookup by LSH, candidate events from an
+// inverted index (index.go), a learned score over several similarities
+// (match.go), the decision and the merging of split events (cluster.go).
+// What comes out: event records (event.go) and related events (related.go).
+// The evaluation against labeled sets is eval.go and score.go.
+package events
+
+import "time"
+
+// Doc is one news item as the deduplicator sees it.
+type Doc struct {
+	ID        string // stable item id
+	Source    string // publisher or feed name: per-source boilerplate is learned under it
+	Title     string
+	Summary   string
+	Text      string
+	URL       string
+	Lang      string // BCP 47 tag; "" counts as English
+	Published time.Time
+	Topics    []string
+}
+
+// Assignment is the decision made for one doc.
+type Assignment struct {
+	DocID, EventID string
+	NewEvent       bool
+	// DuplicateOf is the earlier doc this one nearly copies (syndicated
+	// wire copy, a headline edited between polls), if any.
+	DuplicateOf string
+	// Merged lists events found, thanks to this doc, to report the same
+	// happening as EventID: they are folded into it, and their docs now
+	// belong to EventID. A store re-points those docs; the old ids stay
+	// known to Event as aliases while the event is held.
+	Merged []string
+}
+
+// Options tune the clusterer. DefaultOptions is the one configuration
+// used for every feed and every evaluation set.
+type Options struct {
+	// Window is how long an event accepts docs after its latest one, and
+	// MaxSpan how long after its first one.
+	Window, MaxSpan time.Duration
+	// Join is the probability (from Model) a doc needs to join an event.
+	Join float64
+	// MergeCosine is the cosine between two events' centroids above which
+	// a doc that qualifies for both folds them into one.
+	MergeCosine float64
+	// Duplicate is the MinHash estimate of word-pair overlap above which a
+	// doc is a near copy of an earlier one.
+	Duplicate float64
+	// Model scores a (doc, event) pair; see match.go.
+	Model Model
+
+	// Weights of the parts of a doc in its vector.
+	TitleWeight, BodyWeight, EntityWeight float64
+	// BodyWords caps how much of summary and text is read.
+	BodyWords int
+	// BoilerplateItems is how many earlier items of the same source must
+	// carry a text before it counts as that source's boilerplate
+	// (negative: never).
+	BoilerplateItems int
+	// HabitShare is the share of a source's items above which a term is
+	// that source's habit and weighs less in its docs (0: never).
+	HabitShare float64
+
+	// QueryTerms, MaxPostings and MaxCandidates bound the candidate search:
+	// the doc's heaviest terms are looked up, terms found in more active
+	// events than MaxPostings are too common to use, and at most
+	// MaxCandidates events are scored.
+	QueryTerms, MaxPostings, MaxCandidates int
+}
+
+// DefaultOptions returns the tuned configuration.
+func DefaultOptions() Options {
+	return Options{
+		Window:           72 * time.Hour,
+		MaxSpan:          7 * 24 * time.Hour,
+		Join:             0.5,
+		MergeCosine:      0.15,
+		Duplicate:        0.6,
+		Model:            defaultModel,
+		TitleWeight:      2,
+		BodyWeight:       1,
+		EntityWeight:     1,
+		BodyWords:        80,
+		BoilerplateItems: 2,
+		HabitShare:       0.25,
+		QueryTerms:       10,
+		MaxPostings:      100,
+		MaxCandidates:    16,
+	}
+}
+
+// withDefaults fills unset fields, so that Options{} works.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	set := func(v *float64, def float64) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	seti := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	if o.Window <= 0 {
+		o.Window = d.Window
+	}
+	if o.MaxSpan <= 0 {
+		o.MaxSpan = d.MaxSpan
+	}
+	set(&o.Join, d.Join)
+	set(&o.MergeCosine, d.MergeCosine)
+	set(&o.Duplicate, d.Duplicate)
+	if o.Model == (Model{}) {
+		o.Model = d.Model
+	}
+	if o.TitleWeight <= 0 && o.BodyWeight <= 0 {
+		o.TitleWeight, o.BodyWeight = d.TitleWeight, d.BodyWeight
+	}
+	o.EntityWeight = max(o.EntityWeight, 0)
+	seti(&o.BodyWords, d.BodyWords)
+	if o.BoilerplateItems == 0 {
+		o.BoilerplateItems = d.BoilerplateItems
+	}
+	seti(&o.QueryTerms, d.QueryTerms)
+	seti(&o.MaxPostings, d.MaxPostings)
+	seti(&o.MaxCandidates, d.MaxCandidates)
+	return o
+}

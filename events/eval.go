@@ -1,0 +1,142 @@
+package events
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// LabeledDoc is a doc of an evaluation set with its gold event, which may
+// be empty when the set carries no labels.
+type LabeledDoc struct {
+	Doc
+	Event string
+}
+
+// docLine is the JSON Lines schema of shared/data/clustering.
+type docLine struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Summary   string   `json:"summary"`
+	Text      string   `json:"text"`
+	URL       string   `json:"url"`
+	Source    string   `json:"source"`
+	Published string   `json:"published"`
+	Event     *string  `json:"event"`
+	Lang      string   `json:"lang"`
+	Topics    []string `json:"topics"`
+}
+
+// ReadDocs reads a JSON Lines evaluation set. Blank lines are skipped; a
+// line without an id, or with a published time that is not RFC 3339, is
+// an error naming the line.
+func ReadDocs(r io.Reader) ([]LabeledDoc, error) {
+	var out []LabeledDoc
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		d, err := parseDocLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		out = append(out, d)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read docs: %w", err)
+	}
+	return out, nil
+}
+
+func parseDocLine(line []byte) (LabeledDoc, error) {
+	var l docLine
+	if err := json.Unmarshal(line, &l); err != nil {
+		return LabeledDoc{}, err
+	}
+	if l.ID == "" {
+		return LabeledDoc{}, fmt.Errorf("doc has no id")
+	}
+	var t time.Time
+	if l.Published != "" {
+		var err error
+		if t, err = time.Parse(time.RFC3339, l.Published); err != nil {
+			return LabeledDoc{}, fmt.Errorf("doc %s: published: %w", l.ID, err)
+		}
+	}
+	d := LabeledDoc{Doc: Doc{
+		ID: l.ID, Source: l.Source, Title: l.Title, Summary: l.Summary, Text: l.Text,
+		URL: l.URL, Lang: l.Lang, Published: t.UTC(), Topics: l.Topics,
+	}}
+	if l.Event != nil {
+		d.Event = *l.Event
+	}
+	return d, nil
+}
+
+// Stream runs the clusterer over docs as a stream in publication order
+// (stable: docs published at the same instant keep their file order) and
+// returns the assignments in that order, each with the doc's event at the
+// end of the stream (events merged on the way are resolved). The gold
+// event is never shown to the clusterer.
+func Stream(docs []LabeledDoc, opts Options) []Assignment {
+	order := make([]Doc, len(docs))
+	for i, d := range docs {
+		order[i] = d.Doc
+	}
+	slices.SortStableFunc(order, func(a, b Doc) int { return a.Published.Compare(b.Published) })
+	c := New(opts)
+	out := make([]Assignment, 0, len(order))
+	for _, d := range order {
+		out = append(out, c.Add(d))
+	}
+	for i := range out {
+		out[i].EventID, _ = c.EventOf(out[i].DocID)
+	}
+	return out
+}
+
+// Gold maps doc id to gold event for the docs that carry one.
+func Gold(docs []LabeledDoc) map[string]string {
+	m := make(map[string]string, len(docs))
+	for _, d := range docs {
+		if d.Event != "" {
+			m[d.ID] = d.Event
+		}
+	}
+	return m
+}
+
+// Predicted maps doc id to predicted event id.
+func Predicted(as []Assignment) map[string]string {
+	m := make(map[string]string, len(as))
+	for _, a := range as {
+		m[a.DocID] = a.EventID
+	}
+	return m
+}
+
+// WritePredictions writes one {"id","cluster"} JSON object per line, the
+// prediction format of shared/eval/score.py.
+func WritePredictions(w io.Writer, as []Assignment) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, a := range as {
+		if err := enc.Encode(struct {
+			ID      string `json:"id"`
+			Cluster string `json:"cluster"`
+		}{a.DocID, a.EventID}); err != nil {
+			return fmt.Errorf("write predictions: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write predictions: %w", err)
+	}
+	return nil
+}

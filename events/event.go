@@ -1,0 +1,173 @@
+package events
+
+import (
+	"slices"
+	"time"
+)
+
+// Event is the record of one real-world happening, as readers see it.
+type Event struct {
+	ID          string
+	Headline    string // the most central title among the sources
+	Summary     string // the summary of the doc that gave the headline
+	FirstSeen   time.Time
+	LastUpdated time.Time
+	Size        int
+	Sources     []Source // by publication time
+	Entities    []string // the names the sources share, most mentioned first
+	Topics      []string
+}
+
+// Source is one doc of an event.
+type Source struct {
+	DocID, Publisher, Title, URL string
+	Published                    time.Time
+	Duplicate                    bool // a near copy of an earlier source
+}
+
+// eventState is the clusterer's working copy of an event. Everything in
+// it is a sum or a set over the members, never a product of their order,
+// so an event restored doc by doc equals one grown and merged live.
+type eventState struct {
+	id          string
+	sums        centroids         // sums of member vectors, per term
+	entities    map[string]*named // names mentioned, with counts
+	members     []*docState
+	first, last time.Time
+
+	mark uint64 // the index lookup that last met the event
+	hit  int64  // the query weight it shared in that lookup
+}
+
+type named struct {
+	name  string
+	count int
+}
+
+func newEventState(id string) *eventState {
+	return &eventState{id: id, entities: make(map[string]*named)}
+}
+
+// add folds a member in and returns the terms new to the event, which the
+// caller posts in the inverted index.
+func (ev *eventState) add(ds *docState) []uint32 {
+	added := ev.sums.add(ds.an.vec, ds.an.tvec, nil)
+	t := ds.doc.Published
+	if len(ev.members) == 0 || t.Before(ev.first) {
+		ev.first = t
+	}
+	if len(ev.members) == 0 || t.After(ev.last) {
+		ev.last = t
+	}
+	ev.members = append(ev.members, ds)
+	for _, e := range ds.an.entities {
+		n := ev.entities[e.key]
+		if n == nil {
+			n = &named{name: e.name}
+			ev.entities[e.key] = n
+		} else if e.name < n.name {
+			n.name = e.name // the same spelling whatever the arrival order
+		}
+		n.count++
+	}
+	return added
+}
+
+// size is the number of members.
+func (ev *eventState) size() int { return len(ev.members) }
+
+// headline picks the member closest to the centroid: the title that best
+// stands for all of them (ties: the earliest, then the smallest id).
+func (ev *eventState) headline() *docState {
+	var best *docState
+	bestScore := -1.0
+	for _, m := range ev.members {
+		s := ev.sums.cosine(m.an.vec)
+		if best == nil || s > bestScore+1e-12 || s > bestScore-1e-12 && earlier(m, best) {
+			best, bestScore = m, max(s, bestScore)
+		}
+	}
+	return best
+}
+
+func earlier(a, b *docState) bool {
+	if !a.doc.Published.Equal(b.doc.Published) {
+		return a.doc.Published.Before(b.doc.Published)
+	}
+	return a.doc.ID < b.doc.ID
+}
+
+// record builds the public view of the event.
+func (ev *eventState) record() Event {
+	h := ev.headline()
+	e := Event{
+		ID: ev.id, Headline: h.doc.Title, Summary: clip(h.an.lead, 280),
+		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
+		Entities: ev.topEntities(10),
+	}
+	members := slices.Clone(ev.members)
+	slices.SortFunc(members, func(a, b *docState) int {
+		if earlier(a, b) {
+			return -1
+		}
+		return 1
+	})
+	seen := map[string]bool{}
+	for _, m := range members {
+		e.Sources = append(e.Sources, Source{
+			DocID: m.doc.ID, Publisher: m.doc.Source, Title: m.doc.Title, URL: m.doc.URL,
+			Published: m.doc.Published, Duplicate: m.dupOf != "",
+		})
+		for _, t := range m.doc.Topics {
+			if !seen[t] {
+				seen[t] = true
+				e.Topics = append(e.Topics, t)
+			}
+		}
+	}
+	return e
+}
+
+// topEntities lists the event's names, most mentioned first. In an event
+// of several docs, a name only one doc mentions is left out.
+func (ev *eventState) topEntities(max int) []string {
+	keys := make([]string, 0, len(ev.entities))
+	for k, n := range ev.entities {
+		if n.count >= 2 || ev.size() == 1 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if d := ev.entities[b].count - ev.entities[a].count; d != 0 {
+			return d
+		}
+		return compareStrings(a, b)
+	})
+	out := make([]string, 0, min(max, len(keys)))
+	for _, k := range keys[:min(max, len(keys))] {
+		out = append(out, ev.entities[k].name)
+	}
+	return out
+}
+
+// clip cuts s to about max bytes at a word boundary.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && s[cut] != ' ' {
+		cut--
+	}
+	return s[:cut] + " …"
+}
+
+// Event returns the record of an event held in memory. The id of an event
+// merged into another one gives the record of the latter.
+func (c *Clusterer) Event(id string) (Event, bool) {
+	ev := c.lookupEvent(id)
+	if ev == nil {
+		return Event{}, false
+	}
+	return ev.record(), true
+}

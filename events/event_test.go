@@ -1,0 +1,92 @@
+package events
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEventRecord(t *testing.T) {
+	t0 := time.Date(2020, 4, 29, 10, 0, 0, 0, time.UTC)
+	c := New(DefaultOptions())
+	// Teach the clusterer the channel's blurb first.
+	for _, d := range channelDocs()[:4] {
+		c.Add(d)
+	}
+	docs := []Doc{
+		{ID: "d1", Source: "News Channel", Title: "Live: what we know so far", Summary: "Snow is falling across the region. Subscribe to our channel for the latest news and analysis from around the world.", Published: t0.Add(2 * time.Hour), Topics: []string{"weather"}},
+		{ID: "d2", Source: "Daily", Title: "Storm closes schools across the region", Summary: "Heavy snow shut schools in the region on Wednesday.", Published: t0, Topics: []string{"weather", "education"}},
+		{ID: "d3", Source: "Courier", Title: "Storm closes schools and roads across the region", Summary: "Heavy snow shut schools and roads in the region.", Published: t0.Add(time.Hour)},
+	}
+	for _, d := range docs {
+		c.Restore(d, "ev-storm")
+	}
+	ev, ok := c.Event("ev-storm")
+	if !ok {
+		t.Fatal("event not found")
+	}
+	if ev.Size != 3 || !ev.FirstSeen.Equal(t0) || !ev.LastUpdated.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("size/times: %+v", ev)
+	}
+	if ev.Headline == docs[0].Title || !strings.Contains(ev.Headline, "Storm closes schools") {
+		t.Errorf("headline %q: want the most central title, not the first or an outlier", ev.Headline)
+	}
+	if strings.Contains(ev.Summary, "Subscribe") {
+		t.Errorf("summary keeps the channel blurb: %q", ev.Summary)
+	}
+	if ids := []string{ev.Sources[0].DocID, ev.Sources[1].DocID, ev.Sources[2].DocID}; ids[0] != "d2" || ids[2] != "d1" {
+		t.Errorf("sources not in time order: %v", ids)
+	}
+	if len(ev.Topics) != 2 {
+		t.Errorf("topics = %v", ev.Topics)
+	}
+	if _, ok := c.Event("ev-unknown"); ok {
+		t.Error("unknown event found")
+	}
+	// The summary of an item of the channel drops the blurb.
+	if got := clip(c.docs["d1"].an.lead, 280); got != "Snow is falling across the region." {
+		t.Errorf("lead = %q", got)
+	}
+}
+
+// Eviction forgets old events and their docs, so that memory stays
+// bounded, without changing decisions about recent docs.
+func TestEvict(t *testing.T) {
+	g := newGenerator(7)
+	c := New(DefaultOptions())
+	for range 3000 {
+		c.Add(g.next())
+	}
+	held := len(c.docs)
+	last := g.t
+	cut := last.Add(-3 * time.Hour)
+	c.Evict(cut)
+	if len(c.docs) >= held || len(c.docs) == 0 {
+		t.Fatalf("evict kept %d of %d docs", len(c.docs), held)
+	}
+	for _, ev := range c.events {
+		if ev.last.Before(cut) {
+			t.Fatalf("event %s last updated %v survived", ev.id, ev.last)
+		}
+		for _, m := range ev.members {
+			if c.docs[m.doc.ID] != m {
+				t.Fatalf("doc %s of a live event forgotten", m.doc.ID)
+			}
+		}
+	}
+	for _, p := range c.index.postings {
+		for _, ev := range p {
+			if c.events[ev.id] != ev {
+				t.Fatalf("index still lists evicted event %s", ev.id)
+			}
+		}
+	}
+	c.Evict(last.Add(time.Hour))
+	if len(c.docs) != 0 || len(c.events) != 0 || len(c.index.postings) != 0 || len(c.dups.buckets) != 0 {
+		t.Errorf("evicting everything left %d docs, %d events, %d postings, %d buckets",
+			len(c.docs), len(c.events), len(c.index.postings), len(c.dups.buckets))
+	}
+	if a := c.Add(g.next()); !a.NewEvent {
+		t.Errorf("after evicting everything, a doc joined %s", a.EventID)
+	}
+}

@@ -1,0 +1,112 @@
+package events
+
+import "slices"
+
+// index is the inverted index from a term to the events whose docs hold
+// it. Candidate events for a doc come from here, never from a scan of all
+// events, so the cost of an item stays flat as history grows: the doc's
+// heaviest terms are looked up, and a term held by too many events is too
+// common to find a story by and is skipped.
+type index struct {
+	postings map[uint32][]*eventState
+	query    uint64 // lookups so far
+}
+
+func newIndex() *index { return &index{postings: make(map[uint32][]*eventState)} }
+
+func (x *index) add(ev *eventState, terms []uint32) {
+	for _, t := range terms {
+		x.postings[t] = append(x.postings[t], ev)
+	}
+}
+
+// remove takes an event out of the lists of the given terms.
+func (x *index) remove(ev *eventState, terms []uint32) {
+	for _, t := range terms {
+		p := x.postings[t]
+		if i := slices.Index(p, ev); i >= 0 {
+			p[i] = p[len(p)-1]
+			p = p[:len(p)-1]
+		}
+		if len(p) == 0 {
+			delete(x.postings, t)
+		} else {
+			x.postings[t] = p
+		}
+	}
+}
+
+// lookup returns the events sharing the query's terms, at most max, those
+// sharing the most weight first; ties go to the event with the smaller id,
+// so the result is a function of the index's content alone.
+func (x *index) lookup(query sparse, maxPostings, max int, keep func(*eventState) bool) []*eventState {
+	x.query++ // marks the events met in this lookup, instead of a map
+	var hits []*eventState
+	for _, e := range query {
+		p := x.postings[e.id]
+		if len(p) > maxPostings {
+			continue
+		}
+		for _, ev := range p {
+			if ev.mark == x.query {
+				ev.hit += int64(e.w)
+			} else if keep(ev) {
+				ev.mark, ev.hit = x.query, int64(e.w)
+				hits = append(hits, ev)
+			}
+		}
+	}
+	top := topHits(hits, max)
+	// An event sharing a small part of what the best one shares cannot
+	// win and is not worth scoring.
+	for i, ev := range top {
+		if ev.hit*4 < top[0].hit {
+			return top[:i]
+		}
+	}
+	return top
+}
+
+// topHits keeps the max events with the largest hit weights, in order.
+func topHits(hits []*eventState, max int) []*eventState {
+	better := func(a, b *eventState) bool {
+		if a.hit != b.hit {
+			return a.hit > b.hit
+		}
+		return a.id < b.id
+	}
+	top := make([]*eventState, 0, max+1)
+	for _, ev := range hits {
+		if len(top) == max && !better(ev, top[max-1]) {
+			continue
+		}
+		i := len(top)
+		top = append(top, ev)
+		for ; i > 0 && better(ev, top[i-1]); i-- {
+			top[i] = top[i-1]
+		}
+		top[i] = ev
+		if len(top) > max {
+			top = top[:max]
+		}
+	}
+	return top
+}
+
+// compact drops evicted events from every list.
+func (x *index) compact(alive func(*eventState) bool) {
+	for t, p := range x.postings {
+		q := p[:0]
+		for _, ev := range p {
+			if alive(ev) {
+				q = append(q, ev)
+			}
+		}
+		clear(p[len(q):])
+		if len(q) == 0 {
+			delete(x.postings, t)
+		} else {
+			x.postings[t] = q
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package events
+
+import (
+	"slices"
+)
+
+// Relation links an event to another one sharing its storyline.
+type Relation struct {
+	EventID string
+	Shared  []string // the names both mention, e.g. China, Korean War, North Korea
+}
+
+// Two events are related when they share a storyline: the same main
+// actors and subject, in different happenings (the trial results and the
+// regulator's plan to authorise the drug; the 2007 and 2018 Korea talks).
+// That shows as names in common and, beyond one shared name, as a
+// likeness of their centroids short of the one that would merge them.
+const (
+	relatedTerms  = 10   // heaviest centroid terms looked up for candidates
+	relatedCosine = 0.12 // centroid cosine that, with one shared name, relates
+	maxRelated    = 10
+	// A name held by more events than this is background ("Covid",
+	// "United States"): it is shown as shared context but links nothing.
+	specificEvents = 40
+)
+
+type relation struct {
+	ev    *eventState
+	names []string
+	score float64
+}
+
+// Related lists the events held in memory that share the storyline of the
+// event id, strongest first: those sharing two names or more, or one name
+// and enough of their wording. Shared lists the names in common. Names
+// held by very many events are the background of the news, not a
+// storyline, and are not looked up.
+func (c *Clusterer) Related(id string) []Relation {
+	ev := c.lookupEvent(id)
+	if ev == nil {
+		return nil
+	}
+	var rels []relation
+	for _, other := range c.relatedCandidates(ev) {
+		names, specific := c.sharedNames(ev, other)
+		if specific == 0 {
+			continue
+		}
+		cos := ev.sums.cosineTo(&other.sums)
+		if specific >= 2 || cos >= relatedCosine {
+			rels = append(rels, relation{other, names, cos + 0.1*float64(specific)})
+		}
+	}
+	slices.SortFunc(rels, func(a, b relation) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return compareStrings(a.ev.id, b.ev.id)
+	})
+	out := make([]Relation, 0, min(len(rels), maxRelated))
+	for _, r := range rels[:min(len(rels), maxRelated)] {
+		out = append(out, Relation{EventID: r.ev.id, Shared: r.names})
+	}
+	return out
+}
+
+// relatedCandidates are the other events posted under the event's names
+// or its heaviest terms.
+func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
+	seen := map[*eventState]bool{ev: true}
+	var out []*eventState
+	add := func(term uint32) {
+		p := c.index.postings[term]
+		if len(p) > c.opts.MaxPostings {
+			return
+		}
+		for _, other := range p {
+			if !seen[other] {
+				seen[other] = true
+				out = append(out, other)
+			}
+		}
+	}
+	for key := range ev.entities {
+		if id, ok := c.vocab.ids["@"+key]; ok {
+			add(id)
+		}
+	}
+	for _, e := range ev.sums.heaviest(relatedTerms) {
+		add(e)
+	}
+	return out
+}
+
+// sharedNames lists the names both events mention, sorted, and counts
+// the specific ones among them.
+func (c *Clusterer) sharedNames(a, b *eventState) ([]string, int) {
+	var names []string
+	specific := 0
+	for key, n := range a.entities {
+		if b.entities[key] == nil {
+			continue
+		}
+		names = append(names, n.name)
+		if id, ok := c.vocab.ids["@"+key]; ok && len(c.index.postings[id]) <= specificEvents {
+			specific++
+		}
+	}
+	slices.Sort(names)
+	return names, specific
+}

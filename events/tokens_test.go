@@ -1,0 +1,146 @@
+package events
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func lowers(ws []word) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.lower)
+	}
+	return out
+}
+
+func TestSplitWords(t *testing.T) {
+	cases := map[string][]string{
+		"U.S. troops, 12,000 strong, don't leave": {"us", "troops", "12000", "strong", "don't", "leave"},
+		"Johnson's son: see https://t.co/x #CNN":  {"johnson", "son", "see", "cnn"},
+		"COVID-19 'Bulletin' | 4.8% up…":          {"covid", "19", "bulletin", "4.8", "up"},
+		"Pinay caregiver sa Taiwan dinepensahan":  {"pinay", "caregiver", "sa", "taiwan", "dinepensahan"},
+		"Пекин и Москва — 北京":                     {"пекин", "и", "москва", "北京"},
+		"":                                        nil,
+	}
+	for in, want := range cases {
+		if got := lowers(splitWords(in)); !slices.Equal(got, want) {
+			t.Errorf("splitWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+	ws := splitWords("Storm hits: Coast guard. Boats sink")
+	if !ws[2].hardBreak || !ws[4].sentStart || ws[1].hardBreak {
+		t.Errorf("breaks not marked: %+v", ws)
+	}
+	if text := "ab  cd"; splitWords(text)[1].start != 4 {
+		t.Errorf("offsets: %+v", splitWords(text))
+	}
+}
+
+func TestTermsStemEnglishOnly(t *testing.T) {
+	c := New(DefaultOptions())
+	names := func(ids []uint32) []string {
+		byID := map[uint32]string{}
+		for term, id := range c.vocab.ids {
+			byID[id] = term
+		}
+		var out []string
+		for _, id := range ids {
+			out = append(out, byID[id])
+		}
+		return out
+	}
+	if got := names(c.terms(splitWords("The protesters were protesting"), true)); !slices.Equal(got, []string{"protest", "protest"}) {
+		t.Errorf("English terms = %q", got)
+	}
+	if got := names(c.terms(splitWords("Les manifestations continuent"), false)); !slices.Equal(got, []string{"les", "manifestations", "continuent"}) {
+		t.Errorf("other-language terms = %q", got)
+	}
+}
+
+func entityNames(text string) []string {
+	var out []string
+	for _, e := range findEntities(splitWords(text)) {
+		out = append(out, e.name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFindEntities(t *testing.T) {
+	cases := map[string][]string{
+		"Boris Johnson and Carrie Symonds announce birth of son":           {"Boris Johnson", "Carrie Symonds"},
+		"Officials in Pyongyang met envoys from Seoul on Tuesday":          {"North Korea", "South Korea"},
+		"CNN's Jake Tapper asks the Bank of England about rates":           {"Bank of England", "CNN", "Jake Tapper", "United Kingdom"},
+		"Chinese Weak Trading Data Paused World Stocks":                    {"China"},
+		"turkey prices rise before thanksgiving in the us":                 nil,
+		"Turkey and the US sign a deal":                                    {"Turkey", "United States"},
+		"Boris Johnson DELAYS paternity leave amid the coronavirus crisis": {"Boris Johnson"},
+	}
+	for in, want := range cases {
+		if got := entityNames(in); !slices.Equal(got, want) {
+			t.Errorf("entities of %q = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMinhashEstimatesOverlap(t *testing.T) {
+	v := newVocab()
+	ids := func(text string) []uint32 {
+		var out []uint32
+		for _, w := range strings.Fields(text) {
+			out = append(out, v.id(w))
+		}
+		return out
+	}
+	a := ids("pence tours mayo clinic without a mask despite the clinic policy on masks")
+	b := ids("pence tours clinic without a mask despite the clinic policy on masks")
+	other := ids("british airways to cut up to twelve thousand jobs as air travel collapses")
+	sa, sb, so := minhash(shingles(a)), minhash(shingles(b)), minhash(shingles(other))
+	if s := sa.similarity(&sb); s < 0.5 {
+		t.Errorf("edited headline: similarity %.2f, want ≥ 0.5", s)
+	}
+	if s := sa.similarity(&so); s > 0.2 {
+		t.Errorf("unrelated texts: similarity %.2f, want ≤ 0.2", s)
+	}
+	x := newLSH()
+	x.add("a", &sa)
+	x.add("o", &so)
+	if got := x.candidates(&sb); !slices.Contains(got, "a") || slices.Contains(got, "o") {
+		t.Errorf("LSH candidates of the edited headline = %v", got)
+	}
+	x.remove("a", &sa)
+	if got := x.candidates(&sb); slices.Contains(got, "a") {
+		t.Errorf("removed doc still a candidate: %v", got)
+	}
+	empty := minhash(nil)
+	x.add("e", &empty)
+	if got := x.candidates(&empty); len(got) != 0 {
+		t.Errorf("empty signatures match: %v", got)
+	}
+}
+
+// Whatever the input, reading and clustering never fail and every doc
+// gets an event that can be looked up.
+func FuzzAdd(f *testing.F) {
+	f.Add("Boris Johnson welcomes baby", "Mother and baby are doing well.", "BBC", "en")
+	f.Add("24 Oras: Bagong silang na sanggol", "Subscribe to our channel http://x.y", "GMA", "tl")
+	f.Add("", "", "", "")
+	f.Add("U.S.-China '12,000' ‘talks’ — ...", "\x00\xff\xfe", "src", "zh-Hant")
+	f.Fuzz(func(t *testing.T, title, summary, source, lang string) {
+		c := New(DefaultOptions())
+		for i := range 3 {
+			d := Doc{ID: string(rune('a' + i)), Title: title, Summary: summary, Source: source, Lang: lang}
+			a := c.Add(d)
+			if a.EventID == "" {
+				t.Fatalf("no event for %+v", d)
+			}
+			ev, ok := c.Event(a.EventID)
+			if !ok || ev.Size == 0 || !utf8.ValidString(ev.Headline) && utf8.ValidString(title) {
+				t.Fatalf("event %q: %+v, %v", a.EventID, ev, ok)
+			}
+			c.Related(a.EventID)
+		}
+	})
+}

@@ -78,7 +78,7 @@ func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 // shared name counts more than a shared common word, and scales down the
 // source's habits. Document frequencies are counted first, so a doc's own
 // terms are never unseen. It also returns the doc's distinct terms.
-func (c *Clusterer) vectorize(src *habit, title, body []uint32, ents []entity) (sparse, []uint32) {
+func (c *Clusterer) vectorize(src uint64, title, body []uint32, ents []entity) (sparse, []uint32) {
 	o := c.opts
 	var raw weights
 	raw.addTF(title, o.TitleWeight)
@@ -99,7 +99,7 @@ func (c *Clusterer) vectorize(src *habit, title, body []uint32, ents []entity) (
 }
 
 // titleVector weighs the title's terms and names alone.
-func (c *Clusterer) titleVector(src *habit, title []uint32, ents []entity) sparse {
+func (c *Clusterer) titleVector(src uint64, title []uint32, ents []entity) sparse {
 	nameWeight := 1.0
 	if c.opts.TitleWeight > 0 {
 		nameWeight = c.opts.EntityWeight / c.opts.TitleWeight

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -182,12 +181,4 @@ func BenchmarkAdd(b *testing.B) {
 			b.ReportMetric(float64(len(c.docs)), "held-items")
 		})
 	}
-}
-
-// cpuTime is the CPU time this process used, user and system: on a shared
-// machine it measures the work done, where wall time also counts waiting.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,6 +1,9 @@
 package events
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // Feeds repeat text under many of their items: a YouTube channel's
 // description ("Subscribe to our channel ..."), a show name in every title
@@ -15,19 +18,25 @@ import "slices"
 // publishers is evidence of one story, not boilerplate.
 
 const (
-	boilerShingle = 6       // words per description shingle: longer than a news phrase
-	boilerMaxKeys = 1 << 15 // per source, before pruning the rarest keys
+	boilerShingle = 6 // words per description shingle: longer than a news phrase
+	// boilerMaxKeys bounds the counts kept for all sources together (some
+	// tens of MB), whatever the number of feeds.
+	boilerMaxKeys = 1 << 20
 )
 
-// boilerplate holds the per-source counts.
+// boilerplate holds the counts, keyed by source and text together.
 type boilerplate struct {
 	minItems int // earlier items of the source that must carry a text
-	sources  map[string]map[uint64]uint16
+	counts   map[uint64]uint16
 }
 
 func newBoilerplate(minItems int) *boilerplate {
-	return &boilerplate{minItems: minItems, sources: make(map[string]map[uint64]uint16)}
+	return &boilerplate{minItems: minItems, counts: make(map[uint64]uint16)}
 }
+
+// sourceKey salts a text's hash with its source's, so that each source
+// counts its own repetitions in the shared table.
+func sourceKey(src, h uint64) uint64 { return mix64(src ^ bits.RotateLeft64(h, 29)) }
 
 // clean returns the title words and body words of one item with its
 // source's boilerplate removed, then records the item's own text, so the
@@ -37,34 +46,30 @@ func (b *boilerplate) clean(source string, title, body []word) ([]word, []word) 
 	if source == "" || b.minItems <= 0 {
 		return title, body
 	}
-	counts := b.sources[source]
-	if counts == nil {
-		counts = make(map[uint64]uint16)
-		b.sources[source] = counts
-	}
-	segs := titleSegments(title)
-	shingles := bodyShingles(body)
+	src := hashString(source)
+	segs := titleSegments(title, src)
+	shingles := bodyShingles(body, src)
 	if len(segs) == 0 && len(shingles) == 0 {
 		return title, body
 	}
-	title = b.dropSegments(counts, title, segs)
-	body = b.dropShingles(counts, body, shingles)
-	b.record(counts, segs, shingles)
+	title = b.dropSegments(title, segs)
+	body = b.dropShingles(body, shingles)
+	b.record(segs, shingles)
 	return title, body
 }
 
-func (b *boilerplate) seen(counts map[uint64]uint16, h uint64) bool {
-	return int(counts[h]) >= b.minItems
+func (b *boilerplate) seen(h uint64) bool {
+	return int(b.counts[h]) >= b.minItems
 }
 
 // dropSegments removes title segments (text between separators such as
 // ":" and "|") that the source has used under enough earlier items. A
 // title made only of boilerplate (a recurring show, "Your Daily Horoscope")
 // is dropped whole: it names no happening.
-func (b *boilerplate) dropSegments(counts map[uint64]uint16, title []word, segs []segment) []word {
+func (b *boilerplate) dropSegments(title []word, segs []segment) []word {
 	var kept []word
 	for _, s := range segs {
-		if !b.seen(counts, s.hash) {
+		if !b.seen(s.hash) {
 			kept = append(kept, title[s.from:s.to]...)
 		}
 	}
@@ -72,11 +77,11 @@ func (b *boilerplate) dropSegments(counts map[uint64]uint16, title []word, segs 
 }
 
 // dropShingles removes every body word covered by a known shingle.
-func (b *boilerplate) dropShingles(counts map[uint64]uint16, body []word, shingles []uint64) []word {
+func (b *boilerplate) dropShingles(body []word, shingles []uint64) []word {
 	drop := make([]bool, len(body))
 	any := false
 	for i, h := range shingles {
-		if b.seen(counts, h) {
+		if b.seen(h) {
 			any = true
 			for k := i; k < i+boilerShingle; k++ {
 				drop[k] = true
@@ -96,7 +101,8 @@ func (b *boilerplate) dropShingles(counts map[uint64]uint16, body []word, shingl
 }
 
 // record counts each distinct key of the item once.
-func (b *boilerplate) record(counts map[uint64]uint16, segs []segment, shingles []uint64) {
+func (b *boilerplate) record(segs []segment, shingles []uint64) {
+	counts := b.counts
 	keys := make([]uint64, 0, len(segs)+len(shingles))
 	for _, s := range segs {
 		keys = append(keys, s.hash)
@@ -137,19 +143,19 @@ type segment struct {
 	hash     uint64
 }
 
-func titleSegments(title []word) []segment {
+func titleSegments(title []word, src uint64) []segment {
 	var segs []segment
 	from := 0
 	for i := 1; i <= len(title); i++ {
 		if i == len(title) || title[i].hardBreak || title[i].sentStart {
-			segs = append(segs, segment{from: from, to: i, hash: hashWords(title[from:i])})
+			segs = append(segs, segment{from: from, to: i, hash: sourceKey(src, hashWords(title[from:i]))})
 			from = i
 		}
 	}
 	return segs
 }
 
-func bodyShingles(body []word) []uint64 {
+func bodyShingles(body []word, src uint64) []uint64 {
 	if len(body) < boilerShingle {
 		return nil
 	}
@@ -159,7 +165,7 @@ func bodyShingles(body []word) []uint64 {
 	}
 	out := make([]uint64, 0, len(body)-boilerShingle+1)
 	for i := 0; i+boilerShingle <= len(body); i++ {
-		out = append(out, combine(hs[i:i+boilerShingle]))
+		out = append(out, sourceKey(src, combine(hs[i:i+boilerShingle])))
 	}
 	return out
 }
@@ -186,58 +192,54 @@ func combine(hs []uint64) uint64 {
 // description). Segments and shingles catch repeated text; habits catch
 // repeated words whose surroundings vary. A term's weight in a doc of the
 // source is scaled down by how much more often than in HabitShare of
-// its items the source used it.
+// its items the source used it. Counts of all sources share one bounded
+// table, as the boilerplate's do.
 type habits struct {
 	share   float64
 	minimum int
-	sources map[string]*habit
-}
-
-type habit struct {
-	n  int
-	df map[uint32]int32
+	df      map[uint64]int32 // by sourceKey(source, term)
+	n       map[uint64]int32 // items per source
 }
 
 func newHabits(share float64) *habits {
-	return &habits{share: share, minimum: 8, sources: make(map[string]*habit)}
+	return &habits{share: share, minimum: 8, df: make(map[uint64]int32), n: make(map[uint64]int32)}
+}
+
+// of returns the key of a source, 0 for an unnamed one.
+func (h *habits) of(source string) uint64 {
+	if source == "" {
+		return 0
+	}
+	return hashString(source) | 1
 }
 
 // discount returns the factor for a term of the source, 1 for most.
-func (h *habits) discount(src *habit, id uint32) float64 {
-	if src == nil || src.n < h.minimum || h.share <= 0 {
+func (h *habits) discount(src uint64, id uint32) float64 {
+	n := h.n[src]
+	if src == 0 || int(n) < h.minimum || h.share <= 0 {
 		return 1
 	}
-	share := float64(src.df[id]) / float64(src.n)
+	share := float64(h.df[sourceKey(src, uint64(id))]) / float64(n)
 	if share <= h.share {
 		return 1
 	}
 	return h.share / share
 }
 
-// of returns the source's record, nil for an unnamed source.
-func (h *habits) of(source string) *habit {
-	if source == "" {
-		return nil
-	}
-	src := h.sources[source]
-	if src == nil {
-		src = &habit{df: make(map[uint32]int32)}
-		h.sources[source] = src
-	}
-	return src
-}
-
 // record counts the item's distinct terms under its source.
-func (h *habits) record(src *habit, ids []uint32) {
-	if src == nil {
+func (h *habits) record(src uint64, ids []uint32) {
+	if src == 0 {
 		return
 	}
-	src.n++
+	h.n[src]++
 	for _, id := range ids {
-		src.df[id]++
+		h.df[sourceKey(src, uint64(id))]++
 	}
-	if len(src.df) > boilerMaxKeys {
-		// Halving the item count with the counts keeps the shares.
-		src.n >>= prune(src.df)
+	if len(h.df) > boilerMaxKeys {
+		// Halving the item counts with the term counts keeps the shares.
+		rounds := prune(h.df)
+		for k, n := range h.n {
+			h.n[k] = n >> rounds
+		}
 	}
 }

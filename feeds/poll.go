@@ -51,8 +51,9 @@ func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) 
 	}
 	limit := newHostLimit(p.PerHost)
 	// Parsing is CPU work: more parsers than cores only slows the one
-	// goroutine that holds the store's write transaction.
-	p.parsers = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+	// goroutine that holds the store's write transaction. (Measured: one
+	// parser per core beats one fewer, and both beat one per worker.)
+	p.parsers = make(chan struct{}, runtime.GOMAXPROCS(0))
 	jobs := make(chan Feed)
 	var mu sync.Mutex
 	var results []Result

@@ -30,7 +30,8 @@ type Poller struct {
 	Jitter  func(time.Duration) time.Duration
 	Log     *slog.Logger
 
-	parsers chan struct{} // bounds concurrent parses; set by PollAll
+	parsersOnce sync.Once
+	parsers     chan struct{} // bounds concurrent parses
 }
 
 // Result is what one poll of one feed did.
@@ -50,10 +51,6 @@ func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) 
 		workers = 16
 	}
 	limit := newHostLimit(p.PerHost)
-	// Parsing is CPU work: more parsers than cores only slows the one
-	// goroutine that holds the store's write transaction. (Measured: one
-	// parser per core beats one fewer, and both beat one per worker.)
-	p.parsers = make(chan struct{}, runtime.GOMAXPROCS(0))
 	jobs := make(chan Feed)
 	var mu sync.Mutex
 	var results []Result
@@ -126,9 +123,10 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollR
 		f.ETag, f.LastModified = keep(resp.ETag, f.ETag), keep(resp.LastModified, f.LastModified)
 		return p.succeeded(f, now, resp, StatusNotModified)
 	}
-	p.parsers <- struct{}{}
+	slots := p.parseSlots()
+	slots <- struct{}{}
 	doc, err := Parse(resp.Body, resp.ContentType, f, now)
-	<-p.parsers
+	<-slots
 	if err != nil {
 		// Keep the old validators: the next poll must fetch the body again.
 		return p.failed(f, now, err)
@@ -195,6 +193,15 @@ func (p *Poller) log(r pollResult) {
 		return
 	}
 	p.Log.Debug("polled", attrs...)
+}
+
+// parseSlots bounds concurrent parses. Parsing is CPU work: more parsers
+// than cores only slows the one goroutine that holds the store's write
+// transaction. (Measured: one parser per core beats one fewer, and both
+// beat one per worker.)
+func (p *Poller) parseSlots() chan struct{} {
+	p.parsersOnce.Do(func() { p.parsers = make(chan struct{}, runtime.GOMAXPROCS(0)) })
+	return p.parsers
 }
 
 func (p *Poller) now() time.Time {

@@ -190,21 +190,3 @@ func (s *Store) fillTopics(ctx context.Context, fs []feeds.Feed) error {
 	}
 	return rows.Err()
 }
-
-// Topics returns the distinct topic names that have feeds.
-func (s *Store) Topics(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT topic FROM feed_topics ORDER BY topic`)
-	if err != nil {
-		return nil, fmt.Errorf("query topics: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -141,7 +142,7 @@ func (ev *eventState) topEntities(max int) []string {
 		if d := ev.entities[b].count - ev.entities[a].count; d != 0 {
 			return d
 		}
-		return compareStrings(a, b)
+		return cmp.Compare(a, b)
 	})
 	out := make([]string, 0, min(max, len(keys)))
 	for _, k := range keys[:min(max, len(keys))] {

@@ -10,7 +10,13 @@ import (
 // readFixture loads a JSON Lines file of testdata/.
 func readFixture(t testing.TB, name string) []LabeledDoc {
 	t.Helper()
-	f, err := os.Open("testdata/" + name)
+	return readDocsFile(t, "testdata/"+name)
+}
+
+// readDocsFile reads a JSON Lines file of labeled docs.
+func readDocsFile(t testing.TB, path string) []LabeledDoc {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -58,7 +59,7 @@ func (c *Clusterer) Related(id string) []Relation {
 			}
 			return 1
 		}
-		return compareStrings(a.ev.id, b.ev.id)
+		return cmp.Compare(a.ev.id, b.ev.id)
 	})
 	out := make([]Relation, 0, min(len(rels), maxRelated))
 	for _, r := range rels[:min(len(rels), maxRelated)] {

@@ -14,19 +14,11 @@ var devDir = filepath.Join("..", "..", "shared", "data", "clustering")
 
 func devSet(t testing.TB, name string) []LabeledDoc {
 	t.Helper()
-	f, err := os.Open(filepath.Join(devDir, name+".jsonl"))
-	if os.IsNotExist(err) {
+	path := filepath.Join(devDir, name+".jsonl")
+	if _, err := os.Stat(path); os.IsNotExist(err) {
 		t.Skipf("dev set %s not found in %s (shared data is not checked out here)", name, devDir)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	docs, err := ReadDocs(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return docs
+	return readDocsFile(t, path)
 }
 
 var devSets = []string{"uci-newsagg-head-dev", "googlenews-ts-dev", "headlines-2020-dev"}

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -60,9 +61,9 @@ func Score(gold, pred map[string]string) Scores {
 	}
 	slices.SortFunc(keys, func(a, b cell) int {
 		if a.g != b.g {
-			return compareStrings(a.g, b.g)
+			return cmp.Compare(a.g, b.g)
 		}
-		return compareStrings(a.p, b.p)
+		return cmp.Compare(a.p, b.p)
 	})
 	var bp, br float64
 	for _, k := range keys {
@@ -112,16 +113,6 @@ func f1(p, r float64) float64 {
 		return 0
 	}
 	return 2 * p * r / (p + r)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // String formats the scores like score.py's text report.

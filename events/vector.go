@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -110,7 +111,7 @@ func (ws *weights) addTF(terms []uint32, factor float64) {
 
 // merge sorts by id and sums the weights of equal ids.
 func (ws weights) merge() weights {
-	slices.SortStableFunc(ws, func(a, b weight) int { return cmpID(a.id, b.id) })
+	slices.SortStableFunc(ws, func(a, b weight) int { return cmp.Compare(a.id, b.id) })
 	out := ws[:0]
 	for _, x := range ws {
 		if n := len(out); n > 0 && out[n-1].id == x.id {
@@ -124,7 +125,7 @@ func (ws weights) merge() weights {
 
 // dedup sorts by id and keeps the first weight of equal ids.
 func (ws weights) dedup() weights {
-	slices.SortStableFunc(ws, func(a, b weight) int { return cmpID(a.id, b.id) })
+	slices.SortStableFunc(ws, func(a, b weight) int { return cmp.Compare(a.id, b.id) })
 	out := ws[:0]
 	for _, x := range ws {
 		if n := len(out); n == 0 || out[n-1].id != x.id {
@@ -177,7 +178,7 @@ func (a sparse) cosine(b sparse) float64 { return float64(a.dot(b)) / (unit * un
 
 // has reports whether the vector holds the term.
 func (a sparse) has(id uint32) bool {
-	_, ok := slices.BinarySearchFunc(a, id, func(e entry, id uint32) int { return cmpID(e.id, id) })
+	_, ok := slices.BinarySearchFunc(a, id, func(e entry, id uint32) int { return cmp.Compare(e.id, id) })
 	return ok
 }
 
@@ -191,21 +192,11 @@ func (a sparse) top(k int) sparse {
 		if x.w != y.w {
 			return int(y.w - x.w)
 		}
-		return cmpID(x.id, y.id)
+		return cmp.Compare(x.id, y.id)
 	})
 	c = c[:k]
-	slices.SortFunc(c, func(x, y entry) int { return cmpID(x.id, y.id) })
+	slices.SortFunc(c, func(x, y entry) int { return cmp.Compare(x.id, y.id) })
 	return c
-}
-
-func cmpID(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // termStat is what an event holds per term: the sums of its members'
@@ -380,7 +371,7 @@ func (c *centroids) heaviest(k int) []uint32 {
 			}
 			return 1
 		}
-		return cmpID(a.id, b.id)
+		return cmp.Compare(a.id, b.id)
 	})
 	out := make([]uint32, 0, min(k, len(all)))
 	for _, st := range all[:min(k, len(all))] {

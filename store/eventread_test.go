@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"herald/events"
+	"herald/feeds"
+)
+
+// TestEventsReadBack stores two events through the deduplicator's path and
+// reads them back the way the web pages and digests do.
+func TestEventsReadBack(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []feeds.Item{item("1", "http://a.example/1", "One"), item("2", "http://a.example/2", "Two"),
+		item("3", "http://a.example/3", "Three")}
+	items[1].Published = t0.Add(time.Hour)
+	if _, err := s.SavePoll(ctx, f, items, t0); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.UnclusteredDocs(ctx, 10)
+	if err != nil || len(docs) != 3 {
+		t.Fatalf("unclustered: %d, %v", len(docs), err)
+	}
+	evA := events.Event{ID: "ev-a", Headline: "One", FirstSeen: t0, LastUpdated: t0.Add(time.Hour), Size: 2,
+		Entities: []string{"Korea"}, Topics: []string{"world"}}
+	evB := events.Event{ID: "ev-b", Headline: "Three", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"tech"}}
+	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
+		{DocID: docs[2].ID, EventID: "ev-a", DuplicateOf: docs[0].ID}}
+	rel := map[string][]Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
+	if err := s.SaveClustering(ctx, as, []events.Event{evA, evB}, rel); err != nil {
+		t.Fatal(err)
+	}
+
+	all, err := s.Events(ctx, EventQuery{})
+	if err != nil || len(all) != 2 || all[0].ID != "ev-a" {
+		t.Fatalf("all events, newest first: %+v, %v", all, err)
+	}
+	if n := len(all[0].Sources); n != 2 || !all[0].Sources[1].Duplicate || all[0].Sources[0].URL == "" {
+		t.Fatalf("sources of ev-a: %+v", all[0].Sources)
+	}
+	world, err := s.Events(ctx, EventQuery{Topics: []string{"world"}, UpdatedAfter: t0.Add(time.Minute)})
+	if err != nil || len(world) != 1 || world[0].ID != "ev-a" {
+		t.Fatalf("world since t0+1m: %+v, %v", world, err)
+	}
+	none, err := s.Events(ctx, EventQuery{FirstSeenBefore: t0})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("first seen before t0: %+v, %v", none, err)
+	}
+	ev, rels, err := s.Event(ctx, "ev-a")
+	if err != nil || ev.Headline != "One" || len(rels) != 1 || rels[0].Shared[0] != "Korea" {
+		t.Fatalf("event ev-a: %+v %+v %v", ev, rels, err)
+	}
+	if _, _, err := s.Event(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing event: %v, want ErrNotFound", err)
+	}
+	// ev-b folded into ev-a: its old id still resolves.
+	if err := s.SaveClustering(ctx, []events.Assignment{{DocID: docs[1].ID, EventID: "ev-a", Merged: []string{"ev-b"}}},
+		[]events.Event{evA}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ev, _, err := s.Event(ctx, "ev-b"); err != nil || ev.ID != "ev-a" || len(ev.Sources) != 3 {
+		t.Fatalf("folded id: %+v, %v", ev, err)
+	}
+}

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode"
@@ -38,10 +39,10 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	}
 	slices.Sort(a.entIDs) // for lookups; nameIDF follows this order
 	src := c.habits.of(d.Source)
-	var ids []uint32
-	a.vec, ids = c.vectorize(src, tterms, bterms, ents)
-	a.tvec = c.titleVector(src, tterms, tents)
-	c.habits.record(src, ids)
+	var factors weights
+	a.vec, factors = c.vectorize(src, tterms, bterms, ents)
+	a.tvec = c.titleVector(factors, tterms, tents)
+	c.habits.record(src, factors)
 	for _, e := range a.vec {
 		a.mass += float64(e.w)
 	}
@@ -77,8 +78,9 @@ func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 // writer's own summary) and adds entities as extra features, so that a
 // shared name counts more than a shared common word, and scales down the
 // source's habits. Document frequencies are counted first, so a doc's own
-// terms are never unseen. It also returns the doc's distinct terms.
-func (c *Clusterer) vectorize(src uint64, title, body []uint32, ents []entity) (sparse, []uint32) {
+// terms are never unseen. It also returns each distinct term's factor
+// (IDF times habit discount), sorted by term.
+func (c *Clusterer) vectorize(src sourceCount, title, body []uint32, ents []entity) (sparse, weights) {
 	o := c.opts
 	var raw weights
 	raw.addTF(title, o.TitleWeight)
@@ -92,25 +94,33 @@ func (c *Clusterer) vectorize(src uint64, title, body []uint32, ents []entity) (
 		ids[i] = x.id
 	}
 	c.vocab.count(ids)
+	factors := make(weights, len(raw))
 	for i := range raw {
-		raw[i].w *= c.vocab.idf(raw[i].id) * c.habits.discount(src, raw[i].id)
+		f := c.vocab.idf(raw[i].id) * c.habits.discount(src, raw[i].id)
+		raw[i].w *= f
+		factors[i] = weight{raw[i].id, f}
 	}
-	return raw.quantize(), ids
+	return raw.quantize(), factors
 }
 
-// titleVector weighs the title's terms and names alone.
-func (c *Clusterer) titleVector(src uint64, title []uint32, ents []entity) sparse {
+// titleVector weighs the title's terms and names alone, with the factors
+// vectorize computed (the title's terms are among the doc's).
+func (c *Clusterer) titleVector(factors weights, title []uint32, ents []entity) sparse {
 	nameWeight := 1.0
 	if c.opts.TitleWeight > 0 {
 		nameWeight = c.opts.EntityWeight / c.opts.TitleWeight
 	}
+	factor := func(id uint32) float64 {
+		i, _ := slices.BinarySearchFunc(factors, id, func(w weight, id uint32) int { return cmp.Compare(w.id, id) })
+		return factors[i].w
+	}
 	raw := make(weights, 0, len(title)+len(ents))
 	for _, id := range title {
-		raw = append(raw, weight{id, c.vocab.idf(id) * c.habits.discount(src, id)})
+		raw = append(raw, weight{id, factor(id)})
 	}
 	for _, e := range ents {
 		id := c.vocab.id("@" + e.key)
-		raw = append(raw, weight{id, nameWeight * c.vocab.idf(id) * c.habits.discount(src, id)})
+		raw = append(raw, weight{id, nameWeight * factor(id)})
 	}
 	// A term twice in a title counts once: keep the first, not the sum.
 	raw = raw.dedup()

@@ -205,21 +205,28 @@ func newHabits(share float64) *habits {
 	return &habits{share: share, minimum: 8, df: make(map[uint64]int32), n: make(map[uint64]int32)}
 }
 
-// of returns the key of a source, 0 for an unnamed one.
-func (h *habits) of(source string) uint64 {
+// sourceCount is a source's key (0 for an unnamed source) and how many
+// of its items were counted before the doc being read.
+type sourceCount struct {
+	key uint64
+	n   int32
+}
+
+// of returns the key and item count of a source.
+func (h *habits) of(source string) sourceCount {
 	if source == "" {
-		return 0
+		return sourceCount{}
 	}
-	return hashString(source) | 1
+	key := hashString(source) | 1
+	return sourceCount{key, h.n[key]}
 }
 
 // discount returns the factor for a term of the source, 1 for most.
-func (h *habits) discount(src uint64, id uint32) float64 {
-	n := h.n[src]
-	if src == 0 || int(n) < h.minimum || h.share <= 0 {
+func (h *habits) discount(src sourceCount, id uint32) float64 {
+	if src.key == 0 || int(src.n) < h.minimum || h.share <= 0 {
 		return 1
 	}
-	share := float64(h.df[sourceKey(src, uint64(id))]) / float64(n)
+	share := float64(h.df[sourceKey(src.key, uint64(id))]) / float64(src.n)
 	if share <= h.share {
 		return 1
 	}
@@ -227,13 +234,13 @@ func (h *habits) discount(src uint64, id uint32) float64 {
 }
 
 // record counts the item's distinct terms under its source.
-func (h *habits) record(src uint64, ids []uint32) {
-	if src == 0 {
+func (h *habits) record(src sourceCount, terms weights) {
+	if src.key == 0 {
 		return
 	}
-	h.n[src]++
-	for _, id := range ids {
-		h.df[sourceKey(src, uint64(id))]++
+	h.n[src.key]++
+	for _, t := range terms {
+		h.df[sourceKey(src.key, uint64(t.id))]++
 	}
 	if len(h.df) > boilerMaxKeys {
 		// Halving the item counts with the term counts keeps the shares.

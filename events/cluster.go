@@ -165,8 +165,8 @@ func (c *Clusterer) candidates(ds *docState) []*eventState {
 // cover, so that an endless story is told as successive (related) events
 // and memory stays bounded.
 func (c *Clusterer) active(ev *eventState, t time.Time) bool {
-	w := c.opts.Window
-	return t.Sub(ev.last) <= w && ev.first.Sub(t) <= w && t.Sub(ev.first) <= c.opts.MaxSpan
+	ms, w := t.UnixMilli(), c.opts.Window.Milliseconds()
+	return ms-ev.lastMS <= w && ev.firstMS-ms <= w && ms-ev.firstMS <= c.opts.MaxSpan.Milliseconds()
 }
 
 // eventID derives a stable id from the founding doc's id.
@@ -202,16 +202,12 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 
 // merge folds event b into a: b's docs move, b's id becomes an alias.
 func (c *Clusterer) merge(a, b *eventState) {
-	terms := make([]uint32, 0, len(b.sums.terms))
-	for _, st := range b.sums.terms {
-		terms = append(terms, st.id)
-	}
-	c.index.remove(b, terms)
 	for _, ds := range b.members {
 		ds.event = a
 		c.index.add(a, a.add(ds))
 	}
 	delete(c.events, b.id)
+	c.index.forget(b, len(c.events))
 	c.aliases[b.id] = a.id
 	for old, to := range c.aliases {
 		if to == b.id {
@@ -252,11 +248,11 @@ func (c *Clusterer) Evict(before time.Time) {
 			delete(c.docs, ds.doc.ID)
 		}
 		delete(c.events, id)
+		c.index.forget(ev, len(c.events))
 	}
 	if !gone {
 		return
 	}
-	c.index.compact(func(ev *eventState) bool { return c.events[ev.id] == ev })
 	for old, to := range c.aliases {
 		if c.events[to] == nil {
 			delete(c.aliases, old)

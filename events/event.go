@@ -30,14 +30,19 @@ type Source struct {
 // it is a sum or a set over the members, never a product of their order,
 // so an event restored doc by doc equals one grown and merged live.
 type eventState struct {
+	// Every index lookup reads these for each event it meets: they come
+	// first, to share one cache line.
+	mark            uint64 // the index lookup that last met the event
+	hit             int64  // the query weight it shared in that lookup
+	rank            uint64 // a hash of id: orders equal hits without comparing strings
+	firstMS, lastMS int64  // first and last as Unix milliseconds
+	gone            bool   // evicted or merged away; the index drops it lazily
+
 	id          string
 	sums        centroids         // sums of member vectors, per term
 	entities    map[string]*named // names mentioned, with counts
 	members     []*docState
 	first, last time.Time
-
-	mark uint64 // the index lookup that last met the event
-	hit  int64  // the query weight it shared in that lookup
 }
 
 type named struct {
@@ -46,7 +51,7 @@ type named struct {
 }
 
 func newEventState(id string) *eventState {
-	return &eventState{id: id, entities: make(map[string]*named)}
+	return &eventState{id: id, rank: hashString(id), entities: make(map[string]*named)}
 }
 
 // add folds a member in and returns the terms new to the event, which the
@@ -55,10 +60,10 @@ func (ev *eventState) add(ds *docState) []uint32 {
 	added := ev.sums.add(ds.an.vec, ds.an.tvec, nil)
 	t := ds.doc.Published
 	if len(ev.members) == 0 || t.Before(ev.first) {
-		ev.first = t
+		ev.first, ev.firstMS = t, t.UnixMilli()
 	}
 	if len(ev.members) == 0 || t.After(ev.last) {
-		ev.last = t
+		ev.last, ev.lastMS = t, t.UnixMilli()
 	}
 	ev.members = append(ev.members, ds)
 	for _, e := range ds.an.entities {

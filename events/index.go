@@ -10,6 +10,7 @@ import "slices"
 type index struct {
 	postings map[uint32][]*eventState
 	query    uint64 // lookups so far
+	stale    int    // events gone since the last compaction
 }
 
 func newIndex() *index { return &index{postings: make(map[uint32][]*eventState)} }
@@ -20,26 +21,10 @@ func (x *index) add(ev *eventState, terms []uint32) {
 	}
 }
 
-// remove takes an event out of the lists of the given terms.
-func (x *index) remove(ev *eventState, terms []uint32) {
-	for _, t := range terms {
-		p := x.postings[t]
-		if i := slices.Index(p, ev); i >= 0 {
-			p[i] = p[len(p)-1]
-			p = p[:len(p)-1]
-		}
-		if len(p) == 0 {
-			delete(x.postings, t)
-		} else {
-			x.postings[t] = p
-		}
-	}
-}
-
 // lookup returns the events sharing the query's terms, at most max, those
 // sharing the most weight first; ties go to the event with the smaller id,
 // so the result is a function of the index's content alone.
-func (x *index) lookup(query sparse, maxPostings, max int, keep func(*eventState) bool) []*eventState {
+func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(*eventState) bool) []*eventState {
 	x.query++ // marks the events met in this lookup, instead of a map
 	var hits []*eventState
 	for _, e := range query {
@@ -50,21 +35,20 @@ func (x *index) lookup(query sparse, maxPostings, max int, keep func(*eventState
 		for _, ev := range p {
 			if ev.mark == x.query {
 				ev.hit += int64(e.w)
-			} else if keep(ev) {
+			} else if !ev.gone && keep(ev) {
 				ev.mark, ev.hit = x.query, int64(e.w)
 				hits = append(hits, ev)
 			}
 		}
 	}
-	top := topHits(hits, max)
 	// An event sharing a small part of what the best one shares cannot
 	// win and is not worth scoring.
-	for i, ev := range top {
-		if ev.hit*4 < top[0].hit {
-			return top[:i]
-		}
+	var best int64
+	for _, ev := range hits {
+		best = max(best, ev.hit)
 	}
-	return top
+	hits = slices.DeleteFunc(hits, func(ev *eventState) bool { return ev.hit*4 < best })
+	return topHits(hits, maxEvents)
 }
 
 // topHits keeps the max events with the largest hit weights, in order.
@@ -72,6 +56,9 @@ func topHits(hits []*eventState, max int) []*eventState {
 	better := func(a, b *eventState) bool {
 		if a.hit != b.hit {
 			return a.hit > b.hit
+		}
+		if a.rank != b.rank {
+			return a.rank < b.rank
 		}
 		return a.id < b.id
 	}
@@ -93,12 +80,22 @@ func topHits(hits []*eventState, max int) []*eventState {
 	return top
 }
 
-// compact drops evicted events from every list.
-func (x *index) compact(alive func(*eventState) bool) {
+// forget marks an event gone. Its postings stay until enough events are
+// gone that a compaction, which walks every list, pays for itself.
+func (x *index) forget(ev *eventState, live int) {
+	ev.gone = true
+	if x.stale++; x.stale > live/2 {
+		x.compact()
+	}
+}
+
+// compact drops gone events from every list.
+func (x *index) compact() {
+	x.stale = 0
 	for t, p := range x.postings {
 		q := p[:0]
 		for _, ev := range p {
-			if alive(ev) {
+			if !ev.gone {
 				q = append(q, ev)
 			}
 		}

@@ -16,6 +16,7 @@ type analysed struct {
 	entIDs   []uint32 // term ids of the entities, as "@key"
 	mass     float64  // sum of the vector's weights
 	lead     string   // the description without its feed's boilerplate
+	day      int      // the day the title names (see titleDay), 0 for none
 }
 
 // analyse reads a doc: words, then the source's boilerplate removed, then
@@ -24,6 +25,7 @@ type analysed struct {
 // replaying a stream rebuilds the same state.
 func (c *Clusterer) analyse(d Doc) analysed {
 	title := splitWords(d.Title)
+	day := titleDay(title)
 	text := bodyOf(d)
 	body := splitWordsMax(text, c.opts.BodyWords)
 	full := body
@@ -33,7 +35,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tterms, bterms := c.terms(title, en), c.terms(body, en)
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
-	a := analysed{entities: ents, lead: leadText}
+	a := analysed{entities: ents, lead: leadText, day: day}
 	for _, e := range ents {
 		a.entIDs = append(a.entIDs, c.vocab.id("@"+e.key))
 	}

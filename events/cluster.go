@@ -117,6 +117,9 @@ func (c *Clusterer) duplicateOf(ds *docState) string {
 		if other == nil || !c.active(other.event, ds.doc.Published) {
 			continue
 		}
+		if ds.an.day != 0 && other.an.day != 0 && ds.an.day != other.an.day {
+			continue // the same bulletin on another day is not a copy
+		}
 		if s := ds.an.sig.similarity(&other.an.sig); s > bestSim || s == bestSim && best == "" {
 			best, bestSim = id, s
 		}
@@ -137,6 +140,9 @@ func (c *Clusterer) decide(ds *docState) (*eventState, []*eventState) {
 	var likely []*eventState
 	nameIDF := c.nameIDFs(ds)
 	for _, ev := range c.candidates(ds) {
+		if ev.dayClash(ds.an.day) {
+			continue
+		}
 		p := c.opts.Model.prob(c.features(ds, nameIDF, ev))
 		if p < c.opts.Join {
 			continue

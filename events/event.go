@@ -43,6 +43,7 @@ type eventState struct {
 	entities    map[string]*named // names mentioned, with counts
 	members     []*docState
 	first, last time.Time
+	days        map[int]int // members per day their titles name
 }
 
 type named struct {
@@ -66,6 +67,12 @@ func (ev *eventState) add(ds *docState) []uint32 {
 		ev.last, ev.lastMS = t, t.UnixMilli()
 	}
 	ev.members = append(ev.members, ds)
+	if ds.an.day != 0 {
+		if ev.days == nil {
+			ev.days = make(map[int]int)
+		}
+		ev.days[ds.an.day]++
+	}
 	for _, e := range ds.an.entities {
 		n := ev.entities[e.key]
 		if n == nil {

@@ -55,7 +55,7 @@ type Model struct {
 // they were fitted and what they score).
 var defaultModel = Model{
 	//                        cos  ratio tcos tratio vote hours names
-	Weights: [numFeatures]float64{15, -1, 5.5, -1.5, 19, -1.5, 1},
+	Weights: [numFeatures]float64{15, -1, 5.5, -1.5, 19.5, -1.5, 1},
 	Bias:    -5.8,
 }
 

@@ -90,3 +90,26 @@ func TestEvict(t *testing.T) {
 		t.Errorf("after evicting everything, a doc joined %s", a.EventID)
 	}
 }
+
+// Related links live events only: evicted and merged-away events linger in
+// the index until a compaction, and must not be offered.
+func TestRelatedSkipsGoneEvents(t *testing.T) {
+	g := newGenerator(11)
+	c := New(DefaultOptions())
+	for range 3000 {
+		c.Add(g.next())
+	}
+	c.Evict(g.t.Add(-3 * time.Hour))
+	checked := 0
+	for id := range c.events {
+		for _, r := range c.Related(id) {
+			checked++
+			if c.events[r.EventID] == nil {
+				t.Fatalf("event %s is related to %s, which is gone", id, r.EventID)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no relation was offered at all: the test checks nothing")
+	}
+}

@@ -79,7 +79,7 @@ func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
 			return
 		}
 		for _, other := range p {
-			if !seen[other] {
+			if !seen[other] && !other.gone {
 				seen[other] = true
 				out = append(out, other)
 			}

@@ -86,6 +86,13 @@ func parseDocLine(line []byte) (LabeledDoc, error) {
 // end of the stream (events merged on the way are resolved). The gold
 // event is never shown to the clusterer.
 func Stream(docs []LabeledDoc, opts Options) []Assignment {
+	as, _ := StreamClusterer(docs, opts)
+	return as
+}
+
+// StreamClusterer is Stream that also returns the clusterer at the end of
+// the stream, to ask it about the events (Related, Event).
+func StreamClusterer(docs []LabeledDoc, opts Options) ([]Assignment, *Clusterer) {
 	order := make([]Doc, len(docs))
 	for i, d := range docs {
 		order[i] = d.Doc
@@ -99,7 +106,7 @@ func Stream(docs []LabeledDoc, opts Options) []Assignment {
 	for i := range out {
 		out[i].EventID, _ = c.EventOf(out[i].DocID)
 	}
-	return out
+	return out, c
 }
 
 // Gold maps doc id to gold event for the docs that carry one.

@@ -1,0 +1,84 @@
+package events
+
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// ReadRelatedPairs reads gold related-event pairs, one "event_a<TAB>event_b"
+// per line (the .related.tsv beside a labeled set).
+func ReadRelatedPairs(r io.Reader) ([][2]string, error) {
+	var out [][2]string
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		a, b, ok := strings.Cut(line, "\t")
+		if !ok {
+			return nil, fmt.Errorf("related pairs line %d: want two event ids separated by a tab", n)
+		}
+		out = append(out, [2]string{a, b})
+	}
+	return out, sc.Err()
+}
+
+// RelatedScore says how many gold related pairs the clusterer linked.
+type RelatedScore struct {
+	Pairs  int // gold pairs whose events both have docs in the stream
+	Linked int // pairs whose predicted events are related
+	Merged int // pairs whose two events were predicted as one
+	Links  int // relations offered in all, over every held event
+}
+
+func (s RelatedScore) String() string {
+	return fmt.Sprintf("related   %d of %d gold pairs linked (%d merged into one event); %d links offered in all",
+		s.Linked, s.Pairs, s.Merged, s.Links)
+}
+
+// ScoreRelated maps each gold event to the predicted event holding most of
+// its docs, then checks each gold related pair against Related.
+func ScoreRelated(c *Clusterer, gold, pred map[string]string, pairs [][2]string) RelatedScore {
+	votes := map[string]map[string]int{} // gold event -> predicted event -> docs
+	for doc, g := range gold {
+		if votes[g] == nil {
+			votes[g] = map[string]int{}
+		}
+		votes[g][pred[doc]]++
+	}
+	main := func(g string) string {
+		v := votes[g]
+		keys := slices.Sorted(maps.Keys(v))
+		return slices.MaxFunc(keys, func(a, b string) int {
+			return cmp.Or(cmp.Compare(v[a], v[b]), cmp.Compare(b, a))
+		})
+	}
+	var s RelatedScore
+	for id := range c.events {
+		s.Links += len(c.Related(id))
+	}
+	for _, p := range pairs {
+		if votes[p[0]] == nil || votes[p[1]] == nil {
+			continue
+		}
+		s.Pairs++
+		a, b := main(p[0]), main(p[1])
+		switch {
+		case a == b:
+			s.Merged++
+		case relates(c, a, b) || relates(c, b, a):
+			s.Linked++
+		}
+	}
+	return s
+}
+
+func relates(c *Clusterer, from, to string) bool {
+	return slices.ContainsFunc(c.Related(from), func(r Relation) bool { return r.EventID == to })
+}

@@ -17,6 +17,7 @@ type analysed struct {
 	mass     float64  // sum of the vector's weights
 	lead     string   // the description without its feed's boilerplate
 	day      int      // the day the title names (see titleDay), 0 for none
+	terms    []uint32 // the distinct terms counted in the vocabulary
 }
 
 // analyse reads a doc: words, then the source's boilerplate removed, then
@@ -45,6 +46,10 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	a.vec, factors = c.vectorize(src, tterms, bterms, ents)
 	a.tvec = c.titleVector(factors, tterms, tents)
 	c.habits.record(src, factors)
+	a.terms = make([]uint32, len(factors))
+	for i, f := range factors {
+		a.terms[i] = f.id
+	}
 	for _, e := range a.vec {
 		a.mass += float64(e.w)
 	}

@@ -239,9 +239,10 @@ func (c *Clusterer) EventOf(docID string) (string, bool) {
 	return ds.event.id, true
 }
 
-// Evict forgets events not updated since before, with their docs, so that
-// memory stays bounded on an endless stream. Learned statistics (document
-// frequencies, boilerplate) are kept: they are bounded by the vocabulary.
+// Evict forgets events not updated since before, with their docs and
+// their terms' document counts, so that memory stays bounded on an
+// endless stream. Boilerplate and habit counts are kept: their tables
+// have fixed bounds.
 func (c *Clusterer) Evict(before time.Time) {
 	gone := false
 	for id, ev := range c.events {
@@ -251,6 +252,7 @@ func (c *Clusterer) Evict(before time.Time) {
 		gone = true
 		for _, ds := range ev.members {
 			c.dups.remove(ds.doc.ID, &ds.an.sig)
+			c.vocab.uncount(ds.an.terms)
 			delete(c.docs, ds.doc.ID)
 		}
 		delete(c.events, id)
@@ -259,6 +261,7 @@ func (c *Clusterer) Evict(before time.Time) {
 	if !gone {
 		return
 	}
+	c.vocab.forget()
 	for old, to := range c.aliases {
 		if c.events[to] == nil {
 			delete(c.aliases, old)

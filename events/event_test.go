@@ -1,6 +1,7 @@
 package events
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,9 @@ func TestEvict(t *testing.T) {
 	if len(c.docs) != 0 || len(c.events) != 0 || len(c.index.postings) != 0 || len(c.dups.buckets) != 0 {
 		t.Errorf("evicting everything left %d docs, %d events, %d postings, %d buckets",
 			len(c.docs), len(c.events), len(c.index.postings), len(c.dups.buckets))
+	}
+	if len(c.vocab.ids) != 0 || c.vocab.n != 0 || slices.ContainsFunc(c.vocab.df, func(n uint32) bool { return n != 0 }) {
+		t.Errorf("evicting everything left %d terms counted over %d docs", len(c.vocab.ids), c.vocab.n)
 	}
 	if a := c.Add(g.next()); !a.NewEvent {
 		t.Errorf("after evicting everything, a doc joined %s", a.EventID)

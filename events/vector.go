@@ -10,15 +10,22 @@ import (
 // are learned from the stream, so what is distinctive adapts to the feeds
 // actually read: "coronavirus" weighs little in a pandemic spring.
 
-// vocab interns terms and counts in how many items each occurred. Words
-// map to terms through a cache (stop words to none), which keeps stemming
-// and the second lookup off the hot path; the cache is dropped when it
-// grows past its bound, and refilled from the same function.
+// vocab interns terms and counts in how many held items each occurs:
+// document frequencies are those of the clusterer's window, so they
+// follow the news, and a clusterer restored from the window's items
+// counts what an uninterrupted one does. A term no held item uses is
+// forgotten, which keeps memory flat on an endless stream; its number is
+// not reused. Words map to terms through a cache (stop words to none),
+// which keeps stemming and the second lookup off the hot path; the cache
+// is dropped when it grows past its bound or terms are forgotten, and
+// refilled from the same function.
 type vocab struct {
-	ids   map[string]uint32
-	df    []uint32
-	n     int                  // items counted
-	words [2]map[string]uint32 // by lower-cased word; [1] for English
+	ids    map[string]uint32
+	terms  []string // by id; "" once forgotten
+	df     []uint32
+	n      int                  // items counted
+	words  [2]map[string]uint32 // by lower-cased word; [1] for English
+	unused []uint32             // ids whose count fell to zero since the last forget
 }
 
 const (
@@ -54,6 +61,7 @@ func (v *vocab) id(term string) uint32 {
 	}
 	id := uint32(len(v.df))
 	v.ids[term] = id
+	v.terms = append(v.terms, term)
 	v.df = append(v.df, 0)
 	return id
 }
@@ -70,6 +78,31 @@ func (v *vocab) count(ids []uint32) {
 	for _, id := range ids {
 		v.df[id]++
 	}
+}
+
+// uncount takes back what count recorded for an item that is let go.
+func (v *vocab) uncount(ids []uint32) {
+	v.n--
+	for _, id := range ids {
+		if v.df[id]--; v.df[id] == 0 {
+			v.unused = append(v.unused, id)
+		}
+	}
+}
+
+// forget drops the terms no held item uses any more.
+func (v *vocab) forget() {
+	if len(v.unused) == 0 {
+		return
+	}
+	for _, id := range v.unused {
+		if v.df[id] == 0 && v.terms[id] != "" {
+			delete(v.ids, v.terms[id])
+			v.terms[id] = ""
+		}
+	}
+	v.unused = v.unused[:0]
+	v.words = [2]map[string]uint32{} // it may point at forgotten ids
 }
 
 // Vectors are stored in fixed point: an event's centroid is a sum of its

@@ -70,3 +70,25 @@ func TestEventsReadBack(t *testing.T) {
 		t.Fatalf("folded id: %+v, %v", ev, err)
 	}
 }
+
+// The deduplicator gets an item's plain text, never its HTML summary.
+func TestDocsArePlainText(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := item("1", "http://a.example/1", "One")
+	it.Summary, it.Text = "<p>Talks <b>resume</b> in Seoul</p>", "Talks resume in Seoul"
+	if _, err := s.SavePoll(ctx, f, []feeds.Item{it}, t0); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.UnclusteredDocs(ctx, 10)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("unclustered: %v, %v", docs, err)
+	}
+	if d := docs[0]; d.Summary != "" || d.Text != "Talks resume in Seoul" {
+		t.Errorf("doc summary %q, text %q: want no HTML, the plain text", d.Summary, d.Text)
+	}
+}

@@ -23,7 +23,9 @@ type ClusteredDoc struct {
 	EventID string
 }
 
-const docColumns = `i.id, i.source, i.title, i.summary, i.text, COALESCE(i.url, ''), i.lang, i.published,
+// The deduplicator reads an item's plain text (its summary's text, then its
+// content's): the stored summary is HTML, whose tags are not words.
+const docColumns = `i.id, i.source, i.title, '', i.text, COALESCE(i.url, ''), i.lang, i.published,
 	(SELECT COALESCE(MIN(t.topic), '') FROM item_feeds m JOIN feed_topics t ON t.feed_id = m.feed_id WHERE m.item_id = i.id)`
 
 // UnclusteredDocs returns up to limit items that no event holds yet, oldest
@@ -97,7 +99,9 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 				v, _ := strconv.ParseInt(a.DuplicateOf, 10, 64)
 				dup = sql.NullInt64{Int64: v, Valid: true}
 			}
-			if err := tx.exec(ctx, `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ?`,
+			// An item is placed once: a leader that lost its lock mid-batch
+			// cannot move what the new leader already placed.
+			if err := tx.exec(ctx, `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ? AND event_id IS NULL`,
 				a.EventID, dup, seq, a.DocID); err != nil {
 				return fmt.Errorf("place item %s in event %s: %w", a.DocID, a.EventID, err)
 			}

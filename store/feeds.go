@@ -86,8 +86,13 @@ func (s *Store) addFeedTx(ctx context.Context, tx *txn, sp FeedSpec, origin stri
 	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM feeds WHERE url = ?`), sp.URL).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		err = tx.QueryRowContext(ctx, s.q(`INSERT INTO feeds (url, title, created_at) VALUES (?, ?, ?) RETURNING id`),
-			sp.URL, sp.Title, ms(now)).Scan(&id)
+		// Instances starting together sync the same feeds: the one that
+		// loses the race finds the winner's row.
+		err = tx.QueryRowContext(ctx, s.q(`INSERT INTO feeds (url, title, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (url) DO NOTHING RETURNING id`), sp.URL, sp.Title, ms(now)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM feeds WHERE url = ?`), sp.URL).Scan(&id)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
 		}

@@ -14,7 +14,8 @@ import (
 
 // SavePoll records a poll of f in one transaction: the feed's new state
 // (validators, status, next poll, URL after a permanent redirect) and its
-// items. Saving the same items twice stores nothing new.
+// items. Saving the same items twice stores nothing new. It releases the
+// feed's lease (LeaseDueFeeds): the poll is done.
 func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
 	err := s.inTx(ctx, func(tx *txn) error {
@@ -38,9 +39,10 @@ func (s *Store) saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error 
 	}
 	err = tx.exec(ctx, `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
 		site_url = ?, etag = ?, last_modified = ?, last_poll = ?, next_poll = ?, last_status = ?,
-		last_error = ?, failures = ?, disabled = ?, hints = ? WHERE id = ?`,
+		last_error = ?, failures = ?, disabled = ?, hints = ?, lease_owner = '', lease_until = 0
+		WHERE id = ?`,
 		f.Title, f.SiteURL, f.ETag, f.LastModified, ms(f.LastPoll), ms(f.NextPoll), f.LastStatus,
-		f.LastError, f.Failures, f.Disabled, string(hints), f.ID)
+		f.LastError, f.Failures, boolInt(f.Disabled), string(hints), f.ID)
 	if err != nil {
 		return fmt.Errorf("save feed %s: %w", f.URL, err)
 	}

@@ -1,27 +1,19 @@
 // Package store is the only package that speaks SQL. It keeps feeds, items,
-// events and their state in SQLite (the default: a pure-Go embedded file) and
-// is written in portable SQL so that PostgreSQL can share the same queries and
-// the same test suite.
+// events and their state in SQLite (the default: a pure-Go embedded file) or
+// in PostgreSQL (when several Herald instances share the work), with one set
+// of portable queries and one test suite for both.
 package store
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
@@ -30,6 +22,10 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db      *sql.DB
 	dialect dialect
+	name    string // the database, for messages (no password)
+	// lockSpace tells apart the advisory locks of Herald databases that
+	// live in different schemas of one PostgreSQL database.
+	lockSpace int32
 
 	stmts map[string]*sql.Stmt // hot statements, prepared once at Open
 }
@@ -41,20 +37,61 @@ type dialect struct {
 	// rebind turns the '?' placeholders used in this package's queries into
 	// the driver's own form.
 	rebind func(string) string
+	// skipLocked ends a SELECT whose rows another instance may be claiming
+	// at the same moment; SQLite has one writer, so it needs nothing.
+	skipLocked string
+	// lockMigrations serializes migrations between processes starting at
+	// the same moment; it returns the unlock function.
+	lockMigrations func(ctx context.Context, s *Store) (func(), error)
+	// foreignKeys maps each table to the tables it references (Copy).
+	foreignKeys func(ctx context.Context, db *sql.DB) (map[string][]string, error)
+	// afterCopy runs in the transaction that copied rows with their ids.
+	afterCopy func(ctx context.Context, tx *txn, tables []string) error
 }
 
 var sqlite = dialect{
-	name:     "sqlite",
-	idColumn: "INTEGER PRIMARY KEY",
-	rebind:   func(q string) string { return q },
+	name:       "sqlite",
+	idColumn:   "INTEGER PRIMARY KEY",
+	rebind:     func(q string) string { return q },
+	skipLocked: "",
+	// Each migration runs in an immediate (write-locked) transaction that
+	// re-checks whether it was applied, which is lock enough.
+	lockMigrations: func(context.Context, *Store) (func(), error) { return func() {}, nil },
+	foreignKeys:    foreignKeysSQLite,
+	// INTEGER PRIMARY KEY continues after the largest id by itself.
+	afterCopy: func(context.Context, *txn, []string) error { return nil },
 }
 
 // Open opens (creating if needed) the database named by dsn and brings its
-// schema up to date. A dsn without a scheme is a SQLite file path.
+// schema up to date. A dsn starting with postgres:// or postgresql:// is a
+// PostgreSQL database; anything else is a SQLite file path, with or
+// without a sqlite: prefix.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("open store: PostgreSQL is not supported yet; use a SQLite file path in `storage`")
+	s, err := OpenUnmigrated(ctx, dsn)
+	if err != nil {
+		return nil, err
 	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", s.name, err)
+	}
+	if err := s.prepareHot(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", s.name, err)
+	}
+	return s, nil
+}
+
+// OpenUnmigrated connects to the database without touching its schema: for
+// `herald migrate`, which shows and applies migrations itself.
+func OpenUnmigrated(ctx context.Context, dsn string) (*Store, error) {
+	if isPostgres(dsn) {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	file := strings.TrimPrefix(dsn, "sqlite:")
 	if file == "" {
 		return nil, errors.New("open store: empty storage path; set `storage: herald.db` in the config")
@@ -71,16 +108,29 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// One connection: SQLite has one writer anyway, and a single connection
 	// never sees SQLITE_BUSY from itself.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, dialect: sqlite, stmts: map[string]*sql.Stmt{}}
-	if err := s.migrate(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", file, err)
 	}
-	if err := s.prepareHot(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", file, err)
+	return &Store{db: db, dialect: sqlite, name: file, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// pingSQLite opens the first connection. Switching a new file to WAL
+// needs it alone, and SQLite answers "busy" at once instead of waiting
+// when two processes create the file at the same moment: so the open is
+// tried again for a few seconds.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	for wait := 10 * time.Millisecond; ; wait *= 2 {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || wait > 2*time.Second {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	return s, nil
 }
 
 // Close closes the database.
@@ -89,72 +139,10 @@ func (s *Store) Close() error { return s.db.Close() }
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// Dialect names the database behind the store: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name }
+
 func (s *Store) q(query string) string { return s.dialect.rebind(query) }
-
-// migrate applies the embedded migrations that have not run yet, each in its
-// own transaction, and refuses a database written by a newer Herald.
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	var current int
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	files, err := migrationFiles()
-	if err != nil {
-		return err
-	}
-	if latest := len(files); current > latest {
-		return fmt.Errorf("database schema is version %d but this Herald knows only up to %d: upgrade Herald or use another storage file", current, latest)
-	}
-	for i, name := range files {
-		if version := i + 1; version > current {
-			if err := s.applyMigration(ctx, version, name); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// migrationFiles lists migrations in order; their names start with 0001, 0002, ...
-func migrationFiles() ([]string, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	for i, name := range names {
-		n, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
-		if err != nil || n != i+1 {
-			return nil, fmt.Errorf("migration %s: expected number %04d", name, i+1)
-		}
-	}
-	return names, nil
-}
-
-func (s *Store) applyMigration(ctx context.Context, version int, name string) error {
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	ddl := strings.ReplaceAll(string(body), "{{ID}}", s.dialect.idColumn)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, ddl); err != nil {
-		return fmt.Errorf("migration %s: %w", name, err)
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
-		version, ms(time.Now())); err != nil {
-		return fmt.Errorf("migration %s: %w", name, err)
-	}
-	return tx.Commit()
-}
 
 // txn is a transaction that reuses prepared statements: the hot paths
 // (saving items) run the same few statements thousands of times per poll
@@ -264,4 +252,12 @@ func fromMS(v int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(v).UTC()
+}
+
+// boolInt stores a bool as INTEGER 0/1, which both databases compare alike.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -3,24 +3,57 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"herald/feeds"
+	"herald/store/pgtest"
 )
 
 // openTest opens a fresh store for one test. Every test in this package goes
-// through it, so the suite can run against each backend the store supports.
+// through it, so the suite runs against each backend: TestMain runs it once
+// on SQLite and, when HERALD_TEST_POSTGRES is set, once more on PostgreSQL.
 func openTest(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "herald.db"))
+	s, err := Open(context.Background(), testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// testDSN names a fresh, empty database on the backend under test: for
+// tests that open it more than once.
+func testDSN(t testing.TB) string {
+	t.Helper()
+	if testBackend == "postgres" {
+		return pgtest.Schema(t)
+	}
+	return filepath.Join(t.TempDir(), "herald.db")
+}
+
+// testBackend is the backend openTest opens; set by TestMain only.
+var testBackend = "sqlite"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if !pgtest.Enabled() {
+		if err := pgtest.Skipped("store"); err != nil {
+			fmt.Println(err)
+			code = 1
+		}
+		os.Exit(code)
+	}
+	testBackend = "postgres"
+	fmt.Println("store: running the suite again on PostgreSQL")
+	if pg := m.Run(); pg != 0 {
+		code = pg
+	}
+	os.Exit(code)
 }
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)

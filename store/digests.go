@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/events"
+)
+
+// Outbox statuses of a digest.
+const (
+	DigestPending   = "pending"   // rendered, waiting to be (re)sent
+	DigestSent      = "sent"      // the SMTP server accepted it
+	DigestFailed    = "failed"    // refused for good, or too many attempts; see LastError
+	DigestEmpty     = "empty"     // nothing to send for the period; kept so it is not built again
+	DigestCancelled = "cancelled" // the subscriber left before it went
+)
+
+// ErrClaimLost means a sender's claim on a digest expired and another
+// sender took it over: its outcome was not recorded.
+var ErrClaimLost = errors.New("digest claim lost to another sender")
+
+// OutboxDigest is one row of the digest outbox.
+type OutboxDigest struct {
+	ID                     int64
+	Subscriber             string
+	PeriodStart, PeriodEnd time.Time
+	Status                 string
+	Late                   bool
+	MessageID, Subject     string
+	Message                []byte // empty in listings
+	Events                 int
+	Attempts               int
+	NextAttempt            time.Time
+	ClaimedBy              string
+	ClaimedUntil           time.Time
+	LastError              string
+	CreatedAt, SentAt      time.Time
+}
+
+// CoveredEvent is an event a digest lists, as it was when rendered.
+type CoveredEvent struct {
+	EventID       string
+	Sources, Size int
+	Update        bool
+}
+
+const outboxColumns = `id, subscriber, period_start, period_end, status, late, message_id, subject,
+	event_count, attempts, next_attempt, claimed_by, claimed_until, last_error, created_at, sent_at`
+
+// SaveDigest records a rendered digest and the events it covers in one
+// transaction. A digest is identified by (subscriber, period end): when
+// one exists already (an earlier run or another instance rendered it),
+// nothing is written and the stored one is returned with created false.
+func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []CoveredEvent) (stored OutboxDigest, created bool, err error) {
+	d.Subscriber = strings.ToLower(d.Subscriber)
+	err = s.inTx(ctx, func(tx *txn) error {
+		var id int64
+		err := tx.scanRow(ctx, `INSERT INTO digests (subscriber, period_start, period_end, status, late, message_id,
+			subject, message, event_count, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (subscriber, period_end) DO NOTHING RETURNING id`,
+			[]any{d.Subscriber, ms(d.PeriodStart), ms(d.PeriodEnd), d.Status, boolInt(d.Late), d.MessageID,
+				d.Subject, string(d.Message), len(covered), ms(d.NextAttempt), ms(d.CreatedAt)}, &id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			created = false
+		case err != nil:
+			return fmt.Errorf("save digest for %s: %w", d.Subscriber, err)
+		default:
+			created = true
+			if err := saveCovered(ctx, tx, id, covered); err != nil {
+				return err
+			}
+		}
+		stored, err = scanOutbox(ctx, tx, `subscriber = ? AND period_end = ?`, d.Subscriber, ms(d.PeriodEnd))
+		return err
+	})
+	return stored, created, err
+}
+
+func saveCovered(ctx context.Context, tx *txn, id int64, covered []CoveredEvent) error {
+	for _, c := range covered {
+		if err := tx.exec(ctx, `INSERT INTO digest_events (digest_id, event_id, sources, size, is_update)
+			VALUES (?, ?, ?, ?, ?)`, id, c.EventID, c.Sources, c.Size, boolInt(c.Update)); err != nil {
+			return fmt.Errorf("save digest %d event %s: %w", id, c.EventID, err)
+		}
+	}
+	return nil
+}
+
+// scanOutbox reads one full row (message included) in a transaction.
+func scanOutbox(ctx context.Context, tx *txn, where string, args ...any) (OutboxDigest, error) {
+	var d OutboxDigest
+	var msg string
+	dest := append(outboxDest(&d), &msg)
+	if err := tx.scanRow(ctx, `SELECT `+outboxColumns+`, message FROM digests WHERE `+where, args, dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return d, fmt.Errorf("digest: %w", ErrNotFound)
+		}
+		return d, fmt.Errorf("read digest: %w", err)
+	}
+	d.Message = []byte(msg)
+	return d, nil
+}
+
+func outboxDest(d *OutboxDigest) []any {
+	return []any{&d.ID, &d.Subscriber, msTime{&d.PeriodStart}, msTime{&d.PeriodEnd}, &d.Status, intBool{&d.Late},
+		&d.MessageID, &d.Subject, &d.Events, &d.Attempts, msTime{&d.NextAttempt}, &d.ClaimedBy,
+		msTime{&d.ClaimedUntil}, &d.LastError, msTime{&d.CreatedAt}, msTime{&d.SentAt}}
+}
+
+// msTime scans a Unix-milliseconds column into a time.
+type msTime struct{ t *time.Time }
+
+func (m msTime) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("time column: want an integer, got %T", src)
+	}
+	*m.t = fromMS(v)
+	return nil
+}
+
+// intBool scans a 0/1 column into a bool.
+type intBool struct{ b *bool }
+
+func (m intBool) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("boolean column: want an integer, got %T", src)
+	}
+	*m.b = v != 0
+	return nil
+}
+
+// LastDigestEnd returns the end of the subscriber's latest digest period,
+// whatever became of it (zero when there is none).
+func (s *Store) LastDigestEnd(ctx context.Context, email string) (time.Time, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(period_end), 0) FROM digests WHERE subscriber = ?`),
+		strings.ToLower(email)).Scan(&v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last digest of %s: %w", email, err)
+	}
+	return fromMS(v), nil
+}
+
+// SentEvents returns, for each event listed in the subscriber's digests
+// (pending or sent) whose period ended at or after since, the most
+// independent sources it was listed with. An event folded into another
+// counts under the id it lives on.
+func (s *Store) SentEvents(ctx context.Context, email string, since time.Time) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT COALESCE(a.new_id, e.event_id), MAX(e.sources)
+		FROM digest_events e JOIN digests d ON d.id = e.digest_id
+		LEFT JOIN event_aliases a ON a.old_id = e.event_id
+		WHERE d.subscriber = ? AND d.status IN ('pending', 'sent') AND d.period_end >= ?
+		GROUP BY COALESCE(a.new_id, e.event_id)`), strings.ToLower(email), ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("events sent to %s: %w", email, err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("events sent to %s: %w", email, err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// DigestCandidates returns the events in any of topics (all when none)
+// that gained a report stored in [from, to): what a digest for that
+// period chooses from.
+func (s *Store) DigestCandidates(ctx context.Context, topics []string, from, to time.Time) ([]events.Event, error) {
+	where, args := EventQuery{Topics: topics}.where()
+	cond := `id IN (SELECT event_id FROM items WHERE first_seen >= ? AND first_seen < ?)`
+	if where == "" {
+		where = ` WHERE ` + cond
+	} else {
+		where += ` AND ` + cond
+	}
+	args = append(args, ms(from), ms(to))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, headline, summary, first_seen, last_updated, size, entities, topics
+		FROM events`+where+` ORDER BY last_updated DESC, id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query digest candidates: %w", err)
+	}
+	var out []events.Event
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query digest candidates: %w", err)
+	}
+	return out, s.loadSources(ctx, out)
+}
+
+// SubscriberSince returns when Herald first saw the subscriber, recording
+// now on the first call.
+func (s *Store) SubscriberSince(ctx context.Context, email string, now time.Time) (time.Time, error) {
+	email = strings.ToLower(email)
+	var v int64
+	err := s.inTx(ctx, func(tx *txn) error {
+		if err := tx.exec(ctx, `INSERT INTO digest_subscribers (email, since) VALUES (?, ?)
+			ON CONFLICT (email) DO NOTHING`, email, ms(now)); err != nil {
+			return err
+		}
+		return tx.scanRow(ctx, `SELECT since FROM digest_subscribers WHERE email = ?`, []any{email}, &v)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("subscriber %s: %w", email, err)
+	}
+	return fromMS(v), nil
+}
+
+// DueDigests returns up to limit pending digests whose next attempt has
+// come and that no sender holds, oldest first.
+func (s *Store) DueDigests(ctx context.Context, now time.Time, limit int) ([]OutboxDigest, error) {
+	return s.listOutbox(ctx, true, `WHERE status = ? AND next_attempt <= ? AND claimed_until < ?
+		ORDER BY next_attempt, id LIMIT `+strconv.Itoa(limit), DigestPending, ms(now), ms(now))
+}
+
+// DigestFilter selects outbox rows for a listing. Zero fields do not filter.
+type DigestFilter struct {
+	Subscriber, Status string
+	Limit              int // 0 means 100
+}
+
+// Digests lists outbox rows, newest period first, without their messages.
+func (s *Store) Digests(ctx context.Context, f DigestFilter) ([]OutboxDigest, error) {
+	var conds []string
+	var args []any
+	if f.Subscriber != "" {
+		conds, args = append(conds, `subscriber = ?`), append(args, strings.ToLower(f.Subscriber))
+	}
+	if f.Status != "" {
+		conds, args = append(conds, `status = ?`), append(args, f.Status)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = `WHERE ` + strings.Join(conds, ` AND `)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	return s.listOutbox(ctx, false, where+` ORDER BY period_end DESC, id DESC LIMIT `+strconv.Itoa(f.Limit), args...)
+}
+
+// Digest returns one outbox row with its message.
+func (s *Store) Digest(ctx context.Context, id int64) (OutboxDigest, error) {
+	out, err := s.listOutbox(ctx, true, `WHERE id = ?`, id)
+	if err != nil {
+		return OutboxDigest{}, err
+	}
+	if len(out) == 0 {
+		return OutboxDigest{}, fmt.Errorf("digest %d: %w", id, ErrNotFound)
+	}
+	return out[0], nil
+}
+
+func (s *Store) listOutbox(ctx context.Context, withMessage bool, rest string, args ...any) ([]OutboxDigest, error) {
+	cols := outboxColumns
+	if withMessage {
+		cols += `, message`
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+cols+` FROM digests `+rest), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query digests: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxDigest
+	for rows.Next() {
+		var d OutboxDigest
+		var msg string
+		dest := outboxDest(&d)
+		if withMessage {
+			dest = append(dest, &msg)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("scan digest: %w", err)
+		}
+		d.Message = []byte(msg)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDigest makes sender by the only one allowed to send digest id until
+// until, counting an attempt. It returns false when the digest is not
+// pending, not due yet, or held by another sender whose claim has not
+// expired: then this sender must leave it alone.
+func (s *Store) ClaimDigest(ctx context.Context, id int64, by string, now, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+		WHERE id = ? AND status = ? AND claimed_until < ? AND next_attempt <= ?`),
+		by, ms(until), id, DigestPending, ms(now), ms(now))
+	if err != nil {
+		return false, fmt.Errorf("claim digest %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim digest %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// SettleDigest records the outcome of a claimed digest: sent, failed or
+// cancelled, with a reason for the last two. It fails with ErrClaimLost
+// when by no longer holds the claim.
+func (s *Store) SettleDigest(ctx context.Context, id int64, by, status, reason string, at time.Time) error {
+	sentAt := int64(0)
+	if status == DigestSent {
+		sentAt = ms(at)
+	}
+	return s.updateClaimed(ctx, id, by, `status = ?, last_error = ?, sent_at = ?`, status, reason, sentAt)
+}
+
+// RetryDigest releases a claimed digest for another attempt at next,
+// keeping the reason the last one failed.
+func (s *Store) RetryDigest(ctx context.Context, id int64, by string, next time.Time, reason string) error {
+	return s.updateClaimed(ctx, id, by, `next_attempt = ?, last_error = ?`, ms(next), reason)
+}
+
+func (s *Store) updateClaimed(ctx context.Context, id int64, by, set string, args ...any) error {
+	args = append(args, id, by, DigestPending)
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET `+set+`, claimed_by = '', claimed_until = 0
+		WHERE id = ? AND claimed_by = ? AND status = ?`), args...)
+	if err != nil {
+		return fmt.Errorf("update digest %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("update digest %d: %w", id, ErrClaimLost)
+	}
+	return nil
+}
+
+// OutboxCounts returns how many digests are in each status.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM digests GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count digests: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("count digests: %w", err)
+		}
+		out[status] = n
+	}
+	return out, rows.Err()
+}
+
+// Unsubscribe stops digests to email. Doing it twice changes nothing.
+func (s *Store) Unsubscribe(ctx context.Context, email string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO unsubscribes (email, at) VALUES (?, ?)
+		ON CONFLICT (email) DO NOTHING`), strings.ToLower(email), ms(at))
+	if err != nil {
+		return fmt.Errorf("unsubscribe %s: %w", email, err)
+	}
+	return nil
+}
+
+// Unsubscribed reports whether email has unsubscribed.
+func (s *Store) Unsubscribed(ctx context.Context, email string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM unsubscribes WHERE email = ?`),
+		strings.ToLower(email)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("unsubscribed %s: %w", email, err)
+	}
+	return n > 0, nil
+}
+
+// Secret returns the key that signs unsubscribe links, made at random on
+// first use and shared by every instance on this database.
+func (s *Store) Secret(ctx context.Context) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("make secret: %w", err)
+	}
+	var v string
+	err := s.inTx(ctx, func(tx *txn) error {
+		if err := tx.exec(ctx, `INSERT INTO secrets (name, value) VALUES ('unsubscribe', ?)
+			ON CONFLICT (name) DO NOTHING`, hex.EncodeToString(fresh)); err != nil {
+			return err
+		}
+		return tx.scanRow(ctx, `SELECT value FROM secrets WHERE name = 'unsubscribe'`, nil, &v)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	return hex.DecodeString(v)
+}

@@ -1,0 +1,158 @@
+package digest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// TestHTMLPartInChromium opens the HTML part in headless Chromium: every
+// headline is visible, the source links are the sources' http URLs and one
+// of them opens, nothing is logged to the console, and text stays readable
+// in dark mode. Screenshots go to artifacts/digest.png and digest-dark.png.
+func TestHTMLPartInChromium(t *testing.T) {
+	exe := requireProgram(t, "/usr/bin/chromium")
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	d := sampleDigest()
+	var want []string // the source links, in page order
+	for i := range d.Entries {
+		seen := map[string]bool{}
+		for j := range d.Entries[i].Event.Sources {
+			s := &d.Entries[i].Event.Sources[j]
+			if isWebURL(s.URL) && !seen[strings.ToLower(publisherKey(*s))] {
+				seen[strings.ToLower(publisherKey(*s))] = true
+				s.URL = fmt.Sprintf("%s/story/%s-%d", srv.URL, d.Entries[i].Event.ID, j)
+				want = append(want, s.URL)
+			}
+		}
+	}
+	msg, err := Render(d, testMail())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.HandleFunc("/digest.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(msg.HTML))
+	})
+	mux.HandleFunc("/story/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "<!DOCTYPE html><title>Story %s</title><p>story", r.PathValue("id"))
+	})
+	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
+	tab, console := chromium(t, exe)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(700, 900), chromedp.Navigate(srv.URL+"/digest.html"),
+		chromedp.WaitVisible(chromedp.CSS("h2"))); err != nil {
+		t.Fatal(err)
+	}
+	visible, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("h2"))
+		.filter(h => h.getBoundingClientRect().height > 0).map(h => h.innerText)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range d.Entries {
+		if i >= len(visible) || visible[i] != oneLine(e.Event.Headline) {
+			t.Fatalf("visible headlines %q, want %q at %d", visible, e.Event.Headline, i)
+		}
+	}
+	hrefs, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".sources a")).map(a => a.href)`))
+	if err != nil || !slices.Equal(hrefs, want) {
+		t.Fatalf("source links %q (%v), want %q", hrefs, err, want)
+	}
+	keepScreenshot(t, tab, "digest.png")
+
+	// Dark mode: the page must not force dark text on a dark canvas.
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	colors, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("h2")).color,
+		getComputedStyle(document.documentElement).backgroundColor, getComputedStyle(document.documentElement).colorScheme]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if colors[0] != "rgb(255, 255, 255)" {
+		t.Errorf("dark mode: headline color %s on background %s (color-scheme %s), want white text", colors[0], colors[1], colors[2])
+	}
+	keepScreenshot(t, tab, "digest-dark.png")
+
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(".sources a")), chromedp.WaitReady(chromedp.CSS("p"))); err != nil {
+		t.Fatal(err)
+	}
+	if loc, err := chromedp.Run(tab, chromedp.Location()); err != nil || loc != want[0] {
+		t.Fatalf("the first source link led to %s (%v), want %s", loc, err, want[0])
+	}
+	if errs := console.errors(); len(errs) > 0 {
+		t.Fatalf("console errors: %q", errs)
+	}
+}
+
+type consoleLog struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (c *consoleLog) errors() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.errs)
+}
+
+// chromium starts Debian's chromium headless with a fresh profile and
+// collects the console errors and exceptions of its tab.
+func chromium(t *testing.T, exe string) (context.Context, *consoleLog) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(acancel)
+	tab, tcancel := chromedp.NewContext(actx)
+	t.Cleanup(tcancel)
+	log := &consoleLog{}
+	msgs := chromedp.Console(tab)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				log.mu.Lock()
+				log.errs = append(log.errs, m.String())
+				log.mu.Unlock()
+			}
+		}
+	}()
+	return tab, log
+}
+
+// keepScreenshot saves a full-page screenshot to the repository's
+// artifacts/ folder.
+func keepScreenshot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100 gives a PNG; lower, a JPEG
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := filepath.Join("..", "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,87 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"herald/digest/smtptest"
+)
+
+func testMailer(srv *smtptest.Server, mode string) *Mailer {
+	return &Mailer{Host: srv.Host, Port: srv.Port, TLS: mode, Username: smtptest.Username,
+		Password: smtptest.Password, TLSConfig: srv.Client}
+}
+
+func TestMailerDeliversOverStartTLSAndImplicitTLS(t *testing.T) {
+	msg, err := Render(sampleDigest(), testMail())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"starttls", "implicit"} {
+		srv := smtptest.Start(t, smtptest.Options{ImplicitTLS: mode == "implicit"})
+		if err := testMailer(srv, mode).Send(context.Background(), "news@herald.example", "zoe@example.org", bytes.NewReader(msg.Bytes)); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		got := srv.Messages()
+		if len(got) != 1 || got[0].MessageID != msg.ID || got[0].To[0] != "zoe@example.org" {
+			t.Fatalf("%s: received %+v", mode, got)
+		}
+		if !bytes.Equal(bytes.TrimRight(got[0].Data, "\r\n"), bytes.TrimRight(msg.Bytes, "\r\n")) {
+			t.Fatalf("%s: the server received other bytes than were sent", mode)
+		}
+	}
+}
+
+func TestMailerClassifiesFailures(t *testing.T) {
+	cases := []struct {
+		name, stage string
+		fail        error
+		permanent   bool
+	}{
+		{"421 at connect", "connect", smtptest.Reply(421, "busy"), false},
+		{"451 after data", "data", smtptest.Reply(451, "try later"), false},
+		{"550 for the recipient", "rcpt", smtptest.Reply(550, "no such user"), true},
+		{"554 for the message", "data", smtptest.Reply(554, "rejected"), true},
+		{"dropped after data", "data", smtptest.ErrDrop, false},
+		{"dropped at connect", "connect", smtptest.ErrDrop, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := smtptest.Start(t, smtptest.Options{})
+			srv.SetFail(func(stage string, _ int, _ string) error {
+				if stage == c.stage {
+					return c.fail
+				}
+				return nil
+			})
+			err := testMailer(srv, "starttls").Send(context.Background(), "a@herald.example", "b@example.org", bytes.NewReader([]byte("Subject: x\r\n\r\nhi\r\n")))
+			var se *SendError
+			if !errors.As(err, &se) || se.Permanent != c.permanent {
+				t.Fatalf("err = %v, want a SendError with permanent=%v", err, c.permanent)
+			}
+			if n := len(srv.Messages()); n != 0 {
+				t.Fatalf("%d messages accepted", n)
+			}
+		})
+	}
+	t.Run("wrong password", func(t *testing.T) {
+		srv := smtptest.Start(t, smtptest.Options{})
+		m := testMailer(srv, "starttls")
+		m.Password = "wrong"
+		err := m.Send(context.Background(), "a@herald.example", "b@example.org", bytes.NewReader([]byte("\r\nhi\r\n")))
+		var se *SendError
+		if !errors.As(err, &se) || se.Stage != "auth" || se.Permanent {
+			t.Fatalf("err = %v, want a temporary auth failure (the operator fixes the password)", err)
+		}
+	})
+	t.Run("untrusted certificate", func(t *testing.T) {
+		srv := smtptest.Start(t, smtptest.Options{})
+		m := testMailer(srv, "starttls")
+		m.TLSConfig = nil
+		if err := m.Send(context.Background(), "a@herald.example", "b@example.org", bytes.NewReader([]byte("\r\nhi\r\n"))); err == nil || IsPermanent(err) {
+			t.Fatalf("err = %v, want a temporary TLS failure", err)
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package digest
+
+import (
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"unicode/utf8"
+)
+
+//go:embed templates/email.html templates/email.txt
+var templateFS embed.FS
+
+// The templates are parsed once; after that they are read-only.
+var (
+	htmlTemplate = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email.html"))
+	textTemplate = texttemplate.Must(texttemplate.New("email.txt").Funcs(texttemplate.FuncMap{
+		"wrap": wrap, "underline": underline, "trimLeft": func(s string) string { return strings.TrimLeft(s, " ") },
+		"inc": func(i int) int { return i + 1 },
+	}).ParseFS(templateFS, "templates/email.txt"))
+)
+
+const (
+	maxLinks       = 8   // source links shown per event; the rest are counted
+	summaryRunes   = 140 // two lines of the text part
+	subjectRunes   = 70  // of the top headline in the subject
+	textWidth      = 72
+	headlineRunes  = 200
+	lateNoteFormat = "This briefing is late: it was due at %s, when Herald was not running. It covers everything since your previous briefing."
+)
+
+// view is what both templates show.
+type view struct {
+	Title, Intro, LateNote, Footer string
+	UnsubscribeURL                 string
+	Items                          []viewItem
+}
+
+type viewItem struct {
+	Headline, Summary, Coverage, EventURL string
+	Update                                bool
+	Links                                 []link
+	More                                  int
+}
+
+type link struct{ Label, URL string }
+
+func newView(d Digest, publicURL, unsubscribeURL string) view {
+	loc := d.Subscriber.Location
+	end := d.Period.End.In(loc)
+	v := view{
+		Title:          "Herald briefing, " + end.Format("Monday 2 January 2006"),
+		Intro:          intro(d),
+		UnsubscribeURL: unsubscribeURL,
+		Footer: fmt.Sprintf("You receive this briefing (topics: %s) at %s because %s is subscribed to Herald.",
+			topicList(d.Subscriber.Topics), end.Format("15:04 MST"), d.Subscriber.Email),
+	}
+	if d.Period.Late {
+		v.LateNote = fmt.Sprintf(lateNoteFormat, end.Format("15:04 MST on Monday 2 January"))
+	}
+	for _, e := range d.Entries {
+		v.Items = append(v.Items, newViewItem(e, publicURL))
+	}
+	return v
+}
+
+func intro(d Digest) string {
+	since := d.Period.Start.In(d.Subscriber.Location).Format("Monday 2 January, 15:04 MST")
+	switch n := len(d.Entries); n {
+	case 0:
+		return "Nothing new in your topics since " + since + "."
+	case 1:
+		return "One event since " + since + "."
+	default:
+		return fmt.Sprintf("%d events since %s, the most widely covered first.", n, since)
+	}
+}
+
+func topicList(topics []string) string {
+	if len(topics) == 0 {
+		return "all"
+	}
+	return strings.Join(topics, ", ")
+}
+
+func newViewItem(e Entry, publicURL string) viewItem {
+	headline := oneLine(e.Event.Headline)
+	if headline == "" {
+		headline = "(untitled)"
+	}
+	it := viewItem{
+		Headline: clip(headline, headlineRunes),
+		Summary:  clip(oneLine(e.Event.Summary), summaryRunes),
+		Coverage: coverage(e),
+		Update:   e.Update,
+	}
+	if publicURL != "" {
+		it.EventURL = strings.TrimRight(publicURL, "/") + "/events/" + url.PathEscape(e.Event.ID) + ".html"
+	}
+	seen := map[string]bool{} // one link per publisher: near copies add nothing
+	for _, s := range e.Event.Sources {
+		key := strings.ToLower(publisherKey(s))
+		if !isWebURL(s.URL) || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if len(it.Links) == maxLinks {
+			it.More++
+			continue
+		}
+		it.Links = append(it.Links, link{Label: sourceLabel(s.Publisher, s.URL), URL: s.URL})
+	}
+	return it
+}
+
+func coverage(e Entry) string {
+	s := "Covered by " + plural(e.Sources, "source")
+	if e.Update {
+		s += fmt.Sprintf(" (%d when it was in an earlier briefing)", e.Was)
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+func sourceLabel(publisher, rawURL string) string {
+	if p := oneLine(publisher); p != "" {
+		return clip(p, 60)
+	}
+	u, _ := url.Parse(rawURL)
+	return strings.TrimPrefix(u.Host, "www.")
+}
+
+// isWebURL keeps only http(s) links: sources come from strangers' feeds.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// clip shortens s to at most n runes, at a word boundary, with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}
+
+// wrap breaks s into lines of at most textWidth columns, each starting
+// with indent.
+func wrap(s, indent string) string {
+	var b strings.Builder
+	col := 0
+	for _, word := range strings.Fields(s) {
+		w := utf8.RuneCountInString(word)
+		switch {
+		case col == 0:
+			b.WriteString(indent)
+			col = utf8.RuneCountInString(indent)
+		case col+1+w > textWidth:
+			b.WriteString("\n" + indent)
+			col = utf8.RuneCountInString(indent)
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += w
+	}
+	return b.String()
+}
+
+func underline(s string) string { return strings.Repeat("=", utf8.RuneCountInString(s)) }
+
+// renderBodies fills both templates.
+func renderBodies(v view) (text, html string, err error) {
+	var t, h strings.Builder
+	t.Grow(512 * (len(v.Items) + 2)) // about what an event takes: fewer regrowths
+	h.Grow(2048 * (len(v.Items) + 2))
+	if err := textTemplate.Execute(&t, v); err != nil {
+		return "", "", fmt.Errorf("render text part: %w", err)
+	}
+	if err := htmlTemplate.Execute(&h, v); err != nil {
+		return "", "", fmt.Errorf("render html part: %w", err)
+	}
+	return t.String(), h.String(), nil
+}

@@ -1,32 +1,225 @@
-// Package web is Herald's HTTP side: health checks now; output feeds and
-// event pages build on it.
+// Package web is Herald's HTTP side: output feeds of events (RSS, Atom,
+// JSON Feed), event and briefing pages in four formats (HTML, JSON, XML,
+// Markdown), the health table of the polled feeds, an OPML of the output
+// feeds, health checks, metrics and the digest's unsubscribe endpoint.
+//
+// Everything it shows comes from feeds written by strangers: HTML goes
+// through html/template, summaries are shown as plain text, and only http(s)
+// links are ever emitted.
 package web
 
 import (
 	"context"
+	"errors"
+	"html/template"
+	"log/slog"
 	"net/http"
 	"time"
+
+	"herald/events"
+	"herald/feeds"
 )
 
-// Store is what the web server needs from storage.
+// Store is what the web server reads.
 type Store interface {
 	Ping(ctx context.Context) error
+	// Events returns the events q selects, in the order q asks for.
+	Events(ctx context.Context, q Query) ([]events.Event, error)
+	// Event returns one event (a folded id resolves) and its related
+	// events; an error wrapping ErrNotFound when there is none.
+	Event(ctx context.Context, id string) (events.Event, []Relation, error)
+	// Feeds returns every polled feed with its state.
+	Feeds(ctx context.Context) ([]feeds.Feed, error)
+}
+
+// ErrNotFound is what a Store wraps when an event does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Query selects events. Zero fields do not filter.
+type Query struct {
+	IDs                             []string
+	Topic                           string
+	UpdatedAfter                    time.Time
+	FirstSeenAfter, FirstSeenBefore time.Time
+	Limit                           int
+	// Largest orders the most reported events first (then the most
+	// recently updated); otherwise the most recently updated come first.
+	Largest bool
+}
+
+// Relation links an event to a related one, with the names they share.
+type Relation struct {
+	EventID string
+	Shared  []string
+}
+
+// Topic is one of the configured topics.
+type Topic struct {
+	Name, Title string
+}
+
+// Recorder counts requests; *metrics.Metrics is one.
+type Recorder interface {
+	ObserveRequest(route string, status int)
+}
+
+// Options are the server's settings and optional parts.
+type Options struct {
+	Topics    []Topic
+	PublicURL string // absolute links use it when set, else the request's scheme and host
+
+	Metrics      http.Handler // serves /metrics; nil leaves the route out
+	Recorder     Recorder     // nil records nothing
+	Unsubscriber Unsubscriber // nil leaves /unsubscribe out
+	// SchedulerRunning reports whether the daemon's scheduler runs; nil
+	// means there is none to check.
+	SchedulerRunning func() bool
+	// Instance names this daemon among those sharing the database and says
+	// whether it leads (clusters); nil when there is no such thing to show.
+	Instance func() (id string, leader bool)
+	Now      func() time.Time // the clock; time.Now when nil
+	Log      *slog.Logger
+}
+
+// server holds what the handlers share.
+type server struct {
+	st    Store
+	opt   Options
+	pages *template.Template
+	log   *slog.Logger
 }
 
 // New returns the handler for every route Herald serves.
-func New(st Store) http.Handler {
+func New(st Store, opt Options) http.Handler {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{st: st, opt: opt, pages: parsePages(), log: opt.Log}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := st.Ping(ctx); err != nil {
-			http.Error(w, "store unreachable: "+err.Error(), http.StatusServiceUnavailable)
-			return
+	s.routes(mux)
+	return s.observe(mux)
+}
+
+func (s *server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /{$}", s.frontPage)
+	mux.HandleFunc("GET /events/{file}", s.eventPage)
+	mux.HandleFunc("GET /briefings/{file}", s.briefingPage)
+	mux.HandleFunc("GET /topics/{topic}/briefings/{file}", s.briefingPage)
+	mux.HandleFunc("GET /topics/{file}", s.topicFeed)
+	mux.HandleFunc("GET /topics/{topic}/{file}", s.briefingFeed)
+	for _, f := range []string{"/all.rss", "/all.atom", "/all.json"} {
+		mux.HandleFunc("GET "+f, s.allFeed)
+	}
+	mux.HandleFunc("GET /feeds", s.feedHealth)
+	mux.HandleFunc("GET /feeds.json", s.feedHealth)
+	mux.HandleFunc("GET /opml", s.opml)
+	if s.opt.Metrics != nil {
+		mux.Handle("GET /metrics", s.opt.Metrics)
+	}
+	if s.opt.Unsubscriber != nil {
+		mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
+		mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
+	}
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// observe sets the headers every answer carries and counts requests by
+// route pattern (not by path, which would give a series per event).
+func (s *server) observe(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		// Pages use no script and no outside resource: forbid both, so
+		// even markup that slipped through could run nothing.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		sw := &statusWriter{ResponseWriter: w}
+		mux.ServeHTTP(sw, r) // sets r.Pattern to the route that matched
+		if s.opt.Recorder != nil {
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			s.opt.Recorder.ObserveRequest(route, sw.status)
 		}
-		w.Write([]byte("ready\n"))
 	})
-	return mux
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz answers 200 when the store answers and the scheduler runs. The
+// JSON object is open: more checks can add keys.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	body := map[string]string{"status": "ok", "store": "ok"}
+	code := http.StatusOK
+	if err := s.st.Ping(ctx); err != nil {
+		body["status"], body["store"] = "unavailable", "error: "+err.Error()
+		code = http.StatusServiceUnavailable
+	}
+	if s.opt.SchedulerRunning != nil {
+		body["scheduler"] = "running"
+		if !s.opt.SchedulerRunning() {
+			body["status"], body["scheduler"] = "unavailable", "stopped"
+			code = http.StatusServiceUnavailable
+		}
+	}
+	if s.opt.Instance != nil {
+		id, leader := s.opt.Instance()
+		body["instance"], body["role"] = id, "follower"
+		if leader {
+			body["role"] = "leader"
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, code, body)
+}
+
+// fail answers a request that could not be served: 404 for a missing
+// thing, 500 (logged, details hidden) for the rest.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, ErrNotFound) {
+		s.notFound(w, r, err.Error())
+		return
+	}
+	if r.Context().Err() != nil {
+		return // the client left
+	}
+	s.log.Error("http request failed", "path", r.URL.Path, "error", err)
+	http.Error(w, "internal error; see the server log", http.StatusInternalServerError)
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request, msg string) {
+	http.Error(w, msg, http.StatusNotFound)
 }

@@ -1,0 +1,260 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"herald/events"
+)
+
+//go:embed templates/*.html templates/*.md
+var templateFS embed.FS
+
+// page is what every HTML page gets: its view (Body) and the frame.
+type page struct {
+	Title      string
+	Topics     []Topic
+	Alternates []alternate
+	Body       any
+	Timeline   template.HTML // built from numbers only, see timeline.go
+}
+
+// alternate is another format of the same page, or a feed of it.
+type alternate struct {
+	Type, Href, Label string
+}
+
+func parsePages() *template.Template {
+	funcs := template.FuncMap{"when": when, "iso": iso}
+	return template.Must(template.New("pages").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+}
+
+var markdown = texttemplate.Must(texttemplate.New("md").Funcs(texttemplate.FuncMap{
+	"md": mdEscape, "mdurl": mdURL, "when": when, "inc": func(i int) int { return i + 1 },
+}).ParseFS(templateFS, "templates/*.md"))
+
+// pageTypes are the content types of a page's formats, by extension.
+var pageTypes = map[string]string{
+	"html": "text/html; charset=utf-8",
+	"json": "application/json; charset=utf-8",
+	"xml":  "application/xml; charset=utf-8",
+	"md":   "text/markdown; charset=utf-8",
+}
+
+// render writes view in the format ext: HTML through the template name,
+// JSON and XML by encoding the view, Markdown through its own template.
+func (s *server) render(w http.ResponseWriter, r *http.Request, ext, name string, p page, modified time.Time) {
+	if pageTypes[ext] == "" {
+		s.notFound(w, r, "pages come as .html, .json, .xml or .md")
+		return
+	}
+	var b bytes.Buffer
+	var err error
+	switch ext {
+	case "html":
+		p.Topics = s.topics()
+		err = s.pages.ExecuteTemplate(&b, name+".html", p)
+	case "json":
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(p.Body)
+	case "xml":
+		b.WriteString(xml.Header)
+		enc := xml.NewEncoder(&b)
+		enc.Indent("", "  ")
+		err = enc.Encode(p.Body)
+		b.WriteByte('\n')
+	case "md":
+		err = markdown.ExecuteTemplate(&b, name+".md", p.Body)
+	}
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("render %s as %s: %w", name, ext, err))
+		return
+	}
+	serveBody(w, r, pageTypes[ext], b.Bytes(), modified)
+}
+
+// formats lists the other formats of the page at path (without extension).
+func formats(path string) []alternate {
+	return []alternate{
+		{"application/json", path + ".json", "JSON"},
+		{"application/xml", path + ".xml", "XML"},
+		{"text/markdown", path + ".md", "Markdown"},
+	}
+}
+
+// eventPage serves /events/{id}.html|.json|.xml|.md. A folded event's old
+// id redirects to the event it became part of.
+func (s *server) eventPage(w http.ResponseWriter, r *http.Request) {
+	id, ext := splitExt(r.PathValue("file"))
+	ev, rels, err := s.st.Event(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		s.notFound(w, r, fmt.Sprintf("no event %q: events are linked from / and the briefings", id))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ev.ID != id {
+		http.Redirect(w, r, eventPath(ev.ID, ext), http.StatusMovedPermanently)
+		return
+	}
+	ids := make([]string, len(rels))
+	for i, rel := range rels {
+		ids[i] = rel.EventID
+	}
+	related := map[string]events.Event{}
+	if len(ids) > 0 {
+		evs, err := s.st.Events(r.Context(), Query{IDs: ids})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, e := range evs {
+			related[e.ID] = e
+		}
+	}
+	v := newEventView(s.base(r), ev, rels, related)
+	p := page{Title: ev.Headline, Body: v, Alternates: formats(eventBase(ev.ID)),
+		Timeline: timeline(ev.Sources)}
+	s.render(w, r, ext, "event", p, ev.LastUpdated)
+}
+
+// briefingPage serves /briefings/{date}.{ext} and the same per topic at
+// /topics/{topic}/briefings/{date}.{ext}: the events first seen that UTC day.
+func (s *server) briefingPage(w http.ResponseWriter, r *http.Request) {
+	date, ext := splitExt(r.PathValue("file"))
+	d, err := time.Parse(dayLayout, date)
+	if err != nil {
+		s.notFound(w, r, fmt.Sprintf("%q is not a date: briefings are named like 2026-11-23.html", date))
+		return
+	}
+	var t Topic
+	if name := r.PathValue("topic"); name != "" {
+		var ok bool
+		if t, ok = s.topic(name); !ok {
+			s.notFound(w, r, fmt.Sprintf("no topic %q: see / for the list", name))
+			return
+		}
+	}
+	v, err := s.briefing(r, t, d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: v.Title, Body: v, Alternates: formats(briefingBase(t.Name, d))}
+	s.render(w, r, ext, "briefing", p, v.lastChange)
+}
+
+// briefing builds the view of day d for topic t (all topics when t is zero).
+func (s *server) briefing(r *http.Request, t Topic, d time.Time) (briefingView, error) {
+	evs, err := s.st.Events(r.Context(), Query{Topic: t.Name, FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1), Largest: true})
+	if err != nil {
+		return briefingView{}, err
+	}
+	return s.briefingOf(r, t, d, evs), nil
+}
+
+func (s *server) briefingOf(r *http.Request, t Topic, d time.Time, evs []events.Event) briefingView {
+	base := s.base(r)
+	rankForDay(evs)
+	v := briefingView{Date: d.Format(dayLayout), Topic: t.Name, URL: base + briefingPath(t.Name, d, "html"),
+		PrevURL: base + briefingPath(t.Name, d.AddDate(0, 0, -1), "html"), Events: []eventLine{},
+		Title: "Briefing for " + d.Format("Monday 2 January 2006"), lastChange: lastUpdated(evs)}
+	if t.Name != "" {
+		v.Title = t.Title + ": briefing for " + d.Format("Monday 2 January 2006")
+	}
+	if next := d.AddDate(0, 0, 1); !next.After(day(s.opt.Now())) {
+		v.NextURL = base + briefingPath(t.Name, next, "html")
+	}
+	for _, ev := range evs {
+		v.Events = append(v.Events, newEventLine(base, ev))
+	}
+	return v
+}
+
+// latestPage is /topics/{topic}.html: the page a topic's feeds mirror.
+func (s *server) latestPage(w http.ResponseWriter, r *http.Request, t Topic, path string, evs []events.Event) {
+	base := s.base(r)
+	v := briefingView{Topic: t.Name, Title: t.Title + ": latest events", URL: base + path + ".html", Events: []eventLine{}}
+	for _, ev := range evs {
+		v.Events = append(v.Events, newEventLine(base, ev))
+	}
+	p := page{Title: v.Title, Body: v, Alternates: []alternate{
+		{"application/rss+xml", path + ".rss", "RSS"}, {"application/atom+xml", path + ".atom", "Atom"},
+		{"application/feed+json", path + ".json", "JSON Feed"},
+	}}
+	s.render(w, r, "html", "briefing", p, lastUpdated(evs))
+}
+
+// frontPageLines bounds each day's list on the front page; the day's
+// briefing has them all.
+const frontPageLines = 25
+
+// frontPage is / : the last three UTC days, today first, each with its
+// most reported events.
+func (s *server) frontPage(w http.ResponseWriter, r *http.Request) {
+	today := day(s.opt.Now())
+	var days []briefingView
+	var changed time.Time
+	for i := range 3 {
+		d := today.AddDate(0, 0, -i)
+		evs, err := s.st.Events(r.Context(), Query{FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1),
+			Largest: true, Limit: frontPageLines})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v := s.briefingOf(r, Topic{}, d, evs)
+		changed = later(changed, v.lastChange)
+		days = append(days, v)
+	}
+	p := page{Title: "The last three days", Body: struct{ Days []briefingView }{days},
+		Alternates: []alternate{{"application/rss+xml", "/all.rss", "RSS"}, {"application/atom+xml", "/all.atom", "Atom"},
+			{"application/feed+json", "/all.json", "JSON Feed"}}}
+	s.render(w, r, "html", "front", p, changed)
+}
+
+// topics returns the configured topics with titles filled in.
+func (s *server) topics() []Topic {
+	out := make([]Topic, len(s.opt.Topics))
+	for i, t := range s.opt.Topics {
+		out[i], _ = s.topic(t.Name)
+	}
+	return out
+}
+
+func when(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+func iso(t time.Time) string  { return t.UTC().Format(time.RFC3339) }
+
+// mdEscape makes text safe in Markdown: every ASCII punctuation mark gets
+// a backslash (CommonMark allows it before any), so no text can open a
+// link, an emphasis or raw HTML; line breaks become spaces.
+func mdEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r < 128 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdURL makes an http(s) URL safe inside a Markdown <...> destination.
+var mdURL = strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20", "\n", "", "\r", "", "(", "%28", ")", "%29").Replace

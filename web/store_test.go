@@ -1,0 +1,145 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"herald/events"
+	"herald/feeds"
+	"herald/store"
+)
+
+// The web tests read a real SQLite store. storeView adapts it to the
+// Store interface the way cmd/herald does (web itself never imports store).
+type storeView struct{ *store.Store }
+
+func (s storeView) Events(ctx context.Context, q Query) ([]events.Event, error) {
+	sq := store.EventQuery{IDs: q.IDs, UpdatedAfter: q.UpdatedAfter, FirstSeenAfter: q.FirstSeenAfter,
+		FirstSeenBefore: q.FirstSeenBefore, Limit: q.Limit}
+	if q.Topic != "" {
+		sq.Topics = []string{q.Topic}
+	}
+	if q.Largest {
+		return s.Store.LargestEvents(ctx, sq)
+	}
+	return s.Store.Events(ctx, sq)
+}
+
+func (s storeView) Event(ctx context.Context, id string) (events.Event, []Relation, error) {
+	ev, rels, err := s.Store.Event(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ev, nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	out := make([]Relation, len(rels))
+	for i, r := range rels {
+		out[i] = Relation{EventID: r.EventID, Shared: r.Shared}
+	}
+	return ev, out, err
+}
+
+// now is the tests' clock: an evening, so that "today" has events.
+var now = time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
+
+var testTopics = []Topic{{Name: "world", Title: "World news"}, {Name: "tech", Title: "Technology"}}
+
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// seed stores evs the way the daemon does: each source as an item of a
+// feed of the event's first topic, placed in its event by SaveClustering.
+// Every source needs a distinct URL.
+func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]store.Relation) {
+	t.Helper()
+	ctx := context.Background()
+	byTopic := map[string][]feeds.Item{}
+	eventOf := map[string]string{} // source URL -> event id
+	for _, ev := range evs {
+		for _, src := range ev.Sources {
+			byTopic[ev.Topics[0]] = append(byTopic[ev.Topics[0]], feeds.Item{GUID: src.URL, URL: src.URL,
+				Title: src.Title, Source: src.Publisher, Published: src.Published, Hash: src.URL + src.Title})
+			eventOf[src.URL] = ev.ID
+		}
+	}
+	total := 0
+	for topic, items := range byTopic {
+		f, err := st.AddFeed(ctx, store.FeedSpec{URL: "http://feeds.example/" + topic, Title: "Wire", Topic: topic}, store.OriginCLI, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SavePoll(ctx, f, items, now); err != nil {
+			t.Fatal(err)
+		}
+		total += len(items)
+	}
+	docs, err := st.UnclusteredDocs(ctx, total)
+	if err != nil || len(docs) != total {
+		t.Fatalf("unclustered docs: %d of %d, %v", len(docs), total, err)
+	}
+	as := make([]events.Assignment, len(docs))
+	for i, d := range docs {
+		as[i] = events.Assignment{DocID: d.ID, EventID: eventOf[d.URL]}
+	}
+	if err := st.SaveClustering(ctx, as, evs, rels); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// event makes a fixture event in topic with n sources an hour apart,
+// the first at first.
+func event(id, topic, headline string, first time.Time, n int) events.Event {
+	ev := events.Event{ID: id, Headline: headline, Summary: "Summary of " + headline, FirstSeen: first,
+		LastUpdated: first.Add(time.Duration(n-1) * time.Hour), Size: n, Topics: []string{topic},
+		Entities: []string{"North Korea", "United States"}}
+	for i := range n {
+		ev.Sources = append(ev.Sources, events.Source{Publisher: fmt.Sprintf("Publisher %d", i+1),
+			Title: fmt.Sprintf("%s (report %d)", headline, i+1), URL: fmt.Sprintf("https://news%d.example/%s", i+1, id),
+			Published: first.Add(time.Duration(i) * time.Hour)})
+	}
+	return ev
+}
+
+// fixture is three days of events in two topics, two of them related.
+func fixture(t testing.TB) (*store.Store, []events.Event) {
+	st := openStore(t)
+	evs := []events.Event{
+		event("ev-talks", "world", "North and South Korea agree to seek talks to end the war", now.Add(-8*time.Hour), 3),
+		event("ev-summit", "world", "US and North Korean officials to meet within a week", now.AddDate(0, 0, -1), 2),
+		event("ev-chip", "tech", "Chip maker opens a new plant", now.AddDate(0, 0, -2), 1),
+	}
+	rels := map[string][]store.Relation{
+		"ev-talks":  {{EventID: "ev-summit", Shared: []string{"North Korea", "United States"}}},
+		"ev-summit": {{EventID: "ev-talks", Shared: []string{"North Korea", "United States"}}},
+	}
+	seed(t, st, evs, rels)
+	return st, evs
+}
+
+// serve starts Herald's handler on a loopback server.
+func serve(t testing.TB, st *store.Store, opt Options) *httptest.Server {
+	t.Helper()
+	if opt.Topics == nil {
+		opt.Topics = testTopics
+	}
+	if opt.Now == nil {
+		opt.Now = func() time.Time { return now }
+	}
+	srv := httptest.NewServer(New(storeView{st}, opt))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func feedsItem(url, title, publisher string, published time.Time) []feeds.Item {
+	return []feeds.Item{{GUID: url, URL: url, Title: title, Source: publisher, Published: published, Hash: url + title}}
+}

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"herald/events"
+	"herald/metrics"
 	"herald/store"
 )
 
@@ -21,6 +24,8 @@ type deduper struct {
 	log    *slog.Logger
 	window time.Duration
 	c      *events.Clusterer // nil until restored
+
+	metrics *metrics.Metrics // nil records nothing
 }
 
 // batchSize bounds one transaction of decisions.
@@ -73,6 +78,7 @@ func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
 	if err := d.store.SaveClustering(ctx, as, evs, related); err != nil {
 		return fmt.Errorf("save clustering: %w", err)
 	}
+	recordClustering(d.metrics, as, start)
 	d.c.Evict(docs[len(docs)-1].Published.Add(-d.window))
 	d.log.Info("clustered", "items", len(docs), "events_touched", len(evs),
 		"duration_ms", time.Since(start).Milliseconds())
@@ -127,7 +133,7 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
 	}
 	start := time.Now()
-	as := events.Stream(docs, events.DefaultOptions())
+	as, c := events.StreamClusterer(docs, events.DefaultOptions())
 	elapsed := time.Since(start)
 	if *predPath != "" {
 		if err := writePredictions(*predPath, as); err != nil {
@@ -146,6 +152,24 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintln(e.stdout, events.Score(gold, pred))
+	return printRelated(e, fs.Arg(0), c, gold, pred)
+}
+
+// printRelated scores the related-event links when the set has gold
+// related pairs beside it (NAME.related.tsv).
+func printRelated(e *env, path string, c *events.Clusterer, gold, pred map[string]string) error {
+	f, err := os.Open(strings.TrimSuffix(path, ".jsonl") + ".related.tsv")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	pairs, err := events.ReadRelatedPairs(f)
+	if err != nil {
+		return fmt.Errorf("eval %s: %w", f.Name(), err)
+	}
+	fmt.Fprintln(e.stdout, events.ScoreRelated(c, gold, pred, pairs))
 	return nil
 }
 

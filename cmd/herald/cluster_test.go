@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,4 +130,47 @@ func TestClusteringSurvivesRestart(t *testing.T) {
 	}
 	evs, _, _ := straight.EventCounts(ctx)
 	t.Logf("%d items in %d events, identical with and without a restart", len(a), evs)
+}
+
+// `herald eval` scores a labeled set (with its related pairs when a
+// .related.tsv lies beside it), writes predictions, and on a set without
+// labels writes predictions and skips the scores.
+func TestEvalCommand(t *testing.T) {
+	dir := t.TempDir()
+	lines := `{"id":"a1","title":"Volcano erupts on Iceland's Reykjanes peninsula","source":"A","published":"2026-11-20T08:00:00Z","event":"erupt"}
+{"id":"a2","title":"Iceland volcano erupts on Reykjanes peninsula, lava flows","source":"B","published":"2026-11-20T09:00:00Z","event":"erupt"}
+{"id":"b1","title":"Grindavik evacuated again as Reykjanes volcano threatens town","source":"A","published":"2026-11-20T10:00:00Z","event":"evac"}
+`
+	set := filepath.Join(dir, "set.jsonl")
+	if err := os.WriteFile(set, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "set.related.tsv"), []byte("erupt\tevac\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pred := filepath.Join(dir, "pred.jsonl")
+	out, err := herald(t, context.Background(), "eval", set, "--pred", pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3 items", "B-cubed", "pairwise", "related", "of 1 gold pairs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eval output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, err := os.ReadFile(pred); err != nil || strings.Count(string(b), "\n") != 3 {
+		t.Errorf("predictions: %q, %v", b, err)
+	}
+
+	unlabeled := filepath.Join(dir, "unlabeled.jsonl")
+	if err := os.WriteFile(unlabeled, []byte(strings.ReplaceAll(lines, `,"event":"erupt"`, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = herald(t, context.Background(), "eval", unlabeled, "--pred", pred)
+	if err != nil || !strings.Contains(out, "scores skipped") || strings.Contains(out, "B-cubed") {
+		t.Errorf("unlabeled set: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(pred); strings.Count(string(b), "\n") != 3 {
+		t.Errorf("unlabeled predictions: %q", b)
+	}
 }

@@ -24,6 +24,7 @@ type Config struct {
 	Topics      []Topic      `yaml:"topics"`
 	SMTP        SMTPConfig   `yaml:"smtp"`
 	Subscribers []Subscriber `yaml:"subscribers"`
+	Digest      DigestConfig `yaml:"digest"`
 
 	path string     // the file it came from, for messages
 	root *yaml.Node // the parsed document, to find the line of a key
@@ -49,6 +50,7 @@ type PollConfig struct {
 	MaxBodyMB  int      `yaml:"max_body_mb"`
 	UserAgent  string   `yaml:"user_agent"`
 	ClusterWin Duration `yaml:"cluster_window"`
+	Lease      Duration `yaml:"lease"` // scale-out: how long a feed being polled stays claimed without renewal
 }
 
 // Topic is a named group of feeds polled on one schedule.
@@ -69,12 +71,21 @@ type FeedConf struct {
 
 // SMTPConfig is the mail server digests go through.
 type SMTPConfig struct {
-	Host     string `yaml:"host"`
-	Port     int    `yaml:"port"`
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
-	From     string `yaml:"from"`
-	TLS      string `yaml:"tls"`
+	Host     string   `yaml:"host"`
+	Port     int      `yaml:"port"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password"`
+	From     string   `yaml:"from"`
+	TLS      string   `yaml:"tls"`
+	Timeout  Duration `yaml:"timeout"` // the whole delivery of one message
+}
+
+// DigestConfig tunes the digests mailed to subscribers.
+type DigestConfig struct {
+	SendEmpty    bool    `yaml:"send_empty"`    // mail a digest even when nothing is new
+	MaxEvents    int     `yaml:"max_events"`    // the most events one digest lists
+	UpdateGrowth float64 `yaml:"update_growth"` // a sent event returns once its sources grew this many times
+	Secret       string  `yaml:"secret"`        // signs unsubscribe links; made and stored when empty
 }
 
 // Subscriber receives digests of some topics on a schedule.
@@ -139,12 +150,28 @@ func (c *Config) defaults() {
 	if c.Poll.ClusterWin == 0 {
 		c.Poll.ClusterWin = Duration(72 * time.Hour)
 	}
+	if c.Poll.Lease == 0 {
+		c.Poll.Lease = Duration(time.Minute)
+	}
 	for i := range c.Topics {
 		def(&c.Topics[i].Schedule, "*/30 * * * *")
 	}
 	def(&c.SMTP.TLS, "starttls")
 	if c.SMTP.Port == 0 {
 		c.SMTP.Port = 587
+	}
+	if c.SMTP.Timeout == 0 {
+		c.SMTP.Timeout = Duration(time.Minute)
+	}
+	for i := range c.Subscribers {
+		def(&c.Subscribers[i].Schedule, "0 7 * * *")
+		def(&c.Subscribers[i].Timezone, "UTC")
+	}
+	if c.Digest.MaxEvents == 0 {
+		c.Digest.MaxEvents = 25
+	}
+	if c.Digest.UpdateGrowth == 0 {
+		c.Digest.UpdateGrowth = 2
 	}
 }
 
@@ -254,6 +281,9 @@ func (c *Config) Masked() ([]byte, error) {
 	m := *c
 	if m.SMTP.Password != "" {
 		m.SMTP.Password = "***"
+	}
+	if m.Digest.Secret != "" {
+		m.Digest.Secret = "***"
 	}
 	if u, err := url.Parse(m.Storage); err == nil && u.User != nil {
 		m.Storage = u.Redacted()

@@ -13,6 +13,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"herald/digest"
 )
 
 // cronParser accepts the five-field form, descriptors like @hourly, and a
@@ -52,6 +54,9 @@ func (c *Config) validate() error {
 	}
 	if c.Poll.PerHost < 1 {
 		k.failf(p("poll", "per_host"), "%d is out of range: use 1 or more", c.Poll.PerHost)
+	}
+	if time.Duration(c.Poll.Lease) < 3*time.Second {
+		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))
 	}
 	if !slices.Contains([]string{"starttls", "implicit", "none"}, c.SMTP.TLS) {
 		k.failf(p("smtp", "tls"), "%q is not a TLS mode: use starttls, implicit or none", c.SMTP.TLS)
@@ -94,21 +99,55 @@ func (k *checker) checkSubscribers() {
 	for _, t := range k.c.Topics {
 		topics[t.Name] = true
 	}
+	seen := map[string]bool{}
 	for i, s := range k.c.Subscribers {
-		if _, err := mail.ParseAddress(s.Email); err != nil {
-			k.failf(p("subscribers", i, "email"), "%q is not an email address: write it like ada@example.org", s.Email)
+		if a, err := mail.ParseAddress(s.Email); err != nil || a.Address != s.Email {
+			k.failf(p("subscribers", i, "email"), "%q is not an email address: write it like ada@example.org (the name goes in name)", s.Email)
+		} else if seen[strings.ToLower(s.Email)] {
+			k.failf(p("subscribers", i, "email"), "%s is listed twice: merge the two entries", s.Email)
 		}
+		seen[strings.ToLower(s.Email)] = true
 		for j, t := range s.Topics {
 			if !topics[t] {
 				k.failf(p("subscribers", i, "topics", j), "no topic named %q: use one of the names under topics", t)
 			}
 		}
-		if _, err := cronParser.Parse(s.Schedule); s.Schedule != "" && err != nil {
-			k.failf(p("subscribers", i, "schedule"), "%q is not a cron schedule (%v): write it like \"0 7 * * *\"", s.Schedule, err)
+		if _, err := digest.ParseSchedule(s.Schedule, time.UTC); err != nil {
+			k.failf(p("subscribers", i, "schedule"), "%q is not a digest schedule (%v): write it like \"0 7 * * *\"", s.Schedule, err)
 		}
 		if _, err := time.LoadLocation(s.Timezone); err != nil {
 			k.failf(p("subscribers", i, "timezone"), "%q is not a time zone: use an IANA name like Europe/Berlin", s.Timezone)
 		}
+	}
+	if len(k.c.Subscribers) > 0 {
+		k.checkMail()
+	}
+}
+
+// checkMail checks what sending digests needs.
+func (k *checker) checkMail() {
+	c := k.c
+	if c.SMTP == (SMTPConfig{TLS: c.SMTP.TLS, Port: c.SMTP.Port, Timeout: c.SMTP.Timeout}) { // only defaults: no smtp section
+		k.failf(p("subscribers"), "subscribers are configured but no mail server is: add an smtp section with host, port, username, password and from")
+		return
+	}
+	if c.SMTP.Host == "" {
+		k.failf(p("smtp", "host"), "no mail server: set smtp.host to the submission server's name")
+	}
+	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+		k.failf(p("smtp", "from"), "%q is not a sender address: write it like \"Herald <news@example.org>\"", c.SMTP.From)
+	}
+	if time.Duration(c.SMTP.Timeout) < time.Second {
+		k.failf(p("smtp", "timeout"), "%s is too short: use 1s or more (default 1m)", time.Duration(c.SMTP.Timeout))
+	}
+	if c.Digest.MaxEvents < 1 || c.Digest.MaxEvents > 500 {
+		k.failf(p("digest", "max_events"), "%d is out of range: use 1 to 500 (default 25)", c.Digest.MaxEvents)
+	}
+	if c.Digest.UpdateGrowth < 1 {
+		k.failf(p("digest", "update_growth"), "%g is below 1: an event returns as an update once its sources grew this many times (default 2)", c.Digest.UpdateGrowth)
+	}
+	if c.Digest.Secret != "" && len(c.Digest.Secret) < 16 {
+		k.failf(p("digest", "secret"), "the secret is too short: use 16 characters or more, e.g. ${HERALD_DIGEST_SECRET}, or leave it out and Herald makes one")
 	}
 }
 

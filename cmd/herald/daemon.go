@@ -14,7 +14,6 @@ import (
 
 	"herald/feeds"
 	"herald/store"
-	"herald/web"
 )
 
 // shutdownGrace is how long in-flight polls and HTTP requests may take to
@@ -29,6 +28,11 @@ type daemon struct {
 	store  *store.Store
 	poller *feeds.Poller
 	dedup  *deduper
+	coord  *coordinator  // leases and leadership when instances share a database
+	nudges chan struct{} // passes ask the clustering loop for a round (lease.go)
+
+	digests  *digester // email digests; nil without subscribers
+	webParts           // metrics and scheduler state for the web server (web.go)
 
 	passMu sync.Mutex     // one poll pass at a time: a feed in two topics is never polled twice at once
 	jobs   sync.WaitGroup // running passes
@@ -48,7 +52,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	d := &daemon{cfg: cfg, log: log, store: st, poller: newPoller(cfg, st, log),
-		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)}}
+		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
+		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
+	if len(cfg.Subscribers) > 0 {
+		if d.digests, err = newDigester(ctx, e, cfg, log, st); err != nil {
+			return err
+		}
+	}
+	d.instrument()
 	return d.run(ctx)
 }
 
@@ -68,9 +79,17 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
+	beatCtx, stopBeat := context.WithCancel(pollCtx)
+	beating := make(chan struct{})
+	go func() { defer close(beating); d.coord.beat(beatCtx) }()
+	stopClustering := d.startClustering(ctx)
 	sched.Start()
+	d.running.Store(true)
+	// Digests run beside the polls and stop before the store closes.
+	stopDigests := d.startDigests(ctx)
 	d.startPass(pollCtx, "") // catch up at start: every due feed, every topic
-	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(d.cfg.Topics), "storage", d.cfg.Storage)
+	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(d.cfg.Topics),
+		"storage", d.store.Dialect(), "instance", d.coord.id)
 
 	select {
 	case <-ctx.Done():
@@ -78,13 +97,20 @@ func (d *daemon) run(ctx context.Context) error {
 		err = fmt.Errorf("http server: %w", err)
 	}
 	d.log.Info("shutting down")
+	d.coord.drain() // running passes finish their batch and lease no more
+	stopDigests()
 	d.stop(sched, cancelPolls, srv)
+	stopClustering()
+	stopBeat()
+	<-beating
+	d.coord.stop(context.WithoutCancel(ctx)) // leases, leader lock, instance row
 	return err
 }
 
 // stop runs the shutdown order. A second signal is not needed: every step
 // is bounded by shutdownGrace.
 func (d *daemon) stop(sched *cron.Cron, cancelPolls context.CancelFunc, srv *http.Server) {
+	d.running.Store(false)
 	<-sched.Stop().Done() // 1. no new passes; cron's own jobs only start passes
 	done := make(chan struct{})
 	go func() { d.jobs.Wait(); close(done) }()
@@ -131,13 +157,21 @@ func (d *daemon) startPass(ctx context.Context, topic string) {
 	}()
 }
 
+// pass polls the due feeds this instance can lease (all of them on
+// SQLite), then asks for a clustering round, which runs on the leader.
 func (d *daemon) pass(ctx context.Context, topic string) error {
-	due, err := d.store.DueFeeds(ctx, topic, time.Now())
-	if err != nil || len(due) == 0 {
-		return err
-	}
 	start := time.Now()
-	results := d.poller.PollAll(ctx, due, nil)
+	results, err := d.coord.pollLeased(ctx, d.poller, topic, 2*d.cfg.Poll.Workers)
+	d.logPass(topic, results, start)
+	d.nudgeClustering()
+	return err
+}
+
+func (d *daemon) logPass(topic string, results []feeds.Result, start time.Time) {
+	recordPolls(d.metrics, results)
+	if len(results) == 0 {
+		return
+	}
 	var failed, newItems int
 	for _, r := range results {
 		newItems += r.Saved.New
@@ -146,9 +180,7 @@ func (d *daemon) pass(ctx context.Context, topic string) error {
 		}
 	}
 	d.log.Info("poll pass", "topic", topic, "feeds", len(results), "failed", failed,
-		"new_items", newItems, "duration_ms", time.Since(start).Milliseconds())
-	_, err = d.dedup.placeNew(ctx)
-	return err
+		"new_items", newItems, "duration_ms", time.Since(start).Milliseconds(), "instance", d.coord.id)
 }
 
 func (d *daemon) listen() (*http.Server, net.Listener, error) {
@@ -157,7 +189,7 @@ func (d *daemon) listen() (*http.Server, net.Listener, error) {
 		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", d.cfg.HTTP.Listen, err, d.cfg.path)
 	}
 	srv := &http.Server{
-		Handler:           web.New(d.store),
+		Handler:           d.webHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 	}

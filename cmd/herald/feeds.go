@@ -32,11 +32,49 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(list)
 	}
+	now := time.Now()
+	leases, err := st.Leases(ctx, now)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "URL\tTOPICS\tSTATUS\tFAILURES\tNEXT POLL\tITEMS\tLAST ERROR")
+	fmt.Fprintln(tw, "URL\tTOPICS\tSTATUS\tFAILURES\tNEXT POLL\tITEMS\tPOLLED BY\tLAST ERROR")
 	for _, f := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", f.URL, strings.Join(f.Topics, ","), status(f),
-			f.Failures, nextPoll(f), f.ItemCount, oneLine(strings.TrimPrefix(f.LastError, "fetch "+f.URL+": "), 80))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n", f.URL, strings.Join(f.Topics, ","), status(f),
+			f.Failures, nextPoll(f), f.ItemCount, leaseHolder(leases, f.ID),
+			oneLine(strings.TrimPrefix(f.LastError, "fetch "+f.URL+": "), 80))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printInstances(ctx, e, st, now)
+}
+
+// leaseHolder names the instance polling a feed right now, if any.
+func leaseHolder(leases map[int64]store.Lease, id int64) string {
+	if l, ok := leases[id]; ok {
+		return l.Owner
+	}
+	return "-"
+}
+
+// printInstances lists the daemons seen in the last few heartbeats: which
+// one leads (clustering) and how many feeds each is polling.
+func printInstances(ctx context.Context, e *env, st *store.Store, now time.Time) error {
+	list, err := st.Instances(ctx, now.Add(-4*heartbeatEvery), now)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "\nINSTANCES (herald run)")
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROLE\tPOLLING\tSTARTED\tLAST SEEN")
+	for _, in := range list {
+		role := "poller"
+		if in.Leader {
+			role = "leader (clustering)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d feeds\t%s\t%s ago\n", in.ID, role, in.Leases,
+			in.Started.Local().Format(time.DateTime), now.Sub(in.Seen).Round(time.Second))
 	}
 	return tw.Flush()
 }

@@ -63,37 +63,44 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if err := syncConfig(ctx, cfg, st); err != nil {
 		return err
 	}
-	now := time.Now()
-	if *all || *feedURL != "" {
-		now = now.Add(100 * 365 * 24 * time.Hour) // everything is due
-	}
-	due, err := st.DueFeeds(ctx, *topic, now)
+	// A one-off poll behaves like one more instance: it leases what it
+	// polls, so daemons sharing the database leave those feeds alone, and
+	// clusters only if no daemon leads.
+	coord := newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())
+	defer coord.stop(context.WithoutCancel(ctx))
+	due, err := pollTargets(ctx, st, coord, *topic, *feedURL, *all)
 	if err != nil {
 		return err
 	}
-	if *feedURL != "" {
-		due = feedsWithURL(due, *feedURL)
-		if len(due) == 0 {
-			return fmt.Errorf("feed %s is not subscribed (or is disabled): add it with `herald add %s --topic T`", *feedURL, *feedURL)
-		}
-	}
+	defer coord.renewing(ctx, due)()
 	bar := newProgress(e.stderr, len(due), isTerminal(e.stderr))
 	results := newPoller(cfg, st, log).PollAll(ctx, due, func(feeds.Result) { bar.step() })
 	bar.done()
-	if _, err := clusterNew(ctx, cfg, st, log); err != nil {
-		return err
+	if coord.lead(ctx) {
+		if _, err := clusterNew(ctx, cfg, st, log); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(e.stdout, "another Herald instance leads clustering: it places the new items")
 	}
 	printSummary(e.stdout, results)
 	return ctx.Err()
 }
 
-func feedsWithURL(fs []feeds.Feed, u string) []feeds.Feed {
-	for _, f := range fs {
-		if f.URL == u {
-			return []feeds.Feed{f}
-		}
+// pollTargets leases the feeds to poll: the due ones, every enabled one
+// with all, or the one feed named by feedURL.
+func pollTargets(ctx context.Context, st *store.Store, coord *coordinator, topic, feedURL string, all bool) ([]feeds.Feed, error) {
+	now := time.Now()
+	pass := now
+	if all || feedURL != "" {
+		pass = now.Add(100 * 365 * 24 * time.Hour) // everything is due
 	}
-	return nil
+	due, err := st.LeaseDueFeeds(ctx, store.LeaseQuery{Owner: coord.id, Topic: topic, URL: feedURL,
+		Pass: pass, Now: now, Lease: coord.lease, Limit: 1 << 30})
+	if err == nil && feedURL != "" && len(due) == 0 {
+		err = fmt.Errorf("feed %s is not subscribed, is disabled, or another instance is polling it: add it with `herald add %s --topic T`", feedURL, feedURL)
+	}
+	return due, err
 }
 
 // printSummary writes the table `herald poll` ends with.

@@ -28,6 +28,9 @@ func commands() []command {
 		{"opml", "import FILE [--topic T] | export", "import or export subscriptions as OPML 2.0", cmdOPML},
 		{"check-config", "", "validate the configuration and print it with secrets masked", cmdCheckConfig},
 		{"eval", "FILE.jsonl [--pred OUT]", "run the deduplicator on a labeled file and score it", cmdEval},
+		{"digest", "preview|send|list [flags]", "preview, send or list the email digests (see README: Digests)", cmdDigest},
+		{"migrate", "status | up", "show or apply the database schema migrations", cmdMigrate},
+		{"copy", "--from DSN --to DSN", "copy every row into another, empty database (SQLite to PostgreSQL)", cmdCopy},
 	}
 }
 
@@ -116,15 +119,19 @@ func (e *env) setup(ctx context.Context) (*Config, *slog.Logger, *store.Store, e
 		return nil, nil, nil, err
 	}
 	log := newLogger(cfg.Log, e.stderr)
-	dsn := cfg.Storage
-	if v := e.getenv("HERALD_DATABASE_URL"); v != "" {
-		dsn = v
-	}
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, e.dsn(cfg))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return cfg, log, st, nil
+}
+
+// dsn is the database to use: $HERALD_DATABASE_URL, else `storage`.
+func (e *env) dsn(cfg *Config) string {
+	if v := e.getenv("HERALD_DATABASE_URL"); v != "" {
+		return v
+	}
+	return cfg.Storage
 }
 
 func newLogger(c LogConfig, w io.Writer) *slog.Logger {

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"herald/digest"
+	"herald/store"
+)
+
+// cmdDigest is `herald digest preview|send|list`.
+func cmdDigest(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		e.flags("digest").Usage()
+		return errors.New("digest needs a subcommand: preview, send or list")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		e.flags("digest").Usage()
+		fmt.Fprint(e.stderr, "\nSubcommands:\n"+
+			"  preview --subscriber ADDR [--at TIME] [--out FILE.html|.txt|.eml]\n"+
+			"  send --subscriber ADDR [--at TIME]\n"+
+			"  list [--subscriber ADDR] [--status S] [--limit N]\n")
+		return nil
+	case "preview":
+		return digestPreview(ctx, e, args[1:])
+	case "send":
+		return digestSend(ctx, e, args[1:])
+	case "list":
+		return digestList(ctx, e, args[1:])
+	}
+	return fmt.Errorf("unknown digest subcommand %q: use preview, send or list", args[0])
+}
+
+// digestRun is what a subcommand that works on one subscriber needs.
+type digestRun struct {
+	cfg *Config
+	st  *store.Store
+	g   *digester
+	sub Subscriber
+	at  time.Time
+}
+
+// openDigestRun parses the flags and opens the store; a nil run with a nil
+// error means --help was shown.
+func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string, email, at *string) (*digestRun, error) {
+	if err := fs.Parse(reorder(args)); err != nil {
+		return nil, flagErr(err)
+	}
+	if *email == "" {
+		fs.Usage()
+		return nil, errors.New("give the subscriber with --subscriber ADDR")
+	}
+	cfg, log, st, err := e.setup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &digestRun{cfg: cfg, st: st}
+	if r.sub, err = findSubscriber(cfg, *email); err == nil {
+		r.at, err = parseAt(*at, r.sub, time.Now())
+	}
+	if err == nil {
+		r.g, err = newDigester(ctx, e, cfg, log, st)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func findSubscriber(cfg *Config, email string) (Subscriber, error) {
+	for _, s := range cfg.Subscribers {
+		if strings.EqualFold(s.Email, email) {
+			return s, nil
+		}
+	}
+	return Subscriber{}, fmt.Errorf("no subscriber %s in %s: add it under subscribers", email, cfg.path)
+}
+
+// parseAt reads --at: RFC 3339, or "2006-01-02 15:04" in the subscriber's
+// zone; empty means now. Seconds are dropped so that a repeated command
+// names the same period.
+func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now.Truncate(time.Second), nil
+	}
+	loc, err := time.LoadLocation(sub.Timezone)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if t, err = time.ParseInLocation("2006-01-02 15:04", s, loc); err != nil {
+			return time.Time{}, fmt.Errorf("--at %q: write it like 2026-11-24T07:00:00+01:00 or \"2026-11-24 07:00\"", s)
+		}
+	}
+	if t.After(now) {
+		return time.Time{}, fmt.Errorf("--at %s is in the future: a digest covers what has happened", s)
+	}
+	return t.Truncate(time.Second), nil
+}
+
+// period is what a digest built now, ending at at, covers: everything
+// since the subscriber's last digest (or one schedule period back).
+func (r *digestRun) period(ctx context.Context) (digest.Period, error) {
+	last, err := r.st.LastDigestEnd(ctx, r.sub.Email)
+	if err != nil {
+		return digest.Period{}, err
+	}
+	if !last.IsZero() {
+		return digest.Period{Start: last, End: r.at}, nil
+	}
+	sched, err := r.g.schedule(r.sub)
+	if err != nil {
+		return digest.Period{}, err
+	}
+	return digest.Period{Start: sched.FirstStart(r.at), End: r.at}, nil
+}
+
+func digestPreview(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("digest")
+	email := fs.String("subscriber", "", "the subscriber's address")
+	at := fs.String("at", "", "build the digest as of this time (RFC 3339 or \"2006-01-02 15:04\"); default now")
+	out := fs.String("out", "", "write to FILE.html (HTML part), FILE.txt (text part) or FILE.eml (whole message); default: the text part to stdout")
+	r, err := openDigestRun(ctx, e, fs, args, email, at)
+	if r == nil {
+		return err // also --help: nil
+	}
+	defer r.st.Close()
+	p, err := r.period(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := r.g.build(ctx, r.sub, p)
+	if err != nil {
+		return err
+	}
+	msg, err := r.g.renderMessage(d, time.Now())
+	if err != nil {
+		return err
+	}
+	var body []byte
+	switch ext := strings.ToLower(filepath.Ext(*out)); ext {
+	case "", ".txt":
+		body = []byte(msg.Text)
+	case ".html", ".htm":
+		body = []byte(msg.HTML)
+	case ".eml":
+		body = msg.Bytes
+	default:
+		return fmt.Errorf("--out %s: use a .html, .txt or .eml file", *out)
+	}
+	if *out == "" {
+		_, err = e.stdout.Write(body)
+		return err
+	}
+	if err := os.WriteFile(*out, body, 0o644); err != nil {
+		return fmt.Errorf("write preview: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d events for %s since %s (nothing sent or recorded)\n", *out, len(d.Entries),
+		r.sub.Email, p.Start.Format(time.RFC3339))
+	return nil
+}
+
+func digestSend(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("digest")
+	email := fs.String("subscriber", "", "the subscriber's address")
+	at := fs.String("at", "", "end the digest's period at this time instead of now (RFC 3339 or \"2006-01-02 15:04\")")
+	r, err := openDigestRun(ctx, e, fs, args, email, at)
+	if r == nil {
+		return err // also --help: nil
+	}
+	defer r.st.Close()
+	if gone, err := r.st.Unsubscribed(ctx, r.sub.Email); err != nil || gone {
+		if gone {
+			err = fmt.Errorf("%s has unsubscribed: no digest sent", r.sub.Email)
+		}
+		return err
+	}
+	// First what an earlier run left unsent (a crash, a retry): the same
+	// message, never a second one for the same period.
+	pending, err := r.st.Digests(ctx, store.DigestFilter{Subscriber: r.sub.Email, Status: store.DigestPending})
+	if err != nil {
+		return err
+	}
+	for i := len(pending) - 1; i >= 0; i-- { // oldest first
+		if err := r.deliverNow(ctx, e, pending[i].ID); err != nil {
+			return err
+		}
+	}
+	p, err := r.period(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.End.After(p.Start) {
+		fmt.Fprintf(e.stdout, "%s: the last digest already covers up to %s: nothing to send\n", r.sub.Email, p.Start.Format(time.RFC3339))
+		return nil
+	}
+	row, err := r.g.render(ctx, r.sub, p, time.Now())
+	if err != nil {
+		return err
+	}
+	return r.deliverNow(ctx, e, row.ID)
+}
+
+// deliverNow sends one outbox digest, waiting out another sender's claim
+// (a killed process's claim expires after twice smtp.timeout), and reports
+// what became of it.
+func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
+	for {
+		now := time.Now()
+		d, err := r.st.Digest(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Status == store.DigestSent:
+			fmt.Fprintf(e.stdout, "digest %d for %s sent (%s, Message-ID %s)\n", d.ID, d.Subscriber, d.Subject, d.MessageID)
+			return nil
+		case d.Status == store.DigestEmpty:
+			fmt.Fprintf(e.stdout, "%s: nothing new since %s: no digest sent (digest.send_empty is off)\n", d.Subscriber, d.PeriodStart.Format(time.RFC3339))
+			return nil
+		case d.Status != store.DigestPending:
+			return fmt.Errorf("digest %d for %s %s: %s", d.ID, d.Subscriber, d.Status, d.LastError)
+		case d.NextAttempt.After(now):
+			return fmt.Errorf("digest %d for %s waits for its next attempt at %s (last error: %s)", d.ID, d.Subscriber,
+				d.NextAttempt.Format(time.RFC3339), d.LastError)
+		case d.ClaimedUntil.After(now):
+			fmt.Fprintf(e.stderr, "digest %d is held by %s until %s: waiting\n", d.ID, d.ClaimedBy, d.ClaimedUntil.Format(time.RFC3339))
+			if err := sleepCtx(ctx, d.ClaimedUntil.Sub(now)+10*time.Millisecond); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := r.g.deliver(ctx, d, now, now); err != nil {
+			return err
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func digestList(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("digest")
+	email := fs.String("subscriber", "", "only this subscriber's digests")
+	status := fs.String("status", "", "only digests in this state: pending, sent, failed, empty, cancelled")
+	limit := fs.Int("limit", 50, "show at most this many, newest first")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return flagErr(err)
+	}
+	_, _, st, err := e.setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := st.Digests(ctx, store.DigestFilter{Subscriber: *email, Status: *status, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSUBSCRIBER\tPERIOD END (UTC)\tSTATUS\tEVENTS\tATTEMPTS\tDETAIL")
+	for _, d := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", d.ID, d.Subscriber, d.PeriodEnd.Format("2006-01-02 15:04"),
+			d.Status, d.Events, d.Attempts, outboxDetail(d))
+	}
+	return tw.Flush()
+}
+
+func outboxDetail(d store.OutboxDigest) string {
+	late := ""
+	if d.Late {
+		late = "late; "
+	}
+	switch d.Status {
+	case store.DigestSent:
+		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID
+	case store.DigestPending:
+		if d.LastError != "" {
+			return late + "next attempt " + d.NextAttempt.Format("2006-01-02 15:04") + "; last error: " + d.LastError
+		}
+		return late + "waiting to be sent"
+	case store.DigestEmpty:
+		return "nothing new in the period"
+	}
+	return late + d.LastError
+}

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"herald/digest"
+	"herald/store"
+	"herald/web"
+)
+
+// Delivery retries: a 4xx answer or a network error is tried again after
+// each of these waits (about 16 hours in all); if the attempt after the
+// last wait fails too, the digest is failed.
+var retryWaits = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour}
+
+// lookback widens each period's start: reports stored just before the
+// previous digest but clustered after it was built are not lost. Events
+// the previous digest listed are not listed again.
+const lookback = time.Hour
+
+// sentMemory is how far back the events already sent are remembered: an
+// event stops growing long before (poll.cluster_window).
+const sentMemory = 14 * 24 * time.Hour
+
+// digester is the shell around package digest: it reads the store, builds
+// and renders digests into the outbox, and delivers the outbox by SMTP.
+type digester struct {
+	cfg    *Config
+	log    *slog.Logger
+	store  *store.Store
+	mailer *digest.Mailer
+	secret []byte
+	from   *mail.Address
+	id     string             // this process, in claims
+	crash  func(point string) // fault injection for the crash test; no-op unless HERALD_CRASH_AT is set
+
+	mu      sync.Mutex
+	checked map[string]time.Time // per subscriber, the latest firing already dealt with: no queries until the next
+}
+
+func newDigester(ctx context.Context, e *env, cfg *Config, log *slog.Logger, st *store.Store) (*digester, error) {
+	from, err := mail.ParseAddress(cfg.SMTP.From)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.from %q: %w (set smtp.from in %s)", cfg.SMTP.From, err, cfg.path)
+	}
+	secret := []byte(cfg.Digest.Secret)
+	if len(secret) == 0 {
+		if secret, err = st.Secret(ctx); err != nil {
+			return nil, err
+		}
+	}
+	host, _ := os.Hostname()
+	g := &digester{cfg: cfg, log: log, store: st, secret: secret, from: from, checked: map[string]time.Time{},
+		id:    fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4)),
+		crash: crashHook(e.getenv("HERALD_CRASH_AT"), e.stderr),
+		mailer: &digest.Mailer{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS,
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, Timeout: time.Duration(cfg.SMTP.Timeout)}}
+	return g, nil
+}
+
+// sendDigests is the daemon's "send what is due" step: it renders the
+// digests whose period has ended into the outbox, then delivers every
+// pending digest whose attempt has come. It is safe to run on several
+// instances at once.
+func (d *daemon) sendDigests(ctx context.Context, now time.Time) error {
+	return d.digests.run(ctx, now)
+}
+
+func (g *digester) run(ctx context.Context, now time.Time) error {
+	var errs []error
+	for _, sub := range g.cfg.Subscribers {
+		if err := g.renderDue(ctx, sub, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := g.deliverDue(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// renderDue writes the subscriber's digest into the outbox when a period
+// of its schedule has ended since its last digest.
+func (g *digester) renderDue(ctx context.Context, sub Subscriber, now time.Time) error {
+	sched, err := g.schedule(sub)
+	if err != nil {
+		return err
+	}
+	firing := sched.Prev(now)
+	g.mu.Lock()
+	seen := g.checked[sub.Email].Equal(firing)
+	g.mu.Unlock()
+	if seen {
+		return nil
+	}
+	if err := g.renderIfDue(ctx, sub, sched, now); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.checked[sub.Email] = firing
+	g.mu.Unlock()
+	return nil
+}
+
+func (g *digester) renderIfDue(ctx context.Context, sub Subscriber, sched digest.Schedule, now time.Time) error {
+	if gone, err := g.store.Unsubscribed(ctx, sub.Email); err != nil || gone {
+		return err
+	}
+	since, err := g.store.SubscriberSince(ctx, sub.Email, now)
+	if err != nil {
+		return err
+	}
+	last, err := g.store.LastDigestEnd(ctx, sub.Email)
+	if err != nil {
+		return err
+	}
+	p, ok := sched.Due(last, since, now)
+	if !ok {
+		return nil
+	}
+	_, err = g.render(ctx, sub, p, now)
+	return err
+}
+
+func (g *digester) schedule(sub Subscriber) (digest.Schedule, error) {
+	loc, err := time.LoadLocation(sub.Timezone)
+	if err != nil {
+		return digest.Schedule{}, fmt.Errorf("subscriber %s: timezone: %w", sub.Email, err)
+	}
+	s, err := digest.ParseSchedule(sub.Schedule, loc)
+	if err != nil {
+		return digest.Schedule{}, fmt.Errorf("subscriber %s: schedule: %w", sub.Email, err)
+	}
+	return s, nil
+}
+
+// build chooses the events of the subscriber's digest for period p.
+func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (digest.Digest, error) {
+	cands, err := g.store.DigestCandidates(ctx, sub.Topics, p.Start.Add(-lookback), p.End)
+	if err != nil {
+		return digest.Digest{}, err
+	}
+	sent, err := g.store.SentEvents(ctx, sub.Email, p.Start.Add(-sentMemory))
+	if err != nil {
+		return digest.Digest{}, err
+	}
+	loc, _ := time.LoadLocation(sub.Timezone)
+	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, Location: loc}
+	opt := digest.Options{MaxEvents: g.cfg.Digest.MaxEvents, UpdateGrowth: g.cfg.Digest.UpdateGrowth}
+	return digest.Build(s, p, cands, sent, opt), nil
+}
+
+func (g *digester) renderMessage(d digest.Digest, now time.Time) (digest.Message, error) {
+	return digest.Render(d, digest.Mail{From: g.cfg.SMTP.From, PublicURL: g.cfg.HTTP.PublicURL, Secret: g.secret, Now: now})
+}
+
+// render builds the digest for p and records it in the outbox together
+// with the events it covers, in one transaction. If the period has a
+// digest already (a crash after rendering, another instance), that one is
+// kept and returned.
+func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, now time.Time) (store.OutboxDigest, error) {
+	g.crash("before-render")
+	d, err := g.build(ctx, sub, p)
+	if err != nil {
+		return store.OutboxDigest{}, err
+	}
+	row := store.OutboxDigest{Subscriber: sub.Email, PeriodStart: p.Start, PeriodEnd: p.End, Late: p.Late,
+		Status: store.DigestPending, CreatedAt: now, NextAttempt: now}
+	if d.Empty() && !g.cfg.Digest.SendEmpty {
+		row.Status = store.DigestEmpty
+	} else {
+		msg, err := g.renderMessage(d, now)
+		if err != nil {
+			return store.OutboxDigest{}, err
+		}
+		row.MessageID, row.Subject, row.Message = msg.ID, msg.Subject, msg.Bytes
+	}
+	var covered []store.CoveredEvent
+	for _, e := range d.Entries {
+		covered = append(covered, store.CoveredEvent{EventID: e.Event.ID, Sources: e.Sources, Size: e.Event.Size, Update: e.Update})
+	}
+	saved, created, err := g.store.SaveDigest(ctx, row, covered)
+	if err != nil {
+		return saved, err
+	}
+	if created {
+		g.log.Info("digest rendered", "digest_id", saved.ID, "email", sub.Email, "period_end", p.End,
+			"events", len(covered), "status", saved.Status, "late", p.Late)
+	}
+	g.crash("after-render")
+	return saved, nil
+}
+
+// deliverDue sends every pending digest whose attempt has come, in
+// batches, until none is left that this sender can claim. Claims are timed
+// from now plus the time spent so far, so a long round never hands out a
+// claim that has already expired.
+func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
+	began := time.Now()
+	var errs []error
+	for ctx.Err() == nil {
+		due, err := g.store.DueDigests(ctx, now.Add(time.Since(began)), 100)
+		if err != nil || len(due) == 0 {
+			return errors.Join(append(errs, err)...)
+		}
+		claimed := 0
+		for _, row := range due {
+			ok, err := g.deliver(ctx, row, now, now.Add(time.Since(began)))
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				claimed++
+			}
+		}
+		if claimed == 0 { // all taken by other senders meanwhile
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deliver claims one digest and sends it. It returns false when another
+// sender holds it. Only store errors are returned: a refused or failed
+// delivery is recorded on the digest. round is when this round of sending
+// began, which times a retry (so the round a wait later finds it due); now
+// times the claim.
+func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
+	claimFor := 2 * time.Duration(g.cfg.SMTP.Timeout) // a send is cut at the timeout: a live sender never loses its claim
+	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(claimFor))
+	if err != nil || !ok {
+		return false, err
+	}
+	attempt := row.Attempts + 1
+	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt)
+	if gone, err := g.store.Unsubscribed(ctx, row.Subscriber); err != nil || gone {
+		if err != nil {
+			return true, err
+		}
+		log.Info("digest cancelled: unsubscribed")
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestCancelled, "unsubscribed", now)
+	}
+	err = g.mailer.Send(ctx, g.from.Address, row.Subscriber, g.crashDuring(row.Message))
+	switch {
+	case err == nil:
+		g.crash("after-accept")
+		log.Info("digest sent", "message_id", row.MessageID)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
+	case digest.IsPermanent(err):
+		log.Warn("digest refused", "error", err)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
+	case attempt > len(retryWaits):
+		log.Warn("digest failed: giving up", "error", err)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed,
+			fmt.Sprintf("gave up after %d attempts: %v", attempt, err), now)
+	default:
+		next := round.Add(retryWaits[attempt-1])
+		log.Warn("digest delivery failed, will retry", "error", err, "next_attempt", next)
+		return true, g.store.RetryDigest(ctx, row.ID, g.id, next, err.Error())
+	}
+}
+
+// crashHook returns the fault-injection hook: with HERALD_CRASH_AT=point
+// (or point#n, the n-th time it is reached) the process kills itself there
+// with SIGKILL, as a power cut would. Empty spec: a no-op.
+func crashHook(spec string, stderr io.Writer) func(point string) {
+	if spec == "" {
+		return func(string) {}
+	}
+	point, nth, _ := strings.Cut(spec, "#")
+	n, err := strconv.Atoi(nth)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	return func(at string) {
+		if at != point {
+			return
+		}
+		if n--; n > 0 {
+			return
+		}
+		fmt.Fprintln(stderr, "herald: crash injected at", at)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Kill()
+		}
+		select {} // the signal is on its way
+	}
+}
+
+// crashDuring passes msg to the SMTP client, calling the crash hook at
+// "during-smtp" once half of it has been handed over.
+func (g *digester) crashDuring(msg []byte) io.Reader {
+	return &crashReader{msg: msg, half: len(msg) / 2, crash: g.crash}
+}
+
+type crashReader struct {
+	msg   []byte
+	off   int
+	half  int
+	crash func(string)
+}
+
+func (r *crashReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.msg) {
+		return 0, io.EOF
+	}
+	if r.off >= r.half {
+		r.crash("during-smtp")
+		r.half = len(r.msg) + 1
+	}
+	end := min(len(r.msg), r.off+len(p))
+	if r.off < r.half {
+		end = min(end, r.half)
+	}
+	n := copy(p, r.msg[r.off:end])
+	r.off += n
+	return n, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// startDigests runs the digest step at start and then every minute, until
+// the returned stop is called. stop lets a step in progress finish (up to
+// shutdownGrace, then cancels it) and returns when the loop has ended: the
+// daemon calls it before closing the store.
+func (d *daemon) startDigests(ctx context.Context) (stop func()) {
+	if d.digests == nil {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			if err := d.sendDigests(work, time.Now()); err != nil && work.Err() == nil {
+				d.log.Error("digests", "error", err)
+			}
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		select {
+		case <-done:
+		case <-time.After(shutdownGrace):
+			d.log.Warn("cancelling the digest step still running", "after", shutdownGrace)
+			cancel()
+			<-done
+		}
+		cancel()
+	}
+}
+
+// unsubscriber serves the web server's unsubscribe links with the token
+// format of package digest.
+type unsubscriber struct {
+	store  *store.Store
+	secret []byte
+	now    func() time.Time
+}
+
+// Check returns the address a token unsubscribes, changing nothing.
+func (u unsubscriber) Check(ctx context.Context, token string) (string, error) {
+	email, err := digest.ParseToken(u.secret, token, u.now())
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", web.ErrBadToken, err)
+	}
+	return email, nil
+}
+
+// Unsubscribe stops the digests to the token's address.
+func (u unsubscriber) Unsubscribe(ctx context.Context, token string) (string, error) {
+	email, err := u.Check(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	return email, u.store.Unsubscribe(ctx, email, u.now())
+}
+
+// webUnsubscriber is what the web server needs to honour the unsubscribe
+// links of the digests; nil when there are no subscribers.
+func (d *daemon) webUnsubscriber() web.Unsubscriber {
+	if d.digests == nil {
+		return nil
+	}
+	return unsubscriber{store: d.store, secret: d.digests.secret, now: time.Now}
+}

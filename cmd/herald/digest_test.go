@@ -1,0 +1,571 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"herald/digest/smtptest"
+	"herald/events"
+	"herald/feeds"
+	"herald/store"
+	"herald/store/pgtest"
+)
+
+// digestConfig is a configuration with the given subscribers (YAML list
+// items) sending through srv.
+func digestConfig(t *testing.T, srv *smtptest.Server, subscribers string) *Config {
+	t.Helper()
+	raw := fmt.Sprintf(`
+storage: %s
+http:
+  public_url: https://herald.example
+topics:
+  - name: world
+    feeds: [{url: "http://feeds.example/world"}]
+  - name: sport
+    feeds: [{url: "http://feeds.example/sport"}]
+smtp:
+  host: 127.0.0.1
+  port: %d
+  username: %s
+  password: "%s"
+  from: "Herald <news@herald.example>"
+  timeout: 5s
+subscribers:
+%s`, filepath.Join(t.TempDir(), "herald.db"), srv.Port, smtptest.Username, smtptest.Password, subscribers)
+	cfg, err := ParseConfig("test.yaml", []byte(raw), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// newTestDaemon opens the store and a daemon that only does digests,
+// trusting the test server's certificate.
+func newTestDaemon(t *testing.T, cfg *Config, srv *smtptest.Server) *daemon {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg.Storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.DiscardHandler)
+	e := &env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard}
+	g, err := newDigester(ctx, e, cfg, log, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.mailer.TLSConfig = srv.Client
+	return &daemon{cfg: cfg, log: log, store: st, digests: g}
+}
+
+// seeder stores reports and events the way the poller and the
+// deduplicator do: one feed per publisher, items stored at a given time.
+type seeder struct {
+	t     *testing.T
+	st    *store.Store
+	size  map[string]int
+	feeds map[string]feeds.Feed
+}
+
+func newSeeder(t *testing.T, st *store.Store) *seeder {
+	return &seeder{t: t, st: st, size: map[string]int{}, feeds: map[string]feeds.Feed{}}
+}
+
+// reports adds n reports from n new publishers to event id, stored at at.
+func (s *seeder) reports(id, topic, headline string, n int, at time.Time) {
+	ctx := context.Background()
+	for range n {
+		k := s.size[id]
+		pub := fmt.Sprintf("pub%d", k)
+		f, ok := s.feeds[topic+pub]
+		if !ok {
+			var err error
+			if f, err = s.st.AddFeed(ctx, store.FeedSpec{URL: "http://" + pub + ".example/" + topic, Topic: topic}, store.OriginCLI, at); err != nil {
+				s.t.Fatal(err)
+			}
+			s.feeds[topic+pub] = f
+		}
+		it := feeds.Item{GUID: id + pub, URL: "https://" + pub + ".example/" + id, Title: headline, Source: "Publisher " + pub,
+			Published: at, Hash: id + pub}
+		if _, err := s.st.SavePoll(ctx, f, []feeds.Item{it}, at); err != nil {
+			s.t.Fatal(err)
+		}
+		s.size[id]++
+	}
+	docs, err := s.st.UnclusteredDocs(ctx, 1000)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var as []events.Assignment
+	for _, d := range docs {
+		as = append(as, events.Assignment{DocID: d.ID, EventID: id})
+	}
+	ev := events.Event{ID: id, Headline: headline, Summary: "About " + headline + ".", FirstSeen: at, LastUpdated: at,
+		Size: s.size[id], Topics: []string{topic}}
+	if err := s.st.SaveClustering(ctx, as, []events.Event{ev}, nil); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+type received struct {
+	subject, id, text string
+	header            mail.Header
+}
+
+// parse reads a received message with net/mail and mime/multipart.
+func parse(t *testing.T, m smtptest.Received) received {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mimeDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return received{subject: subject, id: msg.Header.Get("Message-ID"), text: textPart(t, msg), header: msg.Header}
+}
+
+func (d *daemon) mustSend(t *testing.T, now time.Time) {
+	t.Helper()
+	if err := d.sendDigests(context.Background(), now); err != nil {
+		t.Fatalf("sendDigests at %v: %v", now, err)
+	}
+}
+
+// TestDigestsAcrossDays runs the daemon's digest step through four days of
+// a 02:30 Europe/Berlin schedule, spring-forward day included, against a
+// real SMTP server with STARTTLS and AUTH.
+func TestDigestsAcrossDays(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, name: Ada, topics: [world], schedule: "30 2 * * *", timezone: Europe/Berlin}`)
+	d := newTestDaemon(t, cfg, srv)
+	seed := newSeeder(t, d.store)
+	utc := func(day, h, m int) time.Time { return time.Date(2027, 3, day, h, m, 0, 0, time.UTC) }
+
+	d.mustSend(t, utc(26, 10, 0)) // first seen: no backdated digest
+	seed.reports("ev-a", "world", "Talks agreed", 3, utc(26, 12, 0))
+	seed.reports("ev-b", "world", "Storm warning", 1, utc(26, 18, 0))
+	seed.reports("ev-c", "sport", "Cup final", 5, utc(26, 19, 0))
+	d.mustSend(t, utc(27, 1, 29))
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("%d messages before the first firing", n)
+	}
+	d.mustSend(t, utc(27, 1, 30)) // 02:30 CET
+	d.mustSend(t, utc(27, 1, 31))
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("after the first firing: %d messages, want 1", len(msgs))
+	}
+	first := parse(t, msgs[0])
+	if !strings.Contains(first.subject, "Talks agreed (+1 more)") || strings.Index(first.text, "Talks agreed") > strings.Index(first.text, "Storm warning") ||
+		strings.Contains(first.text, "Cup final") {
+		t.Fatalf("first digest: %q\n%s", first.subject, first.text)
+	}
+
+	// Spring-forward day: 02:30 does not exist; the digest goes at 03:00 CEST.
+	seed.reports("ev-a", "world", "Talks agreed", 4, utc(27, 12, 0))  // 3 -> 7 sources: an update
+	seed.reports("ev-b", "world", "Storm warning", 1, utc(27, 12, 0)) // 1 -> 2: too little
+	seed.reports("ev-d", "world", "Election called", 2, utc(27, 13, 0))
+	d.mustSend(t, utc(28, 0, 59))
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("a digest went before 03:00 CEST on the spring-forward day (%d messages)", n)
+	}
+	d.mustSend(t, utc(28, 1, 0))
+	msgs = srv.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("spring-forward day: %d messages in all, want 2", len(msgs))
+	}
+	second := parse(t, msgs[1])
+	if !strings.Contains(second.text, "[UPDATE] Talks agreed") || !strings.Contains(second.text, "Election called") ||
+		strings.Contains(second.text, "Storm warning") || second.id == first.id {
+		t.Fatalf("second digest (id %s):\n%s", second.id, second.text)
+	}
+
+	// Down from the 28th to the 30th 09:00: one late digest, not two.
+	seed.reports("ev-e", "world", "Bridge reopens", 1, utc(28, 12, 0))
+	d.mustSend(t, utc(30, 9, 0))
+	d.mustSend(t, utc(30, 9, 1))
+	msgs = srv.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("after downtime: %d messages in all, want 3", len(msgs))
+	}
+	late := parse(t, msgs[2])
+	if !strings.HasPrefix(late.subject, "[Late] ") || !strings.Contains(late.text, "This briefing is late") ||
+		!strings.Contains(late.text, "Bridge reopens") {
+		t.Fatalf("late digest: %q\n%s", late.subject, late.text)
+	}
+	for _, h := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Date"} {
+		if late.header.Get(h) == "" {
+			t.Errorf("no %s header", h)
+		}
+	}
+	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
+	if len(rows) != 3 || rows[0].Status != store.DigestSent || !rows[0].Late {
+		t.Fatalf("outbox: %+v", rows)
+	}
+}
+
+// A server that answers 421 twice, or drops the connection after DATA,
+// then accepts, gets exactly one message; one that kept the message but
+// dropped the connection before saying so gets the same message again
+// (same bytes, same Message-ID). The outbox shows the attempts.
+func TestDigestRetriesTemporaryFailures(t *testing.T) {
+	for _, c := range []struct {
+		name, stage   string
+		fail          error
+		times, copies int
+	}{
+		{"421 at connect", "connect", smtptest.Reply(421, "too busy"), 2, 1},
+		{"451 after data", "data", smtptest.Reply(451, "try again later"), 1, 1},
+		{"dropped after data", "data", smtptest.ErrDrop, 1, 1},
+		// Accepted but never confirmed: the resend is the same message.
+		{"kept, then dropped before the answer", "data", smtptest.ErrKeepThenDrop, 1, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := smtptest.Start(t, smtptest.Options{})
+			srv.SetFail(func(stage string, n int, _ string) error {
+				if stage == c.stage && n <= c.times {
+					return c.fail
+				}
+				return nil
+			})
+			cfg := digestConfig(t, srv, `  - {email: ada@example.org, topics: [world], schedule: "0 7 * * *"}`)
+			d := newTestDaemon(t, cfg, srv)
+			seed := newSeeder(t, d.store)
+			day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+			d.mustSend(t, day)
+			seed.reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+			now := day.Add(31 * time.Hour) // the 24th, 07:00
+			for i := range c.times {
+				d.mustSend(t, now)
+				row := onlyDigest(t, d.store)
+				if row.Status != store.DigestPending || row.Attempts != i+1 || row.LastError == "" {
+					t.Fatalf("after failure %d: %+v", i+1, row)
+				}
+				d.mustSend(t, row.NextAttempt.Add(-time.Second)) // not yet
+				if row2 := onlyDigest(t, d.store); row2.Attempts != i+1 {
+					t.Fatalf("retried before its time: %+v", row2)
+				}
+				now = row.NextAttempt
+			}
+			d.mustSend(t, now)
+			d.mustSend(t, now.Add(time.Hour))
+			msgs := srv.Messages()
+			row := onlyDigest(t, d.store)
+			if len(msgs) != c.copies || row.Status != store.DigestSent || row.Attempts != c.times+1 {
+				t.Fatalf("%d messages, want %d; outbox %+v", len(msgs), c.copies, row)
+			}
+			for _, m := range msgs {
+				if m.MessageID != row.MessageID || !bytes.Equal(m.Data, msgs[0].Data) {
+					t.Fatalf("a different message arrived: %s, want only %s", m.MessageID, row.MessageID)
+				}
+			}
+		})
+	}
+}
+
+// A 550 for one recipient fails that digest alone, with the reason kept.
+func TestDigestPermanentFailureIsPerRecipient(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: gone@example.org, schedule: "0 7 * * *"}
+  - {email: ada@example.org, schedule: "0 7 * * *"}`)
+	d := newTestDaemon(t, cfg, srv)
+	srv.SetFail(func(stage string, _ int, rcpt string) error {
+		if stage == "rcpt" && rcpt == "gone@example.org" {
+			return smtptest.Reply(550, "no such mailbox")
+		}
+		return nil
+	})
+	seed := newSeeder(t, d.store)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	d.mustSend(t, day)
+	seed.reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+	d.mustSend(t, day.Add(31*time.Hour))
+	d.mustSend(t, day.Add(40*time.Hour))
+	msgs := srv.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "ada@example.org" {
+		t.Fatalf("received %+v, want only ada's digest", msgs)
+	}
+	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: store.DigestFailed})
+	if len(failed) != 1 || failed[0].Subscriber != "gone@example.org" || !strings.Contains(failed[0].LastError, "550") || failed[0].Attempts != 1 {
+		t.Fatalf("failed digests: %+v", failed)
+	}
+}
+
+// The token in a digest's List-Unsubscribe link unsubscribes its reader:
+// a pending digest is cancelled and no new one is built.
+func TestUnsubscribeLinkStopsDigests(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, schedule: "0 7 * * *"}`)
+	d := newTestDaemon(t, cfg, srv)
+	seed := newSeeder(t, d.store)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	d.mustSend(t, day)
+	seed.reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+	d.mustSend(t, day.Add(31*time.Hour))
+	token := regexp.MustCompile(`token=([A-Za-z0-9_.-]+)>`).FindStringSubmatch(parse(t, srv.Messages()[0]).header.Get("List-Unsubscribe"))
+	if token == nil {
+		t.Fatal("no token in List-Unsubscribe")
+	}
+	srv.SetFail(func(stage string, _ int, _ string) error { // the next digest waits for a retry...
+		if stage == "connect" {
+			return smtptest.Reply(421, "busy")
+		}
+		return nil
+	})
+	seed.reports("ev-b", "world", "Storm warning", 2, day.Add(40*time.Hour))
+	d.mustSend(t, day.Add(55*time.Hour))
+	u := d.webUnsubscriber()
+	if email, err := u.Unsubscribe(context.Background(), token[1]); err != nil || email != "ada@example.org" {
+		t.Fatalf("unsubscribe: %q, %v", email, err)
+	}
+	if _, err := u.Check(context.Background(), token[1]+"x"); err == nil {
+		t.Fatal("an altered token was accepted")
+	}
+	srv.SetFail(nil)
+	d.mustSend(t, day.Add(80*time.Hour)) // ...and is cancelled; the 26th's is never built
+	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
+	if len(srv.Messages()) != 1 || len(rows) != 2 || rows[0].Status != store.DigestCancelled {
+		t.Fatalf("after unsubscribing: %d messages, outbox %+v", len(srv.Messages()), rows)
+	}
+}
+
+func onlyDigest(t *testing.T, st *store.Store) store.OutboxDigest {
+	t.Helper()
+	rows, err := st.Digests(context.Background(), store.DigestFilter{})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("outbox: %+v, %v; want one digest", rows, err)
+	}
+	full, err := st.Digest(context.Background(), rows[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return full
+}
+
+type mimeDecoder = mime.WordDecoder
+
+// textPart returns the decoded text/plain part of a multipart/alternative
+// message.
+func textPart(t *testing.T, msg *mail.Message) string {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("content type %q: %v", msg.Header.Get("Content-Type"), err)
+	}
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := r.NextPart() // decodes quoted-printable
+		if err != nil {
+			t.Fatalf("no text/plain part: %v", err)
+		}
+		if strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
+			b, err := io.ReadAll(part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+}
+
+// TestDigestCommands runs `herald digest preview` and `herald digest list`
+// on a seeded store: preview writes each format and records nothing; list
+// shows the outbox with each digest's state.
+func TestDigestCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "herald.db")
+	cfgPath := filepath.Join(dir, "config.yaml")
+	raw := crashConfig(db, 2525)
+	if err := os.WriteFile(cfgPath, []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyFile(seededStore(t), db); err != nil {
+		t.Fatal(err)
+	}
+	at := "2026-11-20T07:00:00Z"
+	for _, ext := range []string{"html", "txt", "eml"} {
+		out := filepath.Join(dir, "preview."+ext)
+		if msg, err := herald(t, ctx, "--config", cfgPath, "digest", "preview", "--subscriber", "ada@example.org", "--at", at, "--out", out); err != nil {
+			t.Fatalf("preview %s: %v %s", ext, err, msg)
+		}
+		body, err := os.ReadFile(out)
+		if err != nil || !strings.Contains(string(body), "Talks agreed") {
+			t.Fatalf("preview.%s lacks the top event: %v\n%.300s", ext, err, body)
+		}
+	}
+	text, err := herald(t, ctx, "--config", cfgPath, "digest", "preview", "--subscriber", "ada@example.org", "--at", at)
+	if err != nil || !strings.Contains(text, "1. Talks agreed") || !strings.Contains(text, "Café reopens in Zürich") {
+		t.Fatalf("preview to stdout: %v\n%s", err, text)
+	}
+	if _, err := herald(t, ctx, "--config", cfgPath, "digest", "preview", "--subscriber", "bob@example.org"); err == nil ||
+		!strings.Contains(err.Error(), "no subscriber bob@example.org") {
+		t.Fatalf("preview for an unknown subscriber: %v", err)
+	}
+
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := st.Digests(ctx, store.DigestFilter{}); len(rows) != 0 {
+		t.Fatalf("preview recorded digests: %+v", rows)
+	}
+	end := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
+	d, _, _ := st.SaveDigest(ctx, store.OutboxDigest{Subscriber: "ada@example.org", PeriodStart: end.Add(-24 * time.Hour),
+		PeriodEnd: end, Status: store.DigestPending, MessageID: "<m1@x>", Message: []byte("x"), CreatedAt: end}, nil)
+	st.ClaimDigest(ctx, d.ID, "me", end, end.Add(time.Minute))
+	st.SettleDigest(ctx, d.ID, "me", store.DigestFailed, "smtp rcpt (permanent): SMTP error 550: no such mailbox", end)
+	st.Close()
+	list, err := herald(t, ctx, "--config", cfgPath, "digest", "list")
+	if err != nil || !strings.Contains(list, "failed") || !strings.Contains(list, "550: no such mailbox") ||
+		!strings.Contains(list, "2026-11-20 07:00") {
+		t.Fatalf("digest list: %v\n%s", err, list)
+	}
+}
+
+// The daemon's digest loop sends what is due as soon as it starts, and its
+// stop returns once the loop has ended.
+func TestDigestLoopStartsAndStops(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, schedule: "0 7 * * *"}`)
+	d := newTestDaemon(t, cfg, srv)
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := d.store.SubscriberSince(ctx, "ada@example.org", now.Add(-72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, now.Add(-25*time.Hour))
+	stop := d.startDigests(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Messages()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("%d messages from the digest loop, want 1", n)
+	}
+}
+
+func TestDigestConfigChecks(t *testing.T) {
+	base := `topics:
+  - name: world
+    feeds: [{url: "http://feeds.example/world"}]
+`
+	cases := []struct{ yaml, want string }{
+		{base + "subscribers:\n  - {email: ada@example.org}\n", "test.yaml:5: subscribers: subscribers are configured but no mail server is"},
+		{base + "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: ada@example.org, schedule: \"CRON_TZ=Europe/Berlin 0 7 * * *\"}\n",
+			"subscribers[0].schedule: \"CRON_TZ=Europe/Berlin 0 7 * * *\" is not a digest schedule (a digest schedule takes its zone from the subscriber's timezone"},
+		{base + "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: ada@example.org}\n  - {email: ADA@example.org}\n",
+			"subscribers[1].email: ADA@example.org is listed twice"},
+		{base + "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\ndigest: {max_events: 0, update_growth: 0.5, secret: short}\nsubscribers:\n  - {email: ada@example.org}\n",
+			"digest.update_growth: 0.5 is below 1"},
+	}
+	for _, c := range cases {
+		_, err := ParseConfig("test.yaml", []byte(c.yaml), func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("config error %v\nwant it to contain %q", err, c.want)
+		}
+	}
+	cfg, err := ParseConfig("test.yaml", []byte(base+"smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\n"+
+		"digest: {secret: \"${SECRET}\"}\nsubscribers:\n  - {email: ada@example.org}\n"),
+		func(string) string { return "a secret of thirty-two characters" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, _ := cfg.Masked()
+	if strings.Contains(string(masked), "thirty-two") || cfg.Subscribers[0].Schedule != "0 7 * * *" || cfg.Digest.MaxEvents != 25 {
+		t.Fatalf("defaults or masking wrong:\n%s", masked)
+	}
+}
+
+// A server that never stops answering 421 makes the digest fail after the
+// last retry, with the reason; it never tries again.
+func TestDigestGivesUpAfterLastRetry(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	srv.SetFail(func(stage string, _ int, _ string) error {
+		if stage == "mail" {
+			return smtptest.Reply(421, "closing for maintenance")
+		}
+		return nil
+	})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, schedule: "0 7 * * *"}`)
+	d := newTestDaemon(t, cfg, srv)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	d.mustSend(t, day)
+	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+	now := day.Add(31 * time.Hour)
+	for range len(retryWaits) + 3 {
+		d.mustSend(t, now)
+		now = now.Add(9 * time.Hour) // past any wait
+	}
+	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: store.DigestFailed})
+	if len(failed) != 1 {
+		t.Fatalf("failed digests: %+v", failed)
+	}
+	if row := failed[0]; row.Attempts != len(retryWaits)+1 ||
+		!strings.Contains(row.LastError, "gave up after 9 attempts") || !strings.Contains(row.LastError, "421") {
+		t.Fatalf("after endless 421s: %+v", row)
+	}
+}
+
+// Two instances on one database run the digest step at the same moment:
+// every subscriber gets exactly one digest. On SQLite (two handles on one
+// file) always, on PostgreSQL when HERALD_TEST_POSTGRES is set.
+func TestTwoInstancesSendEachDigestOnce(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { twoInstances(t, "") })
+	t.Run("postgres", func(t *testing.T) { twoInstances(t, pgtest.Require(t)) })
+}
+
+func twoInstances(t *testing.T, dsn string) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	var subs strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&subs, "  - {email: reader%d@example.org, schedule: \"0 7 * * *\"}\n", i)
+	}
+	cfg := digestConfig(t, srv, subs.String())
+	if dsn != "" {
+		cfg.Storage = dsn
+	}
+	a, b := newTestDaemon(t, cfg, srv), newTestDaemon(t, cfg, srv)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	a.mustSend(t, day)
+	newSeeder(t, a.store).reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+	now := day.Add(31 * time.Hour)
+	var wg sync.WaitGroup
+	for _, d := range []*daemon{a, b, a, b} {
+		wg.Go(func() {
+			if err := d.sendDigests(context.Background(), now); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, m := range srv.Messages() {
+		seen[m.To[0]]++
+	}
+	if len(seen) != 20 || len(srv.Messages()) != 20 {
+		t.Fatalf("%d messages to %d readers, want one to each of 20: %v", len(srv.Messages()), len(seen), seen)
+	}
+	counts, _ := a.store.OutboxCounts(context.Background())
+	if counts[store.DigestSent] != 20 || len(counts) != 1 {
+		t.Fatalf("outbox: %v", counts)
+	}
+}

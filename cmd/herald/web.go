@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"herald/events"
+	"herald/feeds"
+	"herald/metrics"
+	"herald/store"
+	"herald/web"
+)
+
+// webParts are what the daemon keeps for the web server: the metrics it
+// records into and serves, and whether the scheduler runs (for /readyz).
+type webParts struct {
+	metrics *metrics.Metrics
+	running atomic.Bool
+}
+
+// instrument creates the daemon's metrics and hands them to the parts
+// that record into them.
+func (d *daemon) instrument() {
+	d.metrics = newMetrics(d.store)
+	d.dedup.metrics = d.metrics
+}
+
+// webHandler builds the web server from the configuration.
+func (d *daemon) webHandler() http.Handler {
+	topics := make([]web.Topic, len(d.cfg.Topics))
+	for i, t := range d.cfg.Topics {
+		topics[i] = web.Topic{Name: t.Name, Title: t.Title}
+	}
+	opt := web.Options{Topics: topics, PublicURL: d.cfg.HTTP.PublicURL, Unsubscriber: d.webUnsubscriber(),
+		SchedulerRunning: d.running.Load, Instance: d.coord.status, Log: d.log}
+	if d.metrics != nil {
+		opt.Metrics, opt.Recorder = d.metrics, d.metrics
+	}
+	return web.New(webStore{d.store}, opt)
+}
+
+// newMetrics makes the metrics of one daemon; digest counts are read from
+// the outbox at each scrape.
+func newMetrics(st *store.Store) *metrics.Metrics {
+	m := metrics.New()
+	m.AddGauge(metrics.NewGaugeFunc("herald_digests", "Digests in the outbox by status.", "status",
+		func(ctx context.Context) (map[string]float64, error) {
+			counts, err := st.OutboxCounts(ctx)
+			out := make(map[string]float64, len(counts))
+			for k, v := range counts {
+				out[k] = float64(v)
+			}
+			return out, err
+		}))
+	return m
+}
+
+// recordPolls counts one pass's polls by result, their duration and the
+// items they stored.
+func recordPolls(m *metrics.Metrics, results []feeds.Result) {
+	if m == nil {
+		return
+	}
+	for _, r := range results {
+		status := r.Status
+		if status == "" && r.Err != nil {
+			status = feeds.StatusError
+		}
+		m.Polls.Inc(status)
+		m.PollSeconds.Observe(r.Duration.Seconds())
+		m.ItemsStored.Add(float64(r.Saved.New))
+	}
+}
+
+// recordClustering counts the events one batch opened and grew, and how
+// long it took.
+func recordClustering(m *metrics.Metrics, as []events.Assignment, start time.Time) {
+	if m == nil {
+		return
+	}
+	for _, a := range as {
+		if a.NewEvent {
+			m.EventsOpened.Inc()
+		} else {
+			m.EventsGrown.Inc()
+		}
+	}
+	m.ClusterSeconds.ObserveSince(start)
+}
+
+// webStore adapts the store to what the web server reads (package web
+// does not import store).
+type webStore struct{ *store.Store }
+
+func (s webStore) Events(ctx context.Context, q web.Query) ([]events.Event, error) {
+	sq := store.EventQuery{IDs: q.IDs, UpdatedAfter: q.UpdatedAfter, FirstSeenAfter: q.FirstSeenAfter,
+		FirstSeenBefore: q.FirstSeenBefore, Limit: q.Limit}
+	if q.Topic != "" {
+		sq.Topics = []string{q.Topic}
+	}
+	if q.Largest {
+		return s.Store.LargestEvents(ctx, sq)
+	}
+	return s.Store.Events(ctx, sq)
+}
+
+func (s webStore) Event(ctx context.Context, id string) (events.Event, []web.Relation, error) {
+	ev, rels, err := s.Store.Event(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ev, nil, fmt.Errorf("%w: %w", web.ErrNotFound, err)
+	}
+	out := make([]web.Relation, len(rels))
+	for i, r := range rels {
+		out[i] = web.Relation{EventID: r.EventID, Shared: r.Shared}
+	}
+	return ev, out, err
+}

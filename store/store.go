@@ -122,7 +122,7 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 func pingSQLite(ctx context.Context, db *sql.DB) error {
 	for wait := 10 * time.Millisecond; ; wait *= 2 {
 		err := db.PingContext(ctx)
-		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || wait > 2*time.Second {
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || wait > 5*time.Second {
 			return err
 		}
 		select {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,6 +82,38 @@ func TestDaemonServesWhatItPolled(t *testing.T) {
 		`herald_http_requests_total{route="GET /events/{file}",status="200"} 1`} {
 		if !strings.Contains(metrics, line+"\n") {
 			t.Errorf("/metrics lacks %q:\n%s", line, metrics)
+		}
+	}
+	checkPrometheusText(t, metrics)
+}
+
+// checkPrometheusText has the Prometheus project's own Python client parse
+// the exposition (Debian python3-prometheus-client): a malformed line, a
+// bad label or a histogram without its _count fails it.
+func checkPrometheusText(t *testing.T, text string) {
+	t.Helper()
+	const script = `import sys
+from prometheus_client.parser import text_string_to_metric_families
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        pass
+    print(fam.name, fam.type, len(fam.samples))
+`
+	if err := exec.Command("/usr/bin/python3", "-c", "import prometheus_client").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3-prometheus-client is missing in CI: %v", err)
+		}
+		t.Skipf("skipping the Prometheus parser check: /usr/bin/python3 lacks prometheus_client (apt-get install python3-prometheus-client): %v", err)
+	}
+	cmd := exec.Command("/usr/bin/python3", "-c", script)
+	cmd.Stdin = strings.NewReader(text)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Prometheus parser rejects /metrics: %v\n%s", err, out)
+	}
+	for _, fam := range []string{"herald_polls counter", "herald_cluster_duration_seconds histogram", "herald_http_requests counter"} {
+		if !strings.Contains(string(out), fam+" ") {
+			t.Errorf("parsed families lack %q:\n%s", fam, out)
 		}
 	}
 }

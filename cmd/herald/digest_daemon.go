@@ -336,8 +336,9 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// startDigests runs the digest step at start and then every minute, until
-// the returned stop is called. stop lets a step in progress finish (up to
+// startDigests runs the digest step at start, then at each subscriber's
+// firing (a second after it) and at least every minute (for retries),
+// until the returned stop is called. stop lets a step in progress finish (up to
 // shutdownGrace, then cancels it) and returns when the loop has ended: the
 // daemon calls it before closing the store.
 func (d *daemon) startDigests(ctx context.Context) (stop func()) {
@@ -349,16 +350,16 @@ func (d *daemon) startDigests(ctx context.Context) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(time.Minute)
-		defer tick.Stop()
 		for {
 			if err := d.sendDigests(work, time.Now()); err != nil && work.Err() == nil {
 				d.log.Error("digests", "error", err)
 			}
+			wait := time.NewTimer(d.digests.untilNext(time.Now()))
 			select {
 			case <-quit:
+				wait.Stop()
 				return
-			case <-tick.C:
+			case <-wait.C:
 			}
 		}
 	}()
@@ -399,6 +400,20 @@ func (u unsubscriber) Unsubscribe(ctx context.Context, token string) (string, er
 		return "", err
 	}
 	return email, u.store.Unsubscribe(ctx, email, u.now())
+}
+
+// untilNext is how long the digest loop may sleep: until a second after
+// the next firing of any subscriber's schedule, and a minute at most, so
+// that retries and new subscribers are seen.
+func (g *digester) untilNext(now time.Time) time.Duration {
+	wait := time.Minute
+	for _, sub := range g.cfg.Subscribers {
+		sched, err := g.schedule(sub)
+		if next := sched.Next(now); err == nil && !next.IsZero() {
+			wait = min(wait, next.Sub(now)+time.Second)
+		} // a bad schedule is reported by the digest step
+	}
+	return max(wait, time.Second)
 }
 
 // webUnsubscriber is what the web server needs to honour the unsubscribe

@@ -20,6 +20,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // raw SQL checks on the shared database
 
+	"herald/digest/smtptest"
 	"herald/store"
 	"herald/store/pgtest"
 )
@@ -31,6 +32,7 @@ const (
 	scalePeriod   = 8 * time.Second
 	scaleLease    = 4 * time.Second
 	scaleSchedule = "@every 1s"
+	scaleDigests  = "@every 15s"               // a subscriber's digest period
 	scaleStarved  = 3*scalePeriod + scaleLease // the longest a feed may go unfetched
 )
 
@@ -132,11 +134,17 @@ func buildHerald(t *testing.T) string {
 
 // writeScaleConfig writes instance n's config: the same feeds for all,
 // and a User-Agent naming the instance, so the farm knows who fetched.
-func writeScaleConfig(t *testing.T, urls []string, n int) string {
+func writeScaleConfig(t *testing.T, urls []string, n int, mail *smtptest.Server) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "storage: unused.db\nlog:\n  format: json\nhttp:\n  listen: 127.0.0.1:0\n"+
-		"poll:\n  workers: 16\n  per_host: 64\n  timeout: 5s\n  lease: %s\n  user_agent: instance-%d\n"+
-		"topics:\n  - name: wires\n    schedule: %q\n    feeds:\n", scaleLease, n, scaleSchedule)
+		"poll:\n  workers: 16\n  per_host: 64\n  timeout: 5s\n  lease: %s\n  user_agent: instance-%d\n",
+		scaleLease, n)
+	if mail != nil {
+		fmt.Fprintf(&b, "smtp: {host: 127.0.0.1, port: %d, username: %s, password: %q, from: \"Herald <news@herald.example>\"}\n"+
+			"subscribers:\n  - {email: ada@example.org, topics: [wires], schedule: %q}\n",
+			mail.Port, smtptest.Username, smtptest.Password, scaleDigests)
+	}
+	fmt.Fprintf(&b, "topics:\n  - name: wires\n    schedule: %q\n    feeds:\n", scaleSchedule)
 	for _, u := range urls {
 		fmt.Fprintf(&b, "      - url: %s\n", u)
 	}
@@ -147,7 +155,7 @@ func writeScaleConfig(t *testing.T, urls []string, n int) string {
 	return path
 }
 
-func startInstance(t *testing.T, bin, cfg, dsn string, n int) *instance {
+func startInstance(t *testing.T, bin, cfg, dsn string, n int, env ...string) *instance {
 	t.Helper()
 	ua := fmt.Sprintf("instance-%d", n)
 	logPath := filepath.Join(t.TempDir(), fmt.Sprintf("herald-%d.log", n))
@@ -156,7 +164,7 @@ func startInstance(t *testing.T, bin, cfg, dsn string, n int) *instance {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--config", cfg, "run")
-	cmd.Env = append(os.Environ(), "HERALD_DATABASE_URL="+dsn)
+	cmd.Env = append(append(os.Environ(), "HERALD_DATABASE_URL="+dsn), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -192,9 +200,14 @@ func TestScaleOutThreeInstances(t *testing.T) {
 		urls = append(urls, farm.url(i))
 	}
 	bin := buildHerald(t)
+	mail := smtptest.Start(t, smtptest.Options{})
+	cert := filepath.Join(t.TempDir(), "smtp.pem")
+	if err := os.WriteFile(cert, mail.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var ins []*instance
 	for n := range 3 { // at the same moment: migrations and config sync race
-		ins = append(ins, startInstance(t, bin, writeScaleConfig(t, urls, n), dsn, n))
+		ins = append(ins, startInstance(t, bin, writeScaleConfig(t, urls, n, mail), dsn, n, "SSL_CERT_FILE="+cert))
 	}
 	waitFor(t, 60*time.Second, "every feed fetched once", farm.fetchedOnce)
 	st, err := store.Open(ctx, dsn)
@@ -225,12 +238,13 @@ func TestScaleOutThreeInstances(t *testing.T) {
 		t.Fatalf("instances after the kill: %+v, %v; want two, one of them leading", list, err)
 	}
 	// herald feeds shows who polls what and who leads.
-	cmd := exec.Command(bin, "--config", writeScaleConfig(t, urls, 9), "feeds")
+	cmd := exec.Command(bin, "--config", writeScaleConfig(t, urls, 9, nil), "feeds")
 	cmd.Env = append(os.Environ(), "HERALD_DATABASE_URL="+dsn)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "POLLED BY") || !regexp.MustCompile(regexp.QuoteMeta(list[0].ID)+` +leader`).Match(out) {
 		t.Errorf("herald feeds: %v; want the lease column and %s as leader:\n%s", err, list[0].ID, tail2(string(out)))
 	}
+	waitFor(t, 2*time.Minute, "two digests delivered", func() bool { return len(mail.Messages()) >= 2 })
 	stopAt := time.Now()
 	for _, in := range ins {
 		if in != victim {
@@ -247,6 +261,7 @@ func TestScaleOutThreeInstances(t *testing.T) {
 	checkFetches(t, farm, victim.ua, inflight, killedAt, stopAt)
 	checkStored(t, st, farm)
 	checkClustering(t, dsn, st, placedAtKill)
+	checkDigestsOnce(t, st, mail)
 	if leases, _ := st.Leases(ctx, time.Now()); len(leases) != 0 {
 		t.Errorf("%d leases still held after every instance stopped or expired", len(leases))
 	}
@@ -445,3 +460,41 @@ func tail(path string) string {
 }
 
 func tail2(s string) string { return s[max(0, len(s)-3000):] }
+
+// checkDigestsOnce: every digest the instances recorded as sent arrived,
+// one message per (subscriber, period): distinct periods never share a
+// message and no period was sent as two different messages. (A resend
+// after an unconfirmed accept would repeat the same Message-ID; it is
+// counted, not failed: receivers drop it.)
+func checkDigestsOnce(t *testing.T, st *store.Store, mail *smtptest.Server) {
+	t.Helper()
+	sent, err := st.Digests(context.Background(), store.DigestFilter{Status: "sent", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]int{}
+	for _, m := range mail.Messages() {
+		byID[m.MessageID]++
+	}
+	periods := map[time.Time]bool{}
+	for _, d := range sent {
+		if periods[d.PeriodEnd] {
+			t.Errorf("period ending %v has two sent digests", d.PeriodEnd)
+		}
+		periods[d.PeriodEnd] = true
+		if byID[d.MessageID] == 0 {
+			t.Errorf("digest %s for the period ending %v is marked sent but never arrived", d.MessageID, d.PeriodEnd)
+		}
+	}
+	repeats := 0
+	for id, n := range byID {
+		repeats += n - 1
+		if !slices.ContainsFunc(sent, func(d store.OutboxDigest) bool { return d.MessageID == id }) {
+			t.Errorf("message %s arrived but no sent digest has that id", id)
+		}
+	}
+	t.Logf("digests: %d sent, %d messages received (%d repeats of one Message-ID)", len(sent), len(mail.Messages()), repeats)
+	if len(sent) < 2 {
+		t.Errorf("%d digests sent, want at least 2", len(sent))
+	}
+}

@@ -190,25 +190,11 @@ func (s *Store) DigestCandidates(ctx context.Context, topics []string, from, to 
 		where += ` AND ` + cond
 	}
 	args = append(args, ms(from), ms(to))
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, headline, summary, first_seen, last_updated, size, entities, topics
-		FROM events`+where+` ORDER BY last_updated DESC, id`), args...)
+	evs, err := s.queryEvents(ctx, where, args, `last_updated DESC, id`, 0)
 	if err != nil {
-		return nil, fmt.Errorf("query digest candidates: %w", err)
+		return nil, fmt.Errorf("digest candidates: %w", err)
 	}
-	var out []events.Event
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query digest candidates: %w", err)
-	}
-	return out, s.loadSources(ctx, out)
+	return evs, nil
 }
 
 // SubscriberSince returns when Herald first saw the subscriber, recording

@@ -27,10 +27,16 @@ type EventQuery struct {
 // with its sources (by publication time).
 func (s *Store) Events(ctx context.Context, q EventQuery) ([]events.Event, error) {
 	where, args := q.where()
+	return s.queryEvents(ctx, where, args, `last_updated DESC, id`, q.Limit)
+}
+
+// queryEvents reads the events a WHERE clause selects, in order, with
+// their sources.
+func (s *Store) queryEvents(ctx context.Context, where string, args []any, order string, limit int) ([]events.Event, error) {
 	query := `SELECT id, headline, summary, first_seen, last_updated, size, entities, topics
-		FROM events` + where + ` ORDER BY last_updated DESC, id`
-	if q.Limit > 0 {
-		query += ` LIMIT ` + strconv.Itoa(q.Limit)
+		FROM events` + where + ` ORDER BY ` + order
+	if limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(limit)
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {

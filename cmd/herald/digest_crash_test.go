@@ -28,7 +28,7 @@ var crashPoints = []string{"before-render", "after-render", "during-smtp", "afte
 // the server's acceptance and the mark, and it is byte for byte the same
 // message with the same Message-ID.
 func TestDigestCrashRecovery(t *testing.T) {
-	bin := buildDigestBinary(t)
+	bin := buildHerald(t)
 	template := seededStore(t)
 	const runs, parallel = 100, 8
 	start := time.Now()
@@ -151,17 +151,6 @@ func seededStore(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// buildDigestBinary builds the herald binary once for the test.
-func buildDigestBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "herald")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 func copyFile(from, to string) error {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -185,4 +186,16 @@ func TestUsageAndHelp(t *testing.T) {
 	if err != nil || !strings.Contains(out, "is valid") {
 		t.Fatalf("check-config: %v\n%s", err, out)
 	}
+}
+
+// buildHerald builds the herald binary once for a test that runs it as a
+// subprocess (to kill it, or to run several).
+func buildHerald(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "herald")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

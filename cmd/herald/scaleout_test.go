@@ -121,17 +121,6 @@ type instance struct {
 	ua  string // its User-Agent
 }
 
-// buildHerald builds the binary once for the test.
-func buildHerald(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "herald")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // writeScaleConfig writes instance n's config: the same feeds for all,
 // and a User-Agent naming the instance, so the farm knows who fetched.
 func writeScaleConfig(t *testing.T, urls []string, n int, mail *smtptest.Server) string {

@@ -43,6 +43,7 @@ type OutboxDigest struct {
 	ClaimedUntil           time.Time
 	LastError              string
 	CreatedAt, SentAt      time.Time
+	ThroughSeq             int64 // the deduplicator's last placement when it was built
 }
 
 // CoveredEvent is an event a digest lists, as it was when rendered.
@@ -64,10 +65,10 @@ func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []Covere
 	err = s.inTx(ctx, func(tx *txn) error {
 		var id int64
 		err := tx.scanRow(ctx, `INSERT INTO digests (subscriber, period_start, period_end, status, late, message_id,
-			subject, message, event_count, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			subject, message, event_count, next_attempt, created_at, through_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (subscriber, period_end) DO NOTHING RETURNING id`,
 			[]any{d.Subscriber, ms(d.PeriodStart), ms(d.PeriodEnd), d.Status, boolInt(d.Late), d.MessageID,
-				d.Subject, string(d.Message), len(covered), ms(d.NextAttempt), ms(d.CreatedAt)}, &id)
+				d.Subject, string(d.Message), len(covered), ms(d.NextAttempt), ms(d.CreatedAt), d.ThroughSeq}, &id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			created = false
@@ -140,6 +141,30 @@ func (m intBool) Scan(src any) error {
 	return nil
 }
 
+// PlacedThrough returns the deduplicator's latest placement number
+// (items.cluster_seq), 0 when nothing is placed.
+func (s *Store) PlacedThrough(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("latest placement: %w", err)
+	}
+	return v, nil
+}
+
+// DigestThrough returns the placement number the subscriber's latest
+// digest saw; ok is false when it has no digest yet.
+func (s *Store) DigestThrough(ctx context.Context, email string) (seq int64, ok bool, err error) {
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT through_seq FROM digests WHERE subscriber = ?
+		ORDER BY period_end DESC LIMIT 1`), strings.ToLower(email)).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("latest digest of %s: %w", email, err)
+	}
+	return seq, true, nil
+}
+
 // LastDigestEnd returns the end of the subscriber's latest digest period,
 // whatever became of it (zero when there is none).
 func (s *Store) LastDigestEnd(ctx context.Context, email string) (time.Time, error) {
@@ -179,17 +204,20 @@ func (s *Store) SentEvents(ctx context.Context, email string, since time.Time) (
 }
 
 // DigestCandidates returns the events in any of topics (all when none)
-// that gained a report stored in [from, to): what a digest for that
-// period chooses from.
-func (s *Store) DigestCandidates(ctx context.Context, topics []string, from, to time.Time) ([]events.Event, error) {
+// that gained a report stored in [from, to), or stored before to and
+// placed in its event after placement afterSeq (items.cluster_seq): what
+// a digest for that period chooses from. The second part catches reports
+// the deduplicator placed only after the previous digest was built.
+func (s *Store) DigestCandidates(ctx context.Context, topics []string, from, to time.Time, afterSeq int64) ([]events.Event, error) {
 	where, args := EventQuery{Topics: topics}.where()
-	cond := `id IN (SELECT event_id FROM items WHERE first_seen >= ? AND first_seen < ?)`
+	cond := `id IN (SELECT event_id FROM items WHERE first_seen >= ? AND first_seen < ?
+		UNION SELECT event_id FROM items WHERE cluster_seq > ? AND first_seen < ?)`
 	if where == "" {
 		where = ` WHERE ` + cond
 	} else {
 		where += ` AND ` + cond
 	}
-	args = append(args, ms(from), ms(to))
+	args = append(args, ms(from), ms(to), afterSeq, ms(to))
 	evs, err := s.queryEvents(ctx, where, args, `last_updated DESC, id`, 0)
 	if err != nil {
 		return nil, fmt.Errorf("digest candidates: %w", err)

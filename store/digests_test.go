@@ -191,15 +191,38 @@ func TestDigestCandidatesAndFoldedSentEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.DigestCandidates(ctx, []string{"world"}, t0.Add(time.Hour), t0.Add(3*time.Hour))
+	none := int64(1 << 62) // no catch-up on placements
+	got, err := s.DigestCandidates(ctx, []string{"world"}, t0.Add(time.Hour), t0.Add(3*time.Hour), none)
 	if err != nil || len(got) != 1 || got[0].ID != "ev-b" || len(got[0].Sources) != 1 {
 		t.Fatalf("candidates = %+v, %v; want ev-b with its source", got, err)
 	}
-	all, _ := s.DigestCandidates(ctx, nil, t0, t0.Add(3*time.Hour))
+	all, _ := s.DigestCandidates(ctx, nil, t0, t0.Add(3*time.Hour), none)
 	if len(all) != 3 {
 		t.Fatalf("candidates in every topic = %d, want 3", len(all))
 	}
-	s.SaveDigest(ctx, pendingDigest("a@x.org", t0), []CoveredEvent{{EventID: "ev-b", Sources: 2, Size: 2}})
+	// Placements after seq 1 (ev-b's and ev-c's items) are caught up on,
+	// however early their reports were stored; those not stored before the
+	// period's end are not.
+	through, err := s.PlacedThrough(ctx)
+	if err != nil || through != 3 {
+		t.Fatalf("placed through %d, %v; want 3", through, err)
+	}
+	caught, _ := s.DigestCandidates(ctx, []string{"world"}, t0.Add(5*time.Hour), t0.Add(6*time.Hour), 1)
+	if len(caught) != 1 || caught[0].ID != "ev-b" {
+		t.Fatalf("caught up after placement 1 = %+v, want ev-b", caught)
+	}
+	if early, _ := s.DigestCandidates(ctx, []string{"world"}, t0.Add(-2*time.Hour), t0.Add(-time.Hour), 0); len(early) != 0 {
+		t.Fatalf("reports stored after the period's end were offered: %+v", early)
+	}
+	if _, ok, err := s.DigestThrough(ctx, "a@x.org"); ok || err != nil {
+		t.Fatalf("digest through before any digest: %v, %v", ok, err)
+	}
+	d := pendingDigest("a@x.org", t0)
+	d.ThroughSeq = through
+	s.SaveDigest(ctx, d, []CoveredEvent{{EventID: "ev-b", Sources: 2, Size: 2}})
+	if seq, ok, err := s.DigestThrough(ctx, "A@x.org"); !ok || err != nil || seq != through {
+		t.Fatalf("digest through = %d, %v, %v; want %d", seq, ok, err, through)
+	}
 	s.SaveClustering(ctx, []events.Assignment{{DocID: docs[1].ID, EventID: "ev-a", Merged: []string{"ev-b"}}}, []events.Event{evA}, nil)
 	if sent, _ := s.SentEvents(ctx, "a@x.org", time.Time{}); sent["ev-a"] != 2 {
 		t.Fatalf("sent after the fold = %v, want ev-a: 2", sent)

@@ -139,7 +139,7 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := r.g.build(ctx, r.sub, p)
+	d, _, err := r.g.build(ctx, r.sub, p)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,6 @@ import (
 var retryWaits = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour}
 
-// lookback widens each period's start: reports stored just before the
-// previous digest but clustered after it was built are not lost. Events
-// the previous digest listed are not listed again.
-const lookback = time.Hour
-
 // sentMemory is how far back the events already sent are remembered: an
 // event stops growing long before (poll.cluster_window).
 const sentMemory = 14 * 24 * time.Hour
@@ -147,20 +142,35 @@ func (g *digester) schedule(sub Subscriber) (digest.Schedule, error) {
 	return s, nil
 }
 
-// build chooses the events of the subscriber's digest for period p.
-func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (digest.Digest, error) {
-	cands, err := g.store.DigestCandidates(ctx, sub.Topics, p.Start.Add(-lookback), p.End)
+// build chooses the events of the subscriber's digest for period p: those
+// with reports stored in the period, and those with reports the
+// deduplicator placed since the previous digest was built, wherever they
+// were stored (a report stored before that digest but placed after it is
+// not lost). It also returns the placement it read through.
+func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (digest.Digest, int64, error) {
+	through, err := g.store.PlacedThrough(ctx)
 	if err != nil {
-		return digest.Digest{}, err
+		return digest.Digest{}, 0, err
+	}
+	after, ok, err := g.store.DigestThrough(ctx, sub.Email)
+	if err != nil {
+		return digest.Digest{}, 0, err
+	}
+	if !ok {
+		after = through // a first digest reads its period only
+	}
+	cands, err := g.store.DigestCandidates(ctx, sub.Topics, p.Start, p.End, after)
+	if err != nil {
+		return digest.Digest{}, 0, err
 	}
 	sent, err := g.store.SentEvents(ctx, sub.Email, p.Start.Add(-sentMemory))
 	if err != nil {
-		return digest.Digest{}, err
+		return digest.Digest{}, 0, err
 	}
 	loc, _ := time.LoadLocation(sub.Timezone)
 	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, Location: loc}
 	opt := digest.Options{MaxEvents: g.cfg.Digest.MaxEvents, UpdateGrowth: g.cfg.Digest.UpdateGrowth}
-	return digest.Build(s, p, cands, sent, opt), nil
+	return digest.Build(s, p, cands, sent, opt), through, nil
 }
 
 func (g *digester) renderMessage(d digest.Digest, now time.Time) (digest.Message, error) {
@@ -173,12 +183,12 @@ func (g *digester) renderMessage(d digest.Digest, now time.Time) (digest.Message
 // kept and returned.
 func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, now time.Time) (store.OutboxDigest, error) {
 	g.crash("before-render")
-	d, err := g.build(ctx, sub, p)
+	d, through, err := g.build(ctx, sub, p)
 	if err != nil {
 		return store.OutboxDigest{}, err
 	}
 	row := store.OutboxDigest{Subscriber: sub.Email, PeriodStart: p.Start, PeriodEnd: p.End, Late: p.Late,
-		Status: store.DigestPending, CreatedAt: now, NextAttempt: now}
+		Status: store.DigestPending, CreatedAt: now, NextAttempt: now, ThroughSeq: through}
 	if d.Empty() && !g.cfg.Digest.SendEmpty {
 		row.Status = store.DigestEmpty
 	} else {

@@ -569,3 +569,48 @@ func twoInstances(t *testing.T, dsn string) {
 		t.Fatalf("outbox: %v", counts)
 	}
 }
+
+// A report stored before a digest was built but placed in its event only
+// after (the daemon killed between a poll and its clustering, and down
+// across the firing) is not lost: the next digest lists it, although it was
+// stored before that digest's period began.
+func TestDigestCatchesReportsPlacedLate(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, topics: [world], schedule: "0 7 * * *"}`)
+	d := newTestDaemon(t, cfg, srv)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	d.mustSend(t, day) // first seen
+	seed := newSeeder(t, d.store)
+	seed.reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+
+	// Stored at 03:00 on the 24th, not yet placed when the 07:00 digest is built.
+	f, err := d.store.AddFeed(ctx, store.FeedSpec{URL: "http://late.example/world", Topic: "world"}, store.OriginCLI, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := day.Add(27 * time.Hour)
+	late := feeds.Item{GUID: "late", URL: "https://late.example/1", Title: "Bridge reopens", Source: "Late Wire", Published: at, Hash: "late"}
+	if _, err := d.store.SavePoll(ctx, f, []feeds.Item{late}, at); err != nil {
+		t.Fatal(err)
+	}
+	d.mustSend(t, day.Add(31*time.Hour)) // 07:00 on the 24th
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("first digest: %d messages, want 1", len(msgs))
+	}
+	if first := parse(t, msgs[0]); !strings.Contains(first.text, "Talks agreed") || strings.Contains(first.text, "Bridge reopens") {
+		t.Fatalf("first digest: want the placed event only:\n%s", first.text)
+	}
+
+	// Placed (with a report of its own stored later) only after that digest.
+	seed.reports("ev-b", "world", "Bridge reopens", 1, day.Add(60*time.Hour))
+	d.mustSend(t, day.Add(55*time.Hour)) // 07:00 on the 25th
+	msgs = srv.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	if second := parse(t, msgs[1]); !strings.Contains(second.text, "Bridge reopens") || strings.Contains(second.text, "Talks agreed") {
+		t.Errorf("second digest: want the event placed late, and not the one sent:\n%s", second.text)
+	}
+}

@@ -20,6 +20,7 @@ CREATE TABLE digests (
     last_error    TEXT NOT NULL DEFAULT '',
     created_at    BIGINT NOT NULL,
     sent_at       BIGINT NOT NULL DEFAULT 0,
+    through_seq   BIGINT NOT NULL DEFAULT 0, -- the last placement (items.cluster_seq) it saw
     UNIQUE (subscriber, period_end)
 );
 CREATE INDEX digests_pending ON digests (status, next_attempt);
@@ -53,5 +54,7 @@ CREATE TABLE secrets (
     value TEXT NOT NULL                     -- hex
 );
 
--- Digests pick events by when their reports were stored.
+-- Digests pick events by when their reports were stored, and catch up on
+-- reports placed in events since the previous digest was built.
 CREATE INDEX items_first_seen ON items (first_seen);
+CREATE INDEX items_cluster_seq ON items (cluster_seq);

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"herald/events"
+	"herald/feeds"
+)
+
+// Prune deletes old events with their items and old unplaced items, keeps
+// what is recent and what digests recorded, and leaves no dangling link.
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	defer func(n int) { pruneBatch = n }(pruneBatch)
+	pruneBatch = 1 // every loop runs more than one batch
+	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, recent := t0.Add(-40*24*time.Hour), t0.Add(-time.Hour)
+	save := func(guid string, at time.Time) {
+		it := item(guid, "http://a.example/"+guid, "Story "+guid)
+		it.Published = at
+		if _, err := s.SavePoll(ctx, f, []feeds.Item{it}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("old1", old)
+	save("old2", old)
+	save("new1", recent)
+	docs, _ := s.UnclusteredDocs(ctx, 10)
+	evOld := events.Event{ID: "ev-old", Headline: "Old", FirstSeen: old, LastUpdated: old, Size: 2}
+	evNew := events.Event{ID: "ev-new", Headline: "New", FirstSeen: recent, LastUpdated: recent, Size: 1}
+	err = s.SaveClustering(ctx, []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
+		{DocID: docs[2].ID, EventID: "ev-new"}}, []events.Event{evOld, evNew},
+		map[string][]Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	save("stray", old) // stored long ago, never placed
+	if _, _, err := s.SaveDigest(ctx, pendingDigest("a@x.org", old), []CoveredEvent{{EventID: "ev-old", Sources: 2, Size: 2}}); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.Prune(ctx, t0.Add(-30*24*time.Hour))
+	if err != nil || got.Events != 1 || got.Items != 3 {
+		t.Fatalf("prune = %+v, %v; want 1 event and 3 items (2 placed, 1 stray)", got, err)
+	}
+	if n, _ := s.CountItems(ctx); n != 1 {
+		t.Errorf("%d items left, want the recent one", n)
+	}
+	if _, rels, err := s.Event(ctx, "ev-new"); err != nil || len(rels) != 0 {
+		t.Errorf("recent event: relations %+v, %v; want the link to the pruned event gone", rels, err)
+	}
+	var memberships int
+	s.db.QueryRow(`SELECT COUNT(*) FROM item_feeds`).Scan(&memberships)
+	if memberships != 1 {
+		t.Errorf("%d feed memberships left, want 1", memberships)
+	}
+	if ds, _ := s.Digests(ctx, DigestFilter{}); len(ds) != 1 {
+		t.Errorf("digests after prune: %d, want the one kept for audit", len(ds))
+	}
+	if again, err := s.Prune(ctx, t0.Add(-30*24*time.Hour)); err != nil || again != (Pruned{}) {
+		t.Errorf("second prune = %+v, %v; want nothing", again, err)
+	}
+}

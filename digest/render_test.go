@@ -42,7 +42,7 @@ func TestRenderPartsAndEscaping(t *testing.T) {
 	if strings.Contains(msg.HTML, "<script") || strings.Contains(msg.HTML, "javascript:") {
 		t.Fatal("the HTML part carries markup or a script link from a feed")
 	}
-	for _, want := range []string{"&lt;script&gt;", `href="https://news0.example/ev-korea"`,
+	for _, want := range []string{"&lt;script&gt;", `href="https://news0.example/ev-korea" rel="noopener noreferrer"`,
 		`href="https://herald.example/events/ev-korea.html"`, "Covered by 4 sources", "Update", "color-scheme"} {
 		if !strings.Contains(msg.HTML, want) {
 			t.Errorf("HTML part lacks %q", want)

@@ -49,7 +49,7 @@ func TestDiscoverFromRealPages(t *testing.T) {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				w.Write(page)
 			})
-			got, err := Discover(context.Background(), &Fetcher{}, srv.URL+"/")
+			got, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL+"/")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +75,7 @@ func TestDiscoverReadsLinkTags(t *testing.T) {
 <link rel="alternate" hreflang="fr" href="/fr/">
 </head><body><link rel="alternate" type="application/rdf+xml" href="../index.rdf"></body></html>`
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, page) })
-	got, err := Discover(context.Background(), &Fetcher{}, srv.URL)
+	got, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestDiscoverResolvesAgainstRedirectedPage(t *testing.T) {
 		}
 		io.WriteString(w, `<html><link rel="alternate" type="application/rss+xml" href="feed.xml"></html>`)
 	})
-	got, err := Discover(context.Background(), &Fetcher{}, srv.URL+"/old")
+	got, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL+"/old")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestDiscoverGivenAFeed(t *testing.T) {
 	})
 	wantTypes := map[string]string{"/rss": "application/rss+xml", "/json": "application/feed+json"}
 	for path, wantType := range wantTypes {
-		got, err := Discover(context.Background(), &Fetcher{}, srv.URL+path)
+		got, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL+path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestDiscoverProbesCommonPaths(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	})
-	got, err := Discover(context.Background(), &Fetcher{}, srv.URL+"/blog/post")
+	got, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL+"/blog/post")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestDiscoverNothingFound(t *testing.T) {
 		}
 		io.WriteString(w, `<html><head><link rel="alternate" hreflang="de" href="/de/"></head></html>`)
 	})
-	_, err := Discover(context.Background(), &Fetcher{}, srv.URL+"/")
+	_, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL+"/")
 	if err == nil {
 		t.Fatal("Discover found a feed on a page without any")
 	}
@@ -179,7 +179,7 @@ func TestDiscoverNothingFound(t *testing.T) {
 
 func TestDiscoverPageFails(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) })
-	_, err := Discover(context.Background(), &Fetcher{}, srv.URL)
+	_, err := Discover(context.Background(), &Fetcher{Allow: loopback}, srv.URL)
 	var fe *FetchError
 	if !errors.As(err, &fe) || fe.Status != http.StatusForbidden {
 		t.Errorf("error %v, want the page's FetchError with status 403", err)

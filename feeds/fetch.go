@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Fetcher struct {
 	Timeout      time.Duration // total deadline per fetch, body included (default 30s)
 	MaxBytes     int64         // cap on the decompressed body (default 16 MiB)
 	MaxRedirects int           // default 5
+	// Allow lists the internal networks (loopback, private, link-local ...)
+	// feeds may reach. Empty, the secure default, refuses them all with
+	// ErrForbiddenAddress; see CheckAddr.
+	Allow []netip.Prefix
 
 	once   sync.Once
 	client *http.Client // Client (or the default) with redirects turned off
@@ -197,6 +202,9 @@ func (f *Fetcher) follow(ctx context.Context, req Request) (*http.Response, bool
 	permanent := true
 	for hops := 0; ; hops++ {
 		hr, err := f.send(ctx, u, req)
+		if ae := (*AddressError)(nil); errors.As(err, &ae) {
+			return nil, false, refusal(u, hops, ae)
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -219,6 +227,17 @@ func (f *Fetcher) follow(ctx context.Context, req Request) (*http.Response, bool
 		permanent = permanent && (hr.StatusCode == http.StatusMovedPermanently || hr.StatusCode == http.StatusPermanentRedirect)
 		u = next
 	}
+}
+
+// refusal explains which host or redirect led to a forbidden address.
+func refusal(u *url.URL, hops int, ae *AddressError) error {
+	switch {
+	case hops > 0:
+		return fmt.Errorf("redirect to %s: %w", u, ae)
+	case u.Hostname() != ae.Addr.String():
+		return fmt.Errorf("host %s: %w", u.Hostname(), ae)
+	}
+	return ae
 }
 
 // redirectTarget returns where a redirect points, or nil when hr is not one.
@@ -372,14 +391,20 @@ func discard(hr *http.Response) {
 	hr.Body.Close()
 }
 
-// httpClient returns the client with redirects turned off, made once.
+// httpClient returns the client with redirects turned off and every
+// connection checked against Allow, made once. A Client whose Transport is
+// not an *http.Transport is used as given: it must do its own checks.
 func (f *Fetcher) httpClient() *http.Client {
 	f.once.Do(func() {
 		c := http.Client{}
 		if f.Client != nil {
-			c = *f.Client // a shallow copy shares the transport and its pool
-		} else {
-			c.Transport = defaultTransport()
+			c = *f.Client
+		}
+		switch t := c.Transport.(type) {
+		case nil:
+			c.Transport = guardTransport(defaultTransport(), f.Allow)
+		case *http.Transport:
+			c.Transport = guardTransport(t, f.Allow) // a clone: its own connection pool
 		}
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		f.client = &c

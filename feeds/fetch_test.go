@@ -55,7 +55,7 @@ func TestFetchConditionalGET(t *testing.T) {
 		w.Header().Set("Last-Modified", lastMod)
 		io.WriteString(w, testRSS)
 	})
-	f := &Fetcher{}
+	f := &Fetcher{Allow: loopback}
 	first, err := f.Fetch(context.Background(), Request{URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestFetchDecompresses(t *testing.T) {
 				io.WriteString(zw, testRSS)
 				zw.Close()
 			})
-			resp, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+			resp, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +145,7 @@ func TestFetchRedirects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var seenINM atomic.Value
 			srv := redirector(t, tt.hops, &seenINM)
-			resp, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL + "/a", ETag: `"e"`})
+			resp, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL + "/a", ETag: `"e"`})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +168,7 @@ func TestFetchRedirects(t *testing.T) {
 
 func TestFetchNoRedirectNoPermanentURL(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, testRSS) })
-	resp, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+	resp, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestFetchRetryAfterSeconds(t *testing.T) {
 			w.WriteHeader(status)
 		})
 		before := time.Now()
-		_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+		_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 		after := time.Now()
 		fe := fetchError(t, err, srv.URL)
 		if fe.Status != status || fe.Permanent {
@@ -214,7 +214,7 @@ func TestFetchStatusErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		srv := serve(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(tt.status) })
-		_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+		_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 		fe := fetchError(t, err, srv.URL)
 		if fe.Status != tt.status || fe.Permanent != tt.wantGone || errors.Is(err, ErrGone) != tt.wantGone {
 			t.Errorf("%d: status %d permanent %v gone %v, want gone=%v",
@@ -249,7 +249,7 @@ func TestFetchFreshness(t *testing.T) {
 				}
 				io.WriteString(w, testRSS)
 			})
-			resp, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+			resp, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +274,7 @@ func TestFetchUserAgentNamesHerald(t *testing.T) {
 		accept.Store(r.Header.Get("Accept"))
 		io.WriteString(w, testRSS)
 	})
-	if _, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL}); err != nil {
+	if _, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ua.Load().(string); !strings.HasPrefix(got, "Herald/") {
@@ -283,7 +283,7 @@ func TestFetchUserAgentNamesHerald(t *testing.T) {
 	if got := accept.Load().(string); !strings.HasPrefix(got, "application/rss+xml") {
 		t.Errorf("Accept %q does not prefer feeds", got)
 	}
-	if _, err := (&Fetcher{UserAgent: "Herald-test/1"}).Fetch(context.Background(), Request{URL: srv.URL}); err != nil {
+	if _, err := (&Fetcher{Allow: loopback, UserAgent: "Herald-test/1"}).Fetch(context.Background(), Request{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ua.Load().(string); got != "Herald-test/1" {
@@ -299,7 +299,7 @@ func TestFetchContextCancel(t *testing.T) {
 	timer := time.AfterFunc(100*time.Millisecond, cancel)
 	defer timer.Stop()
 	start := time.Now()
-	_, err := (&Fetcher{Timeout: time.Minute}).Fetch(ctx, Request{URL: srv.URL})
+	_, err := (&Fetcher{Allow: loopback, Timeout: time.Minute}).Fetch(ctx, Request{URL: srv.URL})
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrTimeout) {
 		t.Fatalf("error %v, want context.Canceled and not a timeout", err)
 	}
@@ -309,7 +309,7 @@ func TestFetchContextCancel(t *testing.T) {
 }
 
 func TestFetchRejectsOtherSchemes(t *testing.T) {
-	_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: "file:///etc/passwd"})
+	_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: "file:///etc/passwd"})
 	fetchError(t, err, "file:///etc/passwd")
 	if !strings.Contains(err.Error(), "scheme") {
 		t.Errorf("message %q should explain the scheme", err)

@@ -48,7 +48,7 @@ func TestHostileTrickle(t *testing.T) {
 			srv := serve(t, h)
 			const timeout = time.Second
 			start := time.Now()
-			_, err := (&Fetcher{Timeout: timeout}).Fetch(context.Background(), Request{URL: srv.URL})
+			_, err := (&Fetcher{Allow: loopback, Timeout: timeout}).Fetch(context.Background(), Request{URL: srv.URL})
 			elapsed := time.Since(start)
 			fetchError(t, err, srv.URL)
 			if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "too slow") {
@@ -78,7 +78,7 @@ func TestHostileEndlessBody(t *testing.T) {
 		w.Header().Set("Content-Length", strconv.Itoa(1<<30))
 		w.Write([]byte("<rss>")) // then hangs up: the client must not wait for the rest
 	})
-	f := &Fetcher{MaxBytes: 1 << 20}
+	f := &Fetcher{Allow: loopback, MaxBytes: 1 << 20}
 	for _, srv := range []*httptest.Server{endless, huge} {
 		_, err := f.Fetch(context.Background(), Request{URL: srv.URL})
 		fetchError(t, err, srv.URL)
@@ -154,7 +154,7 @@ func TestHostileGzipBomb(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+			_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 			runtime.ReadMemStats(&after)
 			fetchError(t, err, srv.URL)
 			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "16 MiB after decompression") {
@@ -184,7 +184,7 @@ func TestHostileRedirectLoop(t *testing.T) {
 			http.Redirect(w, r, "/feed", http.StatusMovedPermanently)
 		}
 	})
-	_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL + "/feed"})
+	_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL + "/feed"})
 	fetchError(t, err, srv.URL+"/feed")
 	if !strings.Contains(err.Error(), "redirect loop at "+srv.URL+"/feed") {
 		t.Errorf("error %q, want a redirect loop at /feed", err)
@@ -201,7 +201,7 @@ func TestHostileLongRedirectChain(t *testing.T) {
 		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/r/"))
 		http.Redirect(w, r, "/r/"+strconv.Itoa(n+1), http.StatusFound)
 	})
-	_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL + "/r/0"})
+	_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL + "/r/0"})
 	fetchError(t, err, srv.URL+"/r/0")
 	if !strings.Contains(err.Error(), "stopped after 5 redirects") {
 		t.Errorf("error %q, want the hop limit", err)
@@ -225,7 +225,7 @@ func TestHostileHTTPSDowngrade(t *testing.T) {
 		http.Redirect(w, r, plain.URL+"/feed", http.StatusMovedPermanently)
 	}))
 	t.Cleanup(secure.Close)
-	f := &Fetcher{Client: secure.Client()} // trusts the test certificate
+	f := &Fetcher{Allow: loopback, Client: secure.Client()} // trusts the test certificate
 
 	if _, err := f.Fetch(context.Background(), Request{URL: secure.URL + "/ok"}); err != nil {
 		t.Fatalf("plain https fetch failed, so the test cannot work: %v", err)
@@ -257,7 +257,7 @@ func TestHostileHTMLInsteadOfFeed(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, tt.body)
 		})
-		_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+		_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 		if !tt.wantNotFeed {
 			if err != nil {
 				t.Errorf("a feed served as text/html was refused: %v", err)
@@ -294,7 +294,7 @@ func TestHostileEmpty200(t *testing.T) {
 			}
 			w.Write(tt.body)
 		})
-		resp, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+		resp, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 		if err == nil {
 			t.Errorf("%s: got %+v, want an error (and no validators to store)", name, resp)
 			continue
@@ -328,7 +328,7 @@ func TestHostileRetryAfterDate(t *testing.T) {
 			w.Header().Set("Retry-After", tt.header)
 			w.WriteHeader(http.StatusTooManyRequests)
 		})
-		_, err := (&Fetcher{}).Fetch(context.Background(), Request{URL: srv.URL})
+		_, err := (&Fetcher{Allow: loopback}).Fetch(context.Background(), Request{URL: srv.URL})
 		fe := fetchError(t, err, srv.URL)
 		if !tt.check(fe.RetryAfter, time.Now()) {
 			t.Errorf("%s: Retry-After %q gave %v", tt.name, tt.header, fe.RetryAfter)
@@ -357,7 +357,7 @@ func TestHostileETagFlapping(t *testing.T) {
 			w.WriteHeader(http.StatusNotModified)
 		}
 	})
-	f := &Fetcher{}
+	f := &Fetcher{Allow: loopback}
 	var req Request
 	wantETags := []string{`W/"node-1"`, `W/"node-2"`, `"node-3"`, `"node-3"`}
 	for i, want := range wantETags {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -44,7 +45,7 @@ func subscribe(t testing.TB, st *store.Store, urls ...string) {
 
 func newPoller(st *store.Store, workers int) *feeds.Poller {
 	return &feeds.Poller{
-		Fetcher: &feeds.Fetcher{Timeout: 10 * time.Second},
+		Fetcher: &feeds.Fetcher{Timeout: 10 * time.Second, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		Store:   st, Workers: workers, PerHost: workers,
 		Jitter: func(time.Duration) time.Duration { return 0 },
 	}

@@ -25,6 +25,9 @@ type Config struct {
 	SMTP        SMTPConfig   `yaml:"smtp"`
 	Subscribers []Subscriber `yaml:"subscribers"`
 	Digest      DigestConfig `yaml:"digest"`
+	// Retention is how long events and their items are kept (digests are
+	// kept for good); a feed item published before it is not stored.
+	Retention Duration `yaml:"retention"`
 
 	path string     // the file it came from, for messages
 	root *yaml.Node // the parsed document, to find the line of a key
@@ -51,6 +54,9 @@ type PollConfig struct {
 	UserAgent  string   `yaml:"user_agent"`
 	ClusterWin Duration `yaml:"cluster_window"`
 	Lease      Duration `yaml:"lease"` // scale-out: how long a feed being polled stays claimed without renewal
+	// AllowNetworks are internal networks (CIDRs or IPs) feeds may reach;
+	// by default loopback, private and link-local addresses are refused.
+	AllowNetworks []string `yaml:"allow_networks"`
 }
 
 // Topic is a named group of feeds polled on one schedule.
@@ -152,6 +158,9 @@ func (c *Config) defaults() {
 	}
 	if c.Poll.Lease == 0 {
 		c.Poll.Lease = Duration(time.Minute)
+	}
+	if c.Retention == 0 {
+		c.Retention = Duration(30 * 24 * time.Hour)
 	}
 	for i := range c.Topics {
 		def(&c.Topics[i].Schedule, "*/30 * * * *")

@@ -55,8 +55,17 @@ func (c *Config) validate() error {
 	if c.Poll.PerHost < 1 {
 		k.failf(p("poll", "per_host"), "%d is out of range: use 1 or more", c.Poll.PerHost)
 	}
+	if keep, window := time.Duration(c.Retention), time.Duration(c.Poll.ClusterWin); keep < window+24*time.Hour {
+		k.failf(p("retention"), "%s is shorter than poll.cluster_window (%s) plus a day: the deduplicator would lose events it still holds; use 30d (the default) or more",
+			keep, window)
+	}
 	if time.Duration(c.Poll.Lease) < 3*time.Second {
 		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))
+	}
+	for i, n := range c.Poll.AllowNetworks {
+		if _, err := parseNetwork(n); err != nil {
+			k.failf(p("poll", "allow_networks", i), "%q is not a network: write a CIDR like 10.0.0.0/8 or an address like 127.0.0.1", n)
+		}
 	}
 	if !slices.Contains([]string{"starttls", "implicit", "none"}, c.SMTP.TLS) {
 		k.failf(p("smtp", "tls"), "%q is not a TLS mode: use starttls, implicit or none", c.SMTP.TLS)

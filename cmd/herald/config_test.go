@@ -27,6 +27,7 @@ func TestConfigErrorsNameLineKeyAndFix(t *testing.T) {
 		{"unknown key", head + "    bogus: 1\n", []string{"c.yaml:5:", `unknown key "bogus"`, "spelling"}},
 		{"bad cron", head + "    schedule: \"61 * * * *\"\n", []string{"c.yaml:5:", "topics[0].schedule", "cron", "*/30"}},
 		{"bad url", "topics:\n  - name: world\n    feeds:\n      - url: ftp//nope\n", []string{"c.yaml:4:", "topics[0].feeds[0].url", "absolute http(s) URL"}},
+		{"bad allow_networks", "poll:\n  allow_networks: [127.0.0.0/8, intranet]\n" + head, []string{"c.yaml:2:", "poll.allow_networks[1]", `"intranet" is not a network`, "10.0.0.0/8"}},
 		{"duplicate topic", head + "  - name: world\n", []string{"c.yaml:5:", "topics[1].name", "defined twice"}},
 		{"bad topic name", "topics:\n  - name: World News\n", []string{"c.yaml:2:", "topics[0].name", "lower-case"}},
 		{"bad duration", "poll:\n  timeout: soon\n" + head, []string{"c.yaml:2:", "30s"}},
@@ -35,6 +36,7 @@ func TestConfigErrorsNameLineKeyAndFix(t *testing.T) {
 		{"bad timezone", head + "subscribers:\n  - email: a@example.org\n    timezone: Mars/Olympus\n",
 			[]string{"c.yaml:7:", "IANA"}},
 		{"unset secret", head + "smtp:\n  password: ${NOPE_NOT_SET}\n", []string{"c.yaml:6:", "NOPE_NOT_SET", "export"}},
+		{"short retention", "retention: 2d\n" + head, []string{"c.yaml:1:", "retention", "cluster_window", "30d"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -88,6 +88,7 @@ func (d *daemon) run(ctx context.Context) error {
 	// Digests run beside the polls and stop before the store closes.
 	stopDigests := d.startDigests(ctx)
 	d.startPass(pollCtx, "") // catch up at start: every due feed, every topic
+	d.startPrune(pollCtx)
 	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(d.cfg.Topics),
 		"storage", d.store.Dialect(), "instance", d.coord.id)
 
@@ -136,6 +137,9 @@ func (d *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
 		if _, err := sched.AddFunc(t.Schedule, func() { d.startPass(ctx, t.Name) }); err != nil {
 			return nil, fmt.Errorf("topic %s: schedule %q: %w", t.Name, t.Schedule, err)
 		}
+	}
+	if _, err := sched.AddFunc("@daily", func() { d.startPrune(ctx) }); err != nil {
+		return nil, fmt.Errorf("retention job: %w", err)
 	}
 	return sched, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,13 +25,40 @@ func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
 			UserAgent: cfg.Poll.UserAgent,
 			Timeout:   time.Duration(cfg.Poll.Timeout),
 			MaxBytes:  int64(cfg.Poll.MaxBodyMB) << 20,
+			Allow:     cfg.Poll.allowed(),
 		},
-		Store:   st,
+		Store:   retaining{st, time.Duration(cfg.Retention)},
 		Workers: cfg.Poll.Workers,
 		PerHost: cfg.Poll.PerHost,
 		Filters: filters,
 		Log:     log,
 	}
+}
+
+// allowed parses poll.allow_networks, which validate has already checked.
+func (pc PollConfig) allowed() []netip.Prefix {
+	var allow []netip.Prefix
+	for _, n := range pc.AllowNetworks {
+		if p, err := parseNetwork(n); err == nil {
+			allow = append(allow, p)
+		}
+	}
+	return allow
+}
+
+// parseNetwork reads a CIDR ("10.0.0.0/8") or a single address ("::1").
+func parseNetwork(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // syncConfig makes the store's config feeds match config.yaml.

@@ -50,7 +50,8 @@ func testFeed(t *testing.T) (*httptest.Server, *atomic.Int64) {
 func writeConfig(t *testing.T, listen string, feeds ...string) string {
 	dir := t.TempDir()
 	var b strings.Builder
-	fmt.Fprintf(&b, "storage: %s\nhttp:\n  listen: %s\ntopics:\n  - name: korea\n    schedule: \"@every 1h\"\n    feeds:\n",
+	// The test feeds are loopback servers, which Herald refuses by default.
+	fmt.Fprintf(&b, "storage: %s\nhttp:\n  listen: %s\npoll:\n  allow_networks: [127.0.0.0/8]\ntopics:\n  - name: korea\n    schedule: \"@every 1h\"\n    feeds:\n",
 		filepath.Join(dir, "herald.db"), listen)
 	for _, f := range feeds {
 		fmt.Fprintf(&b, "      - url: %s\n", f)

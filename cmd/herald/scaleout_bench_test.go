@@ -65,7 +65,7 @@ func benchRefresh(b *testing.B, dsn string, n, instances int) {
 		}
 		log := slog.New(slog.DiscardHandler)
 		coords = append(coords, newCoordinator(st, log, time.Minute, time.Now()))
-		pollers = append(pollers, &feeds.Poller{Fetcher: &feeds.Fetcher{Timeout: 30 * time.Second, MaxBytes: 16 << 20},
+		pollers = append(pollers, &feeds.Poller{Fetcher: &feeds.Fetcher{Timeout: 30 * time.Second, MaxBytes: 16 << 20, Allow: loopbackOnly},
 			Store: st, Workers: 16, PerHost: 16})
 	}
 	b.ResetTimer()

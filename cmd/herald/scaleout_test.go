@@ -126,7 +126,7 @@ type instance struct {
 func writeScaleConfig(t *testing.T, urls []string, n int, mail *smtptest.Server) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "storage: unused.db\nlog:\n  format: json\nhttp:\n  listen: 127.0.0.1:0\n"+
-		"poll:\n  workers: 16\n  per_host: 64\n  timeout: 5s\n  lease: %s\n  user_agent: instance-%d\n",
+		"poll:\n  workers: 16\n  per_host: 64\n  timeout: 5s\n  lease: %s\n  user_agent: instance-%d\n  allow_networks: [127.0.0.0/8]\n",
 		scaleLease, n)
 	if mail != nil {
 		fmt.Fprintf(&b, "smtp: {host: 127.0.0.1, port: %d, username: %s, password: %q, from: \"Herald <news@herald.example>\"}\n"+

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"herald/events"
+	"herald/feeds"
+	"herald/store"
+)
+
+// The poller does not store items older than the retention period, and
+// the daemon's prune job deletes the events the period has passed.
+func TestRetention(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	f, err := st.AddFeed(ctx, store.FeedSpec{URL: "http://a.example/rss", Topic: "world"}, store.OriginCLI, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(guid string, t time.Time) feeds.Item {
+		return feeds.Item{GUID: guid, URL: "http://a.example/" + guid, Title: guid, Published: t, Hash: guid}
+	}
+	keep := 30 * 24 * time.Hour
+	old, fresh := at("old", now.Add(-40*24*time.Hour)), at("fresh", now.Add(-time.Hour))
+	saved, err := retaining{st, keep}.SavePoll(ctx, f, []feeds.Item{old, fresh}, now)
+	if err != nil || saved.New != 1 || saved.Skipped != 1 {
+		t.Fatalf("save through the retention filter: %+v, %v; want 1 new, 1 skipped", saved, err)
+	}
+
+	// An event stored before the period began (say, under a longer retention).
+	if _, err := st.SavePoll(ctx, f, []feeds.Item{old}, now); err != nil {
+		t.Fatal(err)
+	}
+	docs, _ := st.UnclusteredDocs(ctx, 10)
+	var as []events.Assignment
+	var evs []events.Event
+	for _, d := range docs {
+		ev := events.Event{ID: "ev-" + d.Title, Headline: d.Title, FirstSeen: d.Published, LastUpdated: d.Published, Size: 1}
+		as, evs = append(as, events.Assignment{DocID: d.ID, EventID: ev.ID}), append(evs, ev)
+	}
+	if err := st.SaveClustering(ctx, as, evs, nil); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := &daemon{cfg: &Config{Retention: Duration(keep)}, log: log, store: st, coord: newCoordinator(st, log, time.Minute, now)}
+	d.startPrune(ctx)
+	d.jobs.Wait()
+	if n, _ := st.CountItems(ctx); n != 1 {
+		t.Errorf("%d items after the prune, want the fresh one", n)
+	}
+	if _, _, err := st.Event(ctx, "ev-old"); err == nil {
+		t.Error("the event older than the retention period survived the prune")
+	}
+}

@@ -27,7 +27,9 @@ const TokenLifetime = 400 * 24 * time.Hour
 
 const tokenLabel = "herald-unsubscribe:"
 
-var b64 = base64.RawURLEncoding
+// Strict: a token whose last character differs only in unused bits is not
+// the token NewToken made, and is refused.
+var b64 = base64.RawURLEncoding.Strict()
 
 // NewToken signs email with secret, valid until expires. The result is
 // URL-safe.

@@ -117,6 +117,9 @@ func (sc *scanner) punct(r rune, chunk string) {
 // isInnerMark reports whether the punctuation r at byte i of chunk sits
 // inside a word: "don't", "12,000", "4.8", "U.S.".
 func isInnerMark(chunk string, i int, r rune) bool {
+	if r != '\'' && r != '’' && r != ',' && r != '.' {
+		return false // and an invalid byte (utf8.RuneError) is one byte wide, not RuneLen's three
+	}
 	prev, _ := utf8.DecodeLastRuneInString(chunk[:i])
 	next, _ := utf8.DecodeRuneInString(chunk[i+utf8.RuneLen(r):])
 	switch r {

@@ -49,23 +49,38 @@ func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetc
 func normalizeItem(r *gofeed.Item, base *url.URL, fetchedAt time.Time) (Item, guidKeys) {
 	it := Item{
 		URL:     resolveURL(base, itemLink(r)),
-		Title:   plainText(r.Title, maxTitleLen),
-		Summary: sanitizeHTML(r.Description, base),
-		Author:  itemAuthor(r),
+		Title:   xmlText(plainText(r.Title, maxTitleLen)),
+		Summary: xmlText(sanitizeHTML(r.Description, base)),
+		Author:  xmlText(itemAuthor(r)),
 	}
 	if r.Content != r.Description { // some feeds repeat the article in both
-		it.Content = sanitizeHTML(r.Content, base)
+		it.Content = xmlText(sanitizeHTML(r.Content, base))
 	}
 	it.Text = itemText(it.Summary, it.Content)
 	published, updated := validDate(r.PublishedParsed), validDate(r.UpdatedParsed)
 	it.Published, it.Updated = itemDates(published, updated, fetchedAt)
 	it.Hash = contentHash(it.Title, it.Text, it.URL)
 
-	k := guidKeys{guid: strings.TrimSpace(r.GUID), url: it.URL, title: it.Title, text: it.Text}
+	k := guidKeys{guid: xmlText(strings.TrimSpace(r.GUID)), url: it.URL, title: it.Title, text: it.Text}
 	if !published.IsZero() {
 		k.date = published.Format(time.RFC3339)
 	}
 	return it, k
+}
+
+// xmlText drops the characters XML cannot carry (controls, U+FFFE,
+// U+FFFF). XML feeds never hold them, but a JSON Feed can ("\u0001"), and
+// every stored field ends up in Herald's own RSS and Atom.
+func xmlText(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !isXMLChar(r) }) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if !isXMLChar(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // itemLink prefers feedburner:origLink (the publisher's URL rather than a

@@ -138,7 +138,7 @@ func detectType(b []byte) gofeed.FeedType {
 func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time) *Document {
 	feedBase := parseBase(feed.URL)
 	doc := &Document{
-		Title:   plainText(gf.Title, maxTitleLen),
+		Title:   xmlText(plainText(gf.Title, maxTitleLen)),
 		SiteURL: resolveURL(feedBase, gf.Link),
 		Lang:    normalizeLang(gf.Language),
 		Hints:   hints,

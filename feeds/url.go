@@ -1,10 +1,12 @@
 package feeds
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -115,17 +117,20 @@ func removeDotSegments(path string) string {
 	return base.ResolveReference(ref).EscapedPath()
 }
 
-// canonicalHost lower-cases the host, converts an IDN to punycode, drops a
-// trailing dot and the scheme's default port.
+// canonicalHost lower-cases the host, converts an IDN to punycode, drops
+// trailing dots and the scheme's default port.
 func canonicalHost(host, port, scheme string) string {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	host = strings.TrimRight(strings.ToLower(host), ".")
 	if host == "" {
 		return ""
 	}
-	if strings.Contains(host, ":") { // IPv6 literal
-		host = "[" + host + "]"
+	if strings.Contains(host, ":") { // IPv6 literal; a zone's % is escaped again
+		host = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
 	} else if ascii, err := idna.Lookup.ToASCII(host); err == nil {
 		host = ascii
+	}
+	if strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != "" && !strings.HasPrefix(host, "[") {
+		return "" // not a host name (url.Parse allows escapes and more in one)
 	}
 	if port != "" && !(scheme == "http" && port == "80") && !(scheme == "https" && port == "443") {
 		host += ":" + port
@@ -146,12 +151,32 @@ func canonicalQuery(raw string) string {
 		if isTrackingParam(name, value) {
 			continue
 		}
-		kept = append(kept, pair)
+		kept = append(kept, escapeInvalidUTF8(pair))
 	}
 	sort.SliceStable(kept, func(i, j int) bool {
 		return paramName(kept[i]) < paramName(kept[j])
 	})
 	return strings.Join(kept, "&")
+}
+
+// escapeInvalidUTF8 percent-encodes the bytes of s that are not UTF-8
+// (url.Parse keeps them in a query as they came), so that a stored URL is
+// always valid text; PostgreSQL refuses anything else.
+func escapeInvalidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func paramName(pair string) string {

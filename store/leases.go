@@ -71,6 +71,16 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	return nil
 }
 
+// ReleaseAllLeases voids every lease. A SQLite file has one daemon: the
+// leases a killed run left behind would only keep the next run from
+// polling those feeds until they expire.
+func (s *Store) ReleaseAllLeases(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE feeds SET lease_owner = '', lease_until = 0 WHERE lease_owner <> ''`); err != nil {
+		return fmt.Errorf("release leases: %w", err)
+	}
+	return nil
+}
+
 // Lease says which instance is polling a feed, until when.
 type Lease struct {
 	Owner string

@@ -130,6 +130,16 @@ func TestLeaseReleaseAndExpiry(t *testing.T) {
 	if leases, _ := s.Leases(ctx, t0.Add(time.Minute)); len(leases) != 0 {
 		t.Fatalf("released leases remain: %+v", leases)
 	}
+	// A SQLite daemon voids the leases a killed run left.
+	if fs, _ := lease(s, "dead", "", t0.Add(2*time.Minute), 10); len(fs) == 0 {
+		t.Fatal("nothing to lease for the killed run")
+	}
+	if err := s.ReleaseAllLeases(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if leases, _ := s.Leases(ctx, t0.Add(2*time.Minute)); len(leases) != 0 {
+		t.Fatalf("leases after ReleaseAllLeases: %+v", leases)
+	}
 }
 
 // Instances opening one fresh database at the same moment apply each

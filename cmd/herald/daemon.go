@@ -51,6 +51,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err := syncConfig(ctx, cfg, st); err != nil {
 		return err
 	}
+	if st.Dialect() == "sqlite" { // one daemon per file: leases of a killed run are void
+		if err := st.ReleaseAllLeases(ctx); err != nil {
+			return err
+		}
+	}
 	d := &daemon{cfg: cfg, log: log, store: st, poller: newPoller(cfg, st, log),
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
@@ -88,6 +89,9 @@ func (k *checker) checkTopics() {
 			k.failf(p("topics", i, "name"), "topic %q is defined twice: merge the two or rename one", t.Name)
 		}
 		seen[t.Name] = true
+		if !printable(t.Title) {
+			k.failf(p("topics", i, "title"), "%q holds a control character or invalid UTF-8, which feeds and pages cannot carry: remove it", t.Title)
+		}
 		if _, err := cronParser.Parse(t.Schedule); err != nil {
 			k.failf(p("topics", i, "schedule"), "%q is not a cron schedule (%v): write it like \"*/30 * * * *\" or \"CRON_TZ=Europe/Berlin 0 7 * * *\"", t.Schedule, err)
 		}
@@ -99,8 +103,25 @@ func (k *checker) checkTopics() {
 				k.failf(p("topics", i, "feeds", j, "url"), "%s is listed twice in topic %q: remove one", f.URL, t.Name)
 			}
 			urls[f.URL] = true
+			if !printable(f.Title) {
+				k.failf(p("topics", i, "feeds", j, "title"), "%q holds a control character or invalid UTF-8, which feeds and pages cannot carry: remove it", f.Title)
+			}
 		}
 	}
+}
+
+// printable reports whether s is valid UTF-8 without control characters
+// (tabs and newlines aside): text that XML, and so Herald's feeds, can carry.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r == 0xfffe || r == 0xffff {
+			return false
+		}
+	}
+	return true
 }
 
 func (k *checker) checkSubscribers() {

@@ -21,7 +21,7 @@ import (
 func TestNewsboatSeesUpdatesNotDuplicates(t *testing.T) {
 	exe := need(t, "/usr/bin/newsboat", "newsboat")
 	st, evs := fixture(t)
-	h := New(storeView{st}, Options{Topics: testTopics, Now: func() time.Time { return now }})
+	h := New(StoreReader{st}, Options{Topics: testTopics, Now: func() time.Time { return now }})
 	var mu sync.Mutex
 	var statuses []int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

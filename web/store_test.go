@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,34 +12,6 @@ import (
 	"herald/feeds"
 	"herald/store"
 )
-
-// The web tests read a real SQLite store. storeView adapts it to the
-// Store interface the way cmd/herald does (web itself never imports store).
-type storeView struct{ *store.Store }
-
-func (s storeView) Events(ctx context.Context, q Query) ([]events.Event, error) {
-	sq := store.EventQuery{IDs: q.IDs, UpdatedAfter: q.UpdatedAfter, FirstSeenAfter: q.FirstSeenAfter,
-		FirstSeenBefore: q.FirstSeenBefore, Limit: q.Limit}
-	if q.Topic != "" {
-		sq.Topics = []string{q.Topic}
-	}
-	if q.Largest {
-		return s.Store.LargestEvents(ctx, sq)
-	}
-	return s.Store.Events(ctx, sq)
-}
-
-func (s storeView) Event(ctx context.Context, id string) (events.Event, []Relation, error) {
-	ev, rels, err := s.Store.Event(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return ev, nil, fmt.Errorf("%w: %w", ErrNotFound, err)
-	}
-	out := make([]Relation, len(rels))
-	for i, r := range rels {
-		out[i] = Relation{EventID: r.EventID, Shared: r.Shared}
-	}
-	return ev, out, err
-}
 
 // now is the tests' clock: an evening, so that "today" has events.
 var now = time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
@@ -135,7 +106,7 @@ func serve(t testing.TB, st *store.Store, opt Options) *httptest.Server {
 	if opt.Now == nil {
 		opt.Now = func() time.Time { return now }
 	}
-	srv := httptest.NewServer(New(storeView{st}, opt))
+	srv := httptest.NewServer(New(StoreReader{st}, opt))
 	t.Cleanup(srv.Close)
 	return srv
 }

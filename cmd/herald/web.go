@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -40,7 +38,7 @@ func (d *daemon) webHandler() http.Handler {
 	if d.metrics != nil {
 		opt.Metrics, opt.Recorder = d.metrics, d.metrics
 	}
-	return web.New(webStore{d.store}, opt)
+	return web.New(web.StoreReader{Store: d.store}, opt)
 }
 
 // newMetrics makes the metrics of one daemon; digest counts are read from
@@ -90,32 +88,4 @@ func recordClustering(m *metrics.Metrics, as []events.Assignment, start time.Tim
 		}
 	}
 	m.ClusterSeconds.ObserveSince(start)
-}
-
-// webStore adapts the store to what the web server reads (package web
-// does not import store).
-type webStore struct{ *store.Store }
-
-func (s webStore) Events(ctx context.Context, q web.Query) ([]events.Event, error) {
-	sq := store.EventQuery{IDs: q.IDs, UpdatedAfter: q.UpdatedAfter, FirstSeenAfter: q.FirstSeenAfter,
-		FirstSeenBefore: q.FirstSeenBefore, Limit: q.Limit}
-	if q.Topic != "" {
-		sq.Topics = []string{q.Topic}
-	}
-	if q.Largest {
-		return s.Store.LargestEvents(ctx, sq)
-	}
-	return s.Store.Events(ctx, sq)
-}
-
-func (s webStore) Event(ctx context.Context, id string) (events.Event, []web.Relation, error) {
-	ev, rels, err := s.Store.Event(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return ev, nil, fmt.Errorf("%w: %w", web.ErrNotFound, err)
-	}
-	out := make([]web.Relation, len(rels))
-	for i, r := range rels {
-		out[i] = web.Relation{EventID: r.EventID, Shared: r.Shared}
-	}
-	return ev, out, err
 }

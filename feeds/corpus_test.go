@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,8 @@ const corpusDir = "../../shared/data/feeds"
 
 type corpusCase struct {
 	file        string // relative to corpusDir
+	format      string // as MANIFEST.tsv names it
+	size        int    // bytes
 	contentType string // the simulated HTTP header, for feedparser's http_* cases
 	body        []byte
 }
@@ -36,12 +39,22 @@ var simulatedHeader = regexp.MustCompile(`(?i)simulated HTTP header: Content-typ
 // is not checked out next to the repository.
 func readManifest(tb testing.TB) []corpusCase {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
+	cases, err := parseManifest()
 	if errors.Is(err, os.ErrNotExist) {
 		tb.Skipf("feed corpus not found at %s (it lives in the shared data checkout)", corpusDir)
 	}
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return cases
+}
+
+// parseManifest reads MANIFEST.tsv: file, format and size of each case, and
+// the Content-Type it must be served with.
+func parseManifest() ([]corpusCase, error) {
+	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	var cases []corpusCase
@@ -52,16 +65,14 @@ func readManifest(tb testing.TB) []corpusCase {
 		if first || len(cols) < 8 {
 			continue
 		}
-		c := corpusCase{file: cols[0]}
+		c := corpusCase{file: cols[0], format: cols[5]}
+		c.size, _ = strconv.Atoi(cols[6])
 		if m := simulatedHeader.FindStringSubmatch(cols[7]); m != nil {
 			c.contentType = strings.TrimSpace(m[1])
 		}
 		cases = append(cases, c)
 	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return cases
+	return cases, sc.Err()
 }
 
 // loadCorpus reads every file listed in the manifest.

@@ -1,7 +1,6 @@
 package feeds
 
 import (
-	"bufio"
 	"errors"
 	"net/url"
 	"os"
@@ -34,32 +33,21 @@ type fuzzSeed struct {
 // still run.
 func sharedSeeds(tb testing.TB) []fuzzSeed {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
+	cases, err := parseManifest()
 	if err != nil {
 		tb.Logf("fuzz: shared feed corpus not used (%v); starting from the hand-written seeds only", err)
 		return nil
 	}
-	defer f.Close()
 	byFormat := map[string][]corpusCase{}
 	var formats []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for first := true; sc.Scan(); first = false {
-		cols := strings.Split(sc.Text(), "\t")
-		if first || len(cols) < 8 {
+	for _, c := range cases {
+		if c.size > maxSeedBytes {
 			continue
 		}
-		if n, err := strconv.Atoi(cols[6]); err != nil || n > maxSeedBytes {
-			continue
+		if byFormat[c.format] == nil {
+			formats = append(formats, c.format)
 		}
-		c := corpusCase{file: cols[0]}
-		if m := simulatedHeader.FindStringSubmatch(cols[7]); m != nil {
-			c.contentType = strings.TrimSpace(m[1])
-		}
-		if byFormat[cols[5]] == nil {
-			formats = append(formats, cols[5])
-		}
-		byFormat[cols[5]] = append(byFormat[cols[5]], c)
+		byFormat[c.format] = append(byFormat[c.format], c)
 	}
 	var seeds []fuzzSeed
 	for round := 0; len(seeds) < maxFuzzSeeds; round++ {

@@ -12,15 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"herald/digest"
 )
-
-// cronParser accepts the five-field form, descriptors like @hourly, and a
-// CRON_TZ=Zone prefix, as robfig/cron's standard parser does.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -20,6 +20,7 @@ func FuzzConfig(f *testing.F) {
 		head,
 		head + "    bogus: 1\n",
 		head + "    schedule: \"CRON_TZ=Europe/Berlin 61 * * * *\"\n",
+		head + "    schedule: TZ=\n", // robfig/cron panicked on a zone prefix with no space after it
 		"poll:\n  timeout: 7d\n  workers: -1\n  allow_networks: [127.0.0.0/8, ::1/128, intranet]\n" + head,
 		head + "subscribers:\n  - email: \"Ann <a@example.org>\"\n    topics: [world, sport]\n    timezone: Mars/Olympus\n    schedule: '@daily'\n",
 		head + "smtp:\n  password: ${HERALD_PW} # ${NOT_SET}\n  tls: implicit\n",

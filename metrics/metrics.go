@@ -27,6 +27,7 @@ type Metrics struct {
 	EventsOpened   *Counter   // events the deduplicator opened
 	EventsGrown    *Counter   // docs that joined an existing event
 	HTTPRequests   *Counter   // requests served, by route and status
+	ConfigReloads  *Counter   // config reloads on SIGHUP, by result (ok, failed)
 	PollSeconds    *Histogram // duration of one feed's poll
 	ClusterSeconds *Histogram // duration of one clustering batch
 
@@ -42,6 +43,7 @@ func New() *Metrics {
 		EventsOpened:   NewCounter("herald_events_opened_total", "Events opened by the deduplicator."),
 		EventsGrown:    NewCounter("herald_events_grown_total", "Items that joined an existing event."),
 		HTTPRequests:   NewCounter("herald_http_requests_total", "HTTP requests by route and status.", "route", "status"),
+		ConfigReloads:  NewCounter("herald_config_reloads_total", "Config reloads on SIGHUP by result.", "result"),
 		PollSeconds:    NewHistogram("herald_poll_duration_seconds", "Time to poll one feed.", []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}),
 		ClusterSeconds: NewHistogram("herald_cluster_duration_seconds", "Time to cluster one batch of items.", []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}),
 	}
@@ -58,7 +60,7 @@ func (m *Metrics) AddGauge(g *GaugeFunc) {
 // that fails to read is left out and its error returned after the rest.
 func (m *Metrics) WriteText(ctx context.Context, w io.Writer) error {
 	var b strings.Builder
-	for _, c := range []*Counter{m.Polls, m.ItemsStored, m.EventsOpened, m.EventsGrown, m.HTTPRequests} {
+	for _, c := range []*Counter{m.Polls, m.ItemsStored, m.EventsOpened, m.EventsGrown, m.HTTPRequests, m.ConfigReloads} {
 		c.write(&b)
 	}
 	m.PollSeconds.write(&b)

@@ -7,7 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -23,16 +27,18 @@ const shutdownGrace = 10 * time.Second
 // daemon owns the long-running parts of `herald run` and stops them in a
 // fixed order: scheduler, polls, HTTP server, store.
 type daemon struct {
-	cfg    *Config
+	env    *env // where the config file is, re-read on SIGHUP
 	log    *slog.Logger
 	store  *store.Store
-	poller *feeds.Poller
 	dedup  *deduper
 	coord  *coordinator  // leases and leadership when instances share a database
 	nudges chan struct{} // passes ask the clustering loop for a round (lease.go)
 
-	digests  *digester // email digests; nil without subscribers
-	webParts           // metrics and scheduler state for the web server (web.go)
+	live     atomic.Pointer[live] // the config and the parts built from it; a reload swaps them (reload.go)
+	cron     *cron.Cron
+	jobIDs   []cron.EntryID // the topics' jobs in cron, replaced by a reload
+	wake     chan struct{}  // a reload wakes the digest loop
+	webParts                // metrics and scheduler state for the web server (web.go)
 
 	passMu sync.Mutex     // one poll pass at a time: a feed in two topics is never polled twice at once
 	jobs   sync.WaitGroup // running passes
@@ -56,19 +62,26 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	d := &daemon{cfg: cfg, log: log, store: st, poller: newPoller(cfg, st, log),
+	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1),
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
-	if len(cfg.Subscribers) > 0 {
-		if d.digests, err = newDigester(ctx, e, cfg, log, st); err != nil {
-			return err
-		}
-	}
 	d.instrument()
-	return d.run(ctx)
+	l, err := d.build(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	d.live.Store(l)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return d.run(ctx, hup)
 }
 
-func (d *daemon) run(ctx context.Context) error {
+// cur is the running configuration and the parts built from it. Read it
+// once per task: a reload may replace it at any time.
+func (d *daemon) cur() *live { return d.live.Load() }
+
+func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	// Polls get their own context: a stop signal lets them finish (up to
 	// shutdownGrace) instead of cutting every fetch at once.
 	pollCtx, cancelPolls := context.WithCancel(context.WithoutCancel(ctx))
@@ -78,6 +91,7 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cfg := d.cur().cfg
 	srv, ln, err := d.listen()
 	if err != nil {
 		return err
@@ -94,14 +108,10 @@ func (d *daemon) run(ctx context.Context) error {
 	stopDigests := d.startDigests(ctx)
 	d.startPass(pollCtx, "") // catch up at start: every due feed, every topic
 	d.startPrune(pollCtx)
-	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(d.cfg.Topics),
+	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(cfg.Topics),
 		"storage", d.store.Dialect(), "instance", d.coord.id)
 
-	select {
-	case <-ctx.Done():
-	case err = <-httpErr:
-		err = fmt.Errorf("http server: %w", err)
-	}
+	err = d.serve(ctx, pollCtx, hup, httpErr)
 	d.log.Info("shutting down")
 	d.coord.drain() // running passes finish their batch and lease no more
 	stopDigests()
@@ -111,6 +121,25 @@ func (d *daemon) run(ctx context.Context) error {
 	<-beating
 	d.coord.stop(context.WithoutCancel(ctx)) // leases, leader lock, instance row
 	return err
+}
+
+// serve waits for the end, reloading the config on each SIGHUP meanwhile.
+func (d *daemon) serve(ctx, pollCtx context.Context, hup <-chan os.Signal, httpErr <-chan error) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-httpErr:
+			return fmt.Errorf("http server: %w", err)
+		case <-hup:
+			result := "ok"
+			if err := d.reload(pollCtx); err != nil {
+				result = "failed"
+				d.log.Error("config reload failed: the running config stays in effect", "config", d.env.configPath, "error", err)
+			}
+			d.metrics.ConfigReloads.Inc(result)
+		}
+	}
 }
 
 // stop runs the shutdown order. A second signal is not needed: every step
@@ -135,18 +164,37 @@ func (d *daemon) stop(sched *cron.Cron, cancelPolls context.CancelFunc, srv *htt
 	// 4. the store is closed by cmdRun's defer.
 }
 
-// schedule adds one cron job per topic. Each job polls the topic's due feeds.
+// schedule makes the scheduler: one cron job per topic, each polling the
+// topic's due feeds, and the daily prune.
 func (d *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
-	sched := cron.New(cron.WithParser(cronParser), cron.WithLocation(time.UTC))
-	for _, t := range d.cfg.Topics {
-		if _, err := sched.AddFunc(t.Schedule, func() { d.startPass(ctx, t.Name) }); err != nil {
-			return nil, fmt.Errorf("topic %s: schedule %q: %w", t.Name, t.Schedule, err)
-		}
+	d.cron = cron.New(cron.WithParser(cronParser), cron.WithLocation(time.UTC))
+	if err := d.scheduleTopics(ctx, d.cur().cfg.Topics); err != nil {
+		return nil, err
 	}
-	if _, err := sched.AddFunc("@daily", func() { d.startPrune(ctx) }); err != nil {
+	if _, err := d.cron.AddFunc("@daily", func() { d.startPrune(ctx) }); err != nil {
 		return nil, fmt.Errorf("retention job: %w", err)
 	}
-	return sched, nil
+	return d.cron, nil
+}
+
+// scheduleTopics replaces the topics' jobs (cron allows it while running).
+func (d *daemon) scheduleTopics(ctx context.Context, topics []Topic) error {
+	var ids []cron.EntryID
+	for _, t := range topics {
+		id, err := d.cron.AddFunc(t.Schedule, func() { d.startPass(ctx, t.Name) })
+		if err != nil {
+			for _, id := range ids {
+				d.cron.Remove(id)
+			}
+			return fmt.Errorf("topic %s: schedule %q: %w", t.Name, t.Schedule, err)
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range d.jobIDs {
+		d.cron.Remove(id)
+	}
+	d.jobIDs = ids
+	return nil
 }
 
 // startPass polls the due feeds of topic ("" for all) in the background and
@@ -170,7 +218,8 @@ func (d *daemon) startPass(ctx context.Context, topic string) {
 // SQLite), then asks for a clustering round, which runs on the leader.
 func (d *daemon) pass(ctx context.Context, topic string) error {
 	start := time.Now()
-	results, err := d.coord.pollLeased(ctx, d.poller, topic, 2*d.cfg.Poll.Workers)
+	l := d.cur()
+	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers)
 	d.logPass(topic, results, start)
 	d.nudgeClustering()
 	return err
@@ -193,12 +242,14 @@ func (d *daemon) logPass(topic string, results []feeds.Result, start time.Time) 
 }
 
 func (d *daemon) listen() (*http.Server, net.Listener, error) {
-	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+	cfg := d.cur().cfg
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", d.cfg.HTTP.Listen, err, d.cfg.path)
+		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", cfg.HTTP.Listen, err, cfg.path)
 	}
 	srv := &http.Server{
-		Handler:           d.webHandler(),
+		// Each request goes to the handler of the running config.
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.cur().web.ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 	}

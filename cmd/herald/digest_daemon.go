@@ -71,7 +71,10 @@ func newDigester(ctx context.Context, e *env, cfg *Config, log *slog.Logger, st 
 // pending digest whose attempt has come. It is safe to run on several
 // instances at once.
 func (d *daemon) sendDigests(ctx context.Context, now time.Time) error {
-	return d.digests.run(ctx, now)
+	if g := d.cur().digests; g != nil {
+		return g.run(ctx, now)
+	}
+	return nil
 }
 
 func (g *digester) run(ctx context.Context, now time.Time) error {
@@ -352,9 +355,6 @@ func randomHex(n int) string {
 // shutdownGrace, then cancels it) and returns when the loop has ended: the
 // daemon calls it before closing the store.
 func (d *daemon) startDigests(ctx context.Context) (stop func()) {
-	if d.digests == nil {
-		return func() {}
-	}
 	quit := make(chan struct{})
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -364,11 +364,13 @@ func (d *daemon) startDigests(ctx context.Context) (stop func()) {
 			if err := d.sendDigests(work, time.Now()); err != nil && work.Err() == nil {
 				d.log.Error("digests", "error", err)
 			}
-			wait := time.NewTimer(d.digests.untilNext(time.Now()))
+			wait := time.NewTimer(d.untilDigests(time.Now()))
 			select {
 			case <-quit:
 				wait.Stop()
 				return
+			case <-d.wake: // a reload: subscribers and schedules may have changed
+				wait.Stop()
 			case <-wait.C:
 			}
 		}
@@ -412,6 +414,15 @@ func (u unsubscriber) Unsubscribe(ctx context.Context, token string) (string, er
 	return email, u.store.Unsubscribe(ctx, email, u.now())
 }
 
+// untilDigests is how long the digest loop may sleep; without
+// subscribers, until a reload wakes it (or an hour).
+func (d *daemon) untilDigests(now time.Time) time.Duration {
+	if g := d.cur().digests; g != nil {
+		return g.untilNext(now)
+	}
+	return time.Hour
+}
+
 // untilNext is how long the digest loop may sleep: until a second after
 // the next firing of any subscriber's schedule, and a minute at most, so
 // that retries and new subscribers are seen.
@@ -428,9 +439,9 @@ func (g *digester) untilNext(now time.Time) time.Duration {
 
 // webUnsubscriber is what the web server needs to honour the unsubscribe
 // links of the digests; nil when there are no subscribers.
-func (d *daemon) webUnsubscriber() web.Unsubscriber {
-	if d.digests == nil {
+func (d *daemon) webUnsubscriber(digests *digester) web.Unsubscriber {
+	if digests == nil {
 		return nil
 	}
-	return unsubscriber{store: d.store, secret: d.digests.secret, now: time.Now}
+	return unsubscriber{store: d.store, secret: digests.secret, now: time.Now}
 }

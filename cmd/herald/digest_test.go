@@ -70,7 +70,9 @@ func newTestDaemon(t *testing.T, cfg *Config, srv *smtptest.Server) *daemon {
 		t.Fatal(err)
 	}
 	g.mailer.TLSConfig = srv.Client
-	return &daemon{cfg: cfg, log: log, store: st, digests: g}
+	d := &daemon{log: log, store: st}
+	d.live.Store(&live{cfg: cfg, digests: g})
+	return d
 }
 
 // seeder stores reports and events the way the poller and the
@@ -331,7 +333,7 @@ func TestUnsubscribeLinkStopsDigests(t *testing.T) {
 	})
 	seed.reports("ev-b", "world", "Storm warning", 2, day.Add(40*time.Hour))
 	d.mustSend(t, day.Add(55*time.Hour))
-	u := d.webUnsubscriber()
+	u := d.webUnsubscriber(d.cur().digests)
 	if email, err := u.Unsubscribe(context.Background(), token[1]); err != nil || email != "ada@example.org" {
 		t.Fatalf("unsubscribe: %q, %v", email, err)
 	}

@@ -41,7 +41,7 @@ func (d *daemon) startPrune(ctx context.Context) {
 			return
 		}
 		start := time.Now()
-		before := start.Add(-time.Duration(d.cfg.Retention))
+		before := start.Add(-time.Duration(d.cur().cfg.Retention))
 		p, err := d.store.Prune(ctx, before)
 		if err != nil {
 			d.log.Error("prune", "before", before, "error", err)

@@ -52,7 +52,8 @@ func TestRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := &daemon{cfg: &Config{Retention: Duration(keep)}, log: log, store: st, coord: newCoordinator(st, log, time.Minute, now)}
+	d := &daemon{log: log, store: st, coord: newCoordinator(st, log, time.Minute, now)}
+	d.live.Store(&live{cfg: &Config{Retention: Duration(keep)}})
 	d.startPrune(ctx)
 	d.jobs.Wait()
 	if n, _ := st.CountItems(ctx); n != 1 {

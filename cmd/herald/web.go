@@ -27,13 +27,13 @@ func (d *daemon) instrument() {
 	d.dedup.metrics = d.metrics
 }
 
-// webHandler builds the web server from the configuration.
-func (d *daemon) webHandler() http.Handler {
-	topics := make([]web.Topic, len(d.cfg.Topics))
-	for i, t := range d.cfg.Topics {
+// webHandler builds the web server for a configuration.
+func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
+	topics := make([]web.Topic, len(cfg.Topics))
+	for i, t := range cfg.Topics {
 		topics[i] = web.Topic{Name: t.Name, Title: t.Title}
 	}
-	opt := web.Options{Topics: topics, PublicURL: d.cfg.HTTP.PublicURL, Unsubscriber: d.webUnsubscriber(),
+	opt := web.Options{Topics: topics, PublicURL: cfg.HTTP.PublicURL, Unsubscriber: d.webUnsubscriber(digests),
 		SchedulerRunning: d.running.Load, Instance: d.coord.status, Log: d.log}
 	if d.metrics != nil {
 		opt.Metrics, opt.Recorder = d.metrics, d.metrics

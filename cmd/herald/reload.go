@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+
+	"herald/feeds"
+)
+
+// live is what a config reload replaces in one step: the configuration and
+// the parts built from it. Every task reads it once (daemon.cur) and works
+// with that version to its end, so a task never mixes two configs.
+type live struct {
+	cfg     *Config
+	poller  *feeds.Poller
+	digests *digester // nil without subscribers
+	web     http.Handler
+}
+
+// build makes the parts of a configuration. prev is the version it
+// replaces (nil at start): the digester keeps its identity across reloads,
+// so its claims on outbox rows stay its own.
+func (d *daemon) build(ctx context.Context, cfg *Config, prev *live) (*live, error) {
+	l := &live{cfg: cfg, poller: newPoller(cfg, d.store, d.log)}
+	if len(cfg.Subscribers) > 0 {
+		g, err := newDigester(ctx, d.env, cfg, d.log, d.store)
+		if err != nil {
+			return nil, err
+		}
+		if prev != nil && prev.digests != nil {
+			g.id = prev.digests.id
+		}
+		l.digests = g
+	}
+	l.web = d.webHandler(cfg, l.digests)
+	return l, nil
+}
+
+// restartOnly are the keys a reload cannot change in a running daemon: the
+// database, the listener, the logger, the clustering window (the
+// deduplicator's memory is built for it) and the lease length (other
+// instances count on it). A reload keeps their running values and says so.
+var restartOnly = []struct {
+	key string
+	get func(*Config) any
+}{
+	{"storage", func(c *Config) any { return c.Storage }},
+	{"http.listen", func(c *Config) any { return c.HTTP.Listen }},
+	{"log", func(c *Config) any { return c.Log }},
+	{"poll.cluster_window", func(c *Config) any { return c.Poll.ClusterWin }},
+	{"poll.lease", func(c *Config) any { return c.Poll.Lease }},
+}
+
+// keepRunning copies the restart-only values of old into next and returns
+// the keys whose new values wait for a restart.
+func keepRunning(old, next *Config) []string {
+	var changed []string
+	for _, k := range restartOnly {
+		if !reflect.DeepEqual(k.get(old), k.get(next)) {
+			changed = append(changed, k.key)
+		}
+	}
+	next.Storage, next.HTTP.Listen, next.Log = old.Storage, old.HTTP.Listen, old.Log
+	next.Poll.ClusterWin, next.Poll.Lease = old.Poll.ClusterWin, old.Poll.Lease
+	return changed
+}
+
+// reload re-reads the config file (on SIGHUP) and puts its topics, feeds,
+// subscribers and poll, mail and digest settings in effect. Nothing
+// changes unless the whole file is valid: a bad reload returns the error
+// and the running config stays. Passes and digest steps already running
+// finish with the config they started with.
+func (d *daemon) reload(ctx context.Context) error {
+	cfg, err := LoadConfig(d.env.configPath, d.env.getenv)
+	if err != nil {
+		return err
+	}
+	old := d.cur()
+	for _, key := range keepRunning(old.cfg, cfg) {
+		d.log.Warn("config key changed: it takes effect at the next restart", "key", key, "config", cfg.path)
+	}
+	next, err := d.build(ctx, cfg, old)
+	if err != nil {
+		return err
+	}
+	if err := syncConfig(ctx, cfg, d.store); err != nil {
+		return err
+	}
+	if err := d.scheduleTopics(ctx, cfg.Topics); err != nil {
+		return fmt.Errorf("%w (the feeds were updated; the topic schedules were not)", err)
+	}
+	d.live.Store(next)
+	select { // the digest loop sleeps by the old schedules
+	case d.wake <- struct{}{}:
+	default:
+	}
+	d.log.Info("config reloaded", "config", cfg.path, "topics", len(cfg.Topics),
+		"feeds", countFeeds(cfg), "subscribers", len(cfg.Subscribers))
+	d.startPass(ctx, "") // new feeds are due at once, as at start
+	return nil
+}
+
+func countFeeds(cfg *Config) int {
+	n := 0
+	for _, t := range cfg.Topics {
+		n += len(t.Feeds)
+	}
+	return n
+}

@@ -71,7 +71,43 @@ func CheckAddr(addr netip.Addr, allow []netip.Prefix) error {
 			return &AddressError{Addr: addr, Kind: n.kind}
 		}
 	}
+	if v4, how, ok := embeddedIPv4(addr); ok {
+		if err := CheckAddr(v4, allow); err != nil {
+			return &AddressError{Addr: addr, Kind: how + " " + err.(*AddressError).Kind}
+		}
+	}
 	return nil
+}
+
+// Transition prefixes whose IPv6 addresses carry an IPv4 address: a router
+// that translates them would connect to that IPv4 address, so an internal
+// one hidden inside (64:ff9b::10.0.0.1) is refused like the plain form.
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	teredo     = netip.MustParsePrefix("2001::/32")
+	ipv4Compat = netip.MustParsePrefix("::/96")
+)
+
+// embeddedIPv4 returns the IPv4 address an IPv6 transition address
+// carries, and a word for how it is carried.
+func embeddedIPv4(addr netip.Addr) (netip.Addr, string, bool) {
+	if !addr.Is6() {
+		return netip.Addr{}, "", false
+	}
+	b := addr.As16()
+	switch {
+	case nat64.Contains(addr), nat64Local.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[12:16])), "NAT64 of", true
+	case ipv4Compat.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[12:16])), "IPv4-compatible form of", true
+	case sixToFour.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[2:6])), "6to4 of", true
+	case teredo.Contains(addr): // the client's address, inverted
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), "Teredo of", true
+	}
+	return netip.Addr{}, "", false
 }
 
 // guardedDialer checks every address it is about to connect to, after DNS

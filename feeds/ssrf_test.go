@@ -47,6 +47,15 @@ func TestCheckAddrRanges(t *testing.T) {
 		{"239.255.255.250", "multicast"},
 		{"ff02::1", "multicast"},
 		{"255.255.255.255", "reserved"},
+		// IPv6 transition forms that carry an internal IPv4 address.
+		{"64:ff9b::10.0.0.1", "NAT64 of private"},
+		{"64:ff9b::169.254.169.254", "NAT64 of link-local"},
+		{"64:ff9b:1::7f00:1", "NAT64 of loopback"},
+		{"2002:c0a8:0101::1", "6to4 of private"},
+		{"2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo of loopback"}, // ^80ff:fffe = 127.0.0.1
+		{"::127.0.0.1", "IPv4-compatible form of loopback"},
+		{"64:ff9b::8.8.8.8", ""},
+		{"2002:0808:0808::1", ""},
 		// Public neighbours of the ranges above.
 		{"8.8.8.8", ""},
 		{"172.15.255.255", ""},

@@ -44,6 +44,9 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.PublicURL != "" && !isWebURL(c.HTTP.PublicURL) {
 		k.failf(p("http", "public_url"), "%q is not an absolute http(s) URL: write it like https://news.example.org", c.HTTP.PublicURL)
+	} else if u, err := url.Parse(c.HTTP.PublicURL); err == nil && strings.Trim(u.Path, "/") != "" {
+		// Pages link to /events/..., /topics/...: under a path they would break.
+		k.failf(p("http", "public_url"), "%q has a path: Herald must be served at the root of its host; give the proxy its own host name, like https://news.example.org", c.HTTP.PublicURL)
 	}
 	if c.Poll.Workers < 1 || c.Poll.Workers > 1000 {
 		k.failf(p("poll", "workers"), "%d is out of range: use 1 to 1000", c.Poll.Workers)

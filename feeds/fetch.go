@@ -290,7 +290,8 @@ func (f *Fetcher) send(ctx context.Context, u *url.URL, req Request) (*http.Resp
 // data, so neither an endless body nor a gzip bomb can exhaust memory.
 func (f *Fetcher) readBody(hr *http.Response) ([]byte, error) {
 	limit := f.maxBytes()
-	tooLarge := fmt.Errorf("%w: body exceeds %s after decompression", ErrTooLarge, sizeString(limit))
+	tooLarge := fmt.Errorf("%w: body exceeds %s after decompression "+
+		"(raise poll.max_body_mb in config.yaml to accept it)", ErrTooLarge, sizeString(limit))
 	if hr.ContentLength > limit {
 		return nil, tooLarge // honest about it: don't even start
 	}

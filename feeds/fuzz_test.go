@@ -110,8 +110,8 @@ func FuzzParse(f *testing.F) {
 		}
 		checkText(t, "document title", doc.Title, maxTitleLen)
 		checkURL(t, "site URL", doc.SiteURL)
-		if len(doc.Items) > maxItems {
-			t.Fatalf("%d items, want at most %d", len(doc.Items), maxItems)
+		if len(doc.Items) > MaxItems {
+			t.Fatalf("%d items, want at most %d", len(doc.Items), MaxItems)
 		}
 		for i, it := range doc.Items {
 			checkItem(t, i, it, fetchedAt)

@@ -15,12 +15,13 @@ import (
 	"golang.org/x/text/language"
 )
 
+// MaxItems bounds the items taken from one document: the newest ones
+// (see newestItems).
+const MaxItems = 2000
+
 const (
 	// maxGUIDLen: a longer feed guid is stored as its hash.
 	maxGUIDLen = 512
-	// maxItems bounds the items taken from one document (the first ones,
-	// which are the newest in practically every feed).
-	maxItems = 2000
 )
 
 // earliestDate: feeds did not exist before it, so an earlier date is a
@@ -30,7 +31,6 @@ var earliestDate = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
 // normalizeItems turns gofeed items into Items: canonical URLs first, then
 // cleaned fields, dates, identity keys and content hashes.
 func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetchedAt time.Time) []Item {
-	raw = raw[:min(len(raw), maxItems)]
 	items := make([]Item, 0, len(raw))
 	var keys []guidKeys
 	for _, r := range raw {
@@ -44,6 +44,37 @@ func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetc
 	}
 	assignGUIDs(items, keys)
 	return items
+}
+
+// newestItems returns the n newest items of raw, in document order, and
+// how many it left out. Most feeds list the newest first, but some append
+// (oldest first): taking the first n of a long one of those would keep its
+// oldest items forever, which retention then drops, so nothing new would
+// ever be stored. Items are ranked by date; undated ones rank after dated
+// ones, in document order, so a feed without dates keeps its first n.
+func newestItems(raw []*gofeed.Item, n int) (kept []*gofeed.Item, dropped int) {
+	if len(raw) <= n {
+		return raw, 0
+	}
+	order := make([]int, len(raw))
+	dates := make([]time.Time, len(raw))
+	for i, r := range raw {
+		order[i] = i
+		if r != nil {
+			dates[i] = validDate(r.PublishedParsed)
+			if dates[i].IsZero() {
+				dates[i] = validDate(r.UpdatedParsed)
+			}
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return dates[b].Compare(dates[a]) })
+	order = order[:n]
+	slices.Sort(order)
+	kept = make([]*gofeed.Item, n)
+	for i, k := range order {
+		kept[i] = raw[k]
+	}
+	return kept, len(raw) - n
 }
 
 func normalizeItem(r *gofeed.Item, base *url.URL, fetchedAt time.Time) (Item, guidKeys) {

@@ -29,6 +29,9 @@ type Document struct {
 	Title, SiteURL, Lang string
 	Hints                Hints  // RSS ttl, skipHours, skipDays, sy:updatePeriod/Frequency
 	Items                []Item // normalized; FeedID and ID are left zero
+	// Dropped counts the items beyond MaxItems per document that
+	// were left out (the oldest ones); 0 for nearly every feed.
+	Dropped int
 }
 
 // detectWindow is how much of the body feed-type detection reads: the root
@@ -61,11 +64,13 @@ func Parse(body []byte, contentType string, feed Feed, fetchedAt time.Time) (*Do
 			return nil, fmt.Errorf("parse feed: %w (%d bytes)", ErrEmptyBody, len(body))
 		}
 		dec := decodeBody(body, contentType)
-		gf, hints, err := parseFormat(dec.body, contentType)
+		gf, hints, dropped, err := parseCapped(dec.body, contentType)
 		if err != nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
-		return buildDocument(gf, hints, feed, fetchedAt), nil
+		doc := buildDocument(gf, hints, feed, fetchedAt)
+		doc.Dropped += dropped
+		return doc, nil
 	})
 }
 
@@ -155,7 +160,9 @@ func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time)
 	if source == "" {
 		source = doc.Title
 	}
-	doc.Items = normalizeItems(gf.Items, base, source, doc.Lang, fetchedAt)
+	kept, dropped := newestItems(gf.Items, MaxItems)
+	doc.Items = normalizeItems(kept, base, source, doc.Lang, fetchedAt)
+	doc.Dropped = dropped
 	return doc
 }
 

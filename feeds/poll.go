@@ -41,6 +41,9 @@ type Result struct {
 	Saved    Saved
 	Err      error
 	Duration time.Duration
+	// Dropped counts the items left out of a document longer than the
+	// cap (MaxItems): its oldest ones.
+	Dropped int
 }
 
 // PollAll polls every feed in fs and returns when all are done or ctx ends.
@@ -139,6 +142,7 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollR
 	f.SiteURL = keep(doc.SiteURL, f.SiteURL)
 	r := p.succeeded(f, now, resp, StatusOK)
 	r.items = p.filter(f, doc.Items)
+	r.Dropped = doc.Dropped
 	return r
 }
 
@@ -190,6 +194,11 @@ func (p *Poller) log(r pollResult) {
 	if r.Err != nil {
 		p.Log.Warn("poll failed", append(attrs, "error", r.Err, "failures", r.Feed.Failures,
 			"next_poll", r.Feed.NextPoll)...)
+		return
+	}
+	if r.Dropped > 0 {
+		p.Log.Warn("feed cut: it lists more items than Herald takes from one document; kept the newest",
+			append(attrs, "kept_items", len(r.items), "dropped_items", r.Dropped)...)
 		return
 	}
 	p.Log.Debug("polled", attrs...)

@@ -153,6 +153,9 @@ func printSummary(w io.Writer, results []feeds.Result) {
 		if r.Err != nil {
 			fmt.Fprintf(w, "failed: %s: %v\n", r.Feed.URL, r.Err)
 		}
+		if r.Dropped > 0 {
+			fmt.Fprintf(w, "cut: %s: kept its newest %d items, left out %d older ones\n", r.Feed.URL, feeds.MaxItems, r.Dropped)
+		}
 	}
 }
 

@@ -65,20 +65,36 @@ func (s *Store) SyncFeeds(ctx context.Context, origin string, specs []FeedSpec, 
 // AddFeed subscribes to url in topic and returns the feed. Adding a feed
 // that is already there re-enables it (after a 410 Gone) and makes it due.
 func (s *Store) AddFeed(ctx context.Context, sp FeedSpec, origin string, now time.Time) (feeds.Feed, error) {
-	var id int64
-	err := s.inTx(ctx, func(tx *txn) error {
-		var err error
-		if id, err = s.addFeedTx(ctx, tx, sp, origin, now); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE feeds SET disabled = 0, failures = 0, next_poll = 0
-			WHERE id = ? AND disabled = 1`), id)
-		return err
-	})
+	ids, err := s.AddFeeds(ctx, []FeedSpec{sp}, origin, now)
 	if err != nil {
 		return feeds.Feed{}, err
 	}
-	return s.Feed(ctx, id)
+	return s.Feed(ctx, ids[0])
+}
+
+// AddFeeds is AddFeed for many feeds in one transaction (an OPML import):
+// all of them are added, or none. It returns their ids in order.
+func (s *Store) AddFeeds(ctx context.Context, specs []FeedSpec, origin string, now time.Time) ([]int64, error) {
+	ids := make([]int64, len(specs))
+	err := s.inTx(ctx, func(tx *txn) error {
+		for i, sp := range specs {
+			id, err := s.addFeedTx(ctx, tx, sp, origin, now)
+			if err != nil {
+				return err
+			}
+			err = tx.exec(ctx, `UPDATE feeds SET disabled = 0, failures = 0, next_poll = 0
+				WHERE id = ? AND disabled = 1`, id)
+			if err != nil {
+				return fmt.Errorf("re-enable feed %s: %w", sp.URL, err)
+			}
+			ids[i] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // addFeedTx runs its statements through tx's prepared-statement cache:

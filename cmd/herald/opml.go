@@ -41,7 +41,7 @@ func opmlImport(ctx context.Context, e *env, path, defaultTopic string) error {
 		return err
 	}
 	defer st.Close()
-	added := 0
+	specs := make([]store.FeedSpec, 0, len(list))
 	for _, o := range list {
 		topic := o.Topic
 		if topic == "" || !hasTopic(cfg, topic) {
@@ -50,12 +50,13 @@ func opmlImport(ctx context.Context, e *env, path, defaultTopic string) error {
 		if !hasTopic(cfg, topic) {
 			return fmt.Errorf("opml import: feed %s has topic %q, which is not in %s: add the topic there or pass --topic", o.URL, o.Topic, cfg.path)
 		}
-		if _, err := st.AddFeed(ctx, store.FeedSpec{URL: o.URL, Title: o.Title, Topic: topic}, store.OriginCLI, time.Now()); err != nil {
-			return err
-		}
-		added++
+		specs = append(specs, store.FeedSpec{URL: o.URL, Title: o.Title, Topic: topic})
 	}
-	fmt.Fprintf(e.stdout, "imported %d feeds from %s\n", added, path)
+	// One transaction: an import that fails part-way adds nothing.
+	if _, err := st.AddFeeds(ctx, specs, store.OriginCLI, time.Now()); err != nil {
+		return fmt.Errorf("opml import %s: %w", path, err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d feeds from %s\n", len(specs), path)
 	return nil
 }
 

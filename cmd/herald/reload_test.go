@@ -80,7 +80,9 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	write(head + "topics:\n" + one)
 
 	in := startInstance(t, buildHerald(t), cfg, "", 0, "SSL_CERT_FILE="+cert)
-	logHas := func(s string) func() bool { return func() bool { b, _ := os.ReadFile(in.log); return strings.Contains(string(b), s) } }
+	logHas := func(s string) func() bool {
+		return func() bool { b, _ := os.ReadFile(in.log); return strings.Contains(string(b), s) }
+	}
 	waitFor(t, 30*time.Second, "the daemon to poll /one", func() bool { return farm.count("/one") > 0 })
 	waitFor(t, 10*time.Second, "the web server", func() bool { return get(addr, "/readyz") == http.StatusOK })
 	if code := get(addr, "/topics/two.rss"); code != http.StatusNotFound {

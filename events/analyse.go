@@ -87,9 +87,9 @@ func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 // source's habits. Document frequencies are counted first, so a doc's own
 // terms are never unseen. It also returns each distinct term's factor
 // (IDF times habit discount), sorted by term.
-func (c *Clusterer) vectorize(src sourceCount, title, body []uint32, ents []entity) (sparse, weights) {
+func (c *Clusterer) vectorize(src *sourceHabits, title, body []uint32, ents []entity) (sparse, weights) {
 	o := c.opts
-	var raw weights
+	raw := make(weights, 0, len(title)+len(body)+len(ents))
 	raw.addTF(title, o.TitleWeight)
 	raw.addTF(body, o.BodyWeight)
 	for _, e := range ents {

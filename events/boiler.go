@@ -1,7 +1,6 @@
 package events
 
 import (
-	"math/bits"
 	"slices"
 )
 
@@ -24,19 +23,18 @@ const (
 	boilerMaxKeys = 1 << 20
 )
 
-// boilerplate holds the counts, keyed by source and text together.
+// boilerplate holds the counts, one table per source: an item's lookups
+// all fall in its source's table, which is small, rather than in one big
+// table shared by all sources.
 type boilerplate struct {
-	minItems int // earlier items of the source that must carry a text
-	counts   map[uint64]uint16
+	minItems int                          // earlier items of the source that must carry a text
+	sources  map[uint64]map[uint64]uint16 // by hashString(source), then text hash
+	keys     int                          // counts held, over all sources
 }
 
 func newBoilerplate(minItems int) *boilerplate {
-	return &boilerplate{minItems: minItems, counts: make(map[uint64]uint16)}
+	return &boilerplate{minItems: minItems, sources: make(map[uint64]map[uint64]uint16)}
 }
-
-// sourceKey salts a text's hash with its source's, so that each source
-// counts its own repetitions in the shared table.
-func sourceKey(src, h uint64) uint64 { return mix64(src ^ bits.RotateLeft64(h, 29)) }
 
 // clean returns the title words and body words of one item with its
 // source's boilerplate removed, then records the item's own text, so the
@@ -46,30 +44,35 @@ func (b *boilerplate) clean(source string, title, body []word) ([]word, []word) 
 	if source == "" || b.minItems <= 0 {
 		return title, body
 	}
-	src := hashString(source)
-	segs := titleSegments(title, src)
-	shingles := bodyShingles(body, src)
+	segs := titleSegments(title)
+	shingles := bodyShingles(body)
 	if len(segs) == 0 && len(shingles) == 0 {
 		return title, body
 	}
-	title = b.dropSegments(title, segs)
-	body = b.dropShingles(body, shingles)
-	b.record(segs, shingles)
+	src := hashString(source)
+	counts := b.sources[src]
+	if counts == nil {
+		counts = make(map[uint64]uint16)
+		b.sources[src] = counts
+	}
+	title = b.dropSegments(counts, title, segs)
+	body = b.dropShingles(counts, body, shingles)
+	b.record(counts, segs, shingles)
 	return title, body
 }
 
-func (b *boilerplate) seen(h uint64) bool {
-	return int(b.counts[h]) >= b.minItems
+func (b *boilerplate) seen(counts map[uint64]uint16, h uint64) bool {
+	return int(counts[h]) >= b.minItems
 }
 
 // dropSegments removes title segments (text between separators such as
 // ":" and "|") that the source has used under enough earlier items. A
 // title made only of boilerplate (a recurring show, "Your Daily Horoscope")
 // is dropped whole: it names no happening.
-func (b *boilerplate) dropSegments(title []word, segs []segment) []word {
+func (b *boilerplate) dropSegments(counts map[uint64]uint16, title []word, segs []segment) []word {
 	var kept []word
 	for _, s := range segs {
-		if !b.seen(s.hash) {
+		if !b.seen(counts, s.hash) {
 			kept = append(kept, title[s.from:s.to]...)
 		}
 	}
@@ -77,11 +80,11 @@ func (b *boilerplate) dropSegments(title []word, segs []segment) []word {
 }
 
 // dropShingles removes every body word covered by a known shingle.
-func (b *boilerplate) dropShingles(body []word, shingles []uint64) []word {
+func (b *boilerplate) dropShingles(counts map[uint64]uint16, body []word, shingles []uint64) []word {
 	drop := make([]bool, len(body))
 	any := false
 	for i, h := range shingles {
-		if b.seen(h) {
+		if b.seen(counts, h) {
 			any = true
 			for k := i; k < i+boilerShingle; k++ {
 				drop[k] = true
@@ -101,8 +104,8 @@ func (b *boilerplate) dropShingles(body []word, shingles []uint64) []word {
 }
 
 // record counts each distinct key of the item once.
-func (b *boilerplate) record(segs []segment, shingles []uint64) {
-	counts := b.counts
+func (b *boilerplate) record(counts map[uint64]uint16, segs []segment, shingles []uint64) {
+	before := len(counts)
 	keys := make([]uint64, 0, len(segs)+len(shingles))
 	for _, s := range segs {
 		keys = append(keys, s.hash)
@@ -114,27 +117,34 @@ func (b *boilerplate) record(segs []segment, shingles []uint64) {
 			counts[h]++
 		}
 	}
-	if len(counts) > boilerMaxKeys {
-		prune(counts)
+	b.keys += len(counts) - before
+	if b.keys > boilerMaxKeys {
+		b.prune()
 	}
 }
 
 // prune halves every count and forgets the keys that fall to zero, until
 // at most half the bound is left: memory stays bounded, and what a source
 // repeats often (its boilerplate) outlives what it said once or twice.
-// It returns how many times the counts were halved.
-func prune[K comparable, N uint16 | int32](counts map[K]N) int {
-	rounds := 0
-	for ; len(counts) > boilerMaxKeys/2; rounds++ {
-		for k, n := range counts {
-			if n <= 1 {
-				delete(counts, k)
-			} else {
-				counts[k] = n / 2
-			}
+func (b *boilerplate) prune() {
+	for b.keys > boilerMaxKeys/2 {
+		b.keys = 0
+		for _, counts := range b.sources {
+			halve(counts)
+			b.keys += len(counts)
 		}
 	}
-	return rounds
+}
+
+// halve halves every count and forgets the keys that fall to zero.
+func halve[K comparable, N uint16 | int32](counts map[K]N) {
+	for k, n := range counts {
+		if n <= 1 {
+			delete(counts, k)
+		} else {
+			counts[k] = n / 2
+		}
+	}
 }
 
 // segment is a run of title words between two separators.
@@ -143,19 +153,19 @@ type segment struct {
 	hash     uint64
 }
 
-func titleSegments(title []word, src uint64) []segment {
+func titleSegments(title []word) []segment {
 	var segs []segment
 	from := 0
 	for i := 1; i <= len(title); i++ {
 		if i == len(title) || title[i].hardBreak || title[i].sentStart {
-			segs = append(segs, segment{from: from, to: i, hash: sourceKey(src, hashWords(title[from:i]))})
+			segs = append(segs, segment{from: from, to: i, hash: hashWords(title[from:i])})
 			from = i
 		}
 	}
 	return segs
 }
 
-func bodyShingles(body []word, src uint64) []uint64 {
+func bodyShingles(body []word) []uint64 {
 	if len(body) < boilerShingle {
 		return nil
 	}
@@ -165,7 +175,7 @@ func bodyShingles(body []word, src uint64) []uint64 {
 	}
 	out := make([]uint64, 0, len(body)-boilerShingle+1)
 	for i := 0; i+boilerShingle <= len(body); i++ {
-		out = append(out, sourceKey(src, combine(hs[i:i+boilerShingle])))
+		out = append(out, combine(hs[i:i+boilerShingle]))
 	}
 	return out
 }
@@ -192,41 +202,47 @@ func combine(hs []uint64) uint64 {
 // description). Segments and shingles catch repeated text; habits catch
 // repeated words whose surroundings vary. A term's weight in a doc of the
 // source is scaled down by how much more often than in HabitShare of
-// its items the source used it. Counts of all sources share one bounded
-// table, as the boilerplate's do.
+// its items the source used it. Counts of all sources share one bound,
+// as the boilerplate's do.
 type habits struct {
 	share   float64
 	minimum int
-	df      map[uint64]int32 // by sourceKey(source, term)
-	n       map[uint64]int32 // items per source
+	sources map[uint64]*sourceHabits // by hashString(source)
+	keys    int                      // term counts held, over all sources
+}
+
+// sourceHabits are one source's counts: its items, and its items holding
+// each term. A doc's lookups all fall in its source's table, which is
+// small, rather than in one big table shared by all sources.
+type sourceHabits struct {
+	n  int32
+	df map[uint32]int32
 }
 
 func newHabits(share float64) *habits {
-	return &habits{share: share, minimum: 8, df: make(map[uint64]int32), n: make(map[uint64]int32)}
+	return &habits{share: share, minimum: 8, sources: make(map[uint64]*sourceHabits)}
 }
 
-// sourceCount is a source's key (0 for an unnamed source) and how many
-// of its items were counted before the doc being read.
-type sourceCount struct {
-	key uint64
-	n   int32
-}
-
-// of returns the key and item count of a source.
-func (h *habits) of(source string) sourceCount {
+// of returns a source's counts (nil for an unnamed source).
+func (h *habits) of(source string) *sourceHabits {
 	if source == "" {
-		return sourceCount{}
+		return nil
 	}
-	key := hashString(source) | 1
-	return sourceCount{key, h.n[key]}
+	key := hashString(source)
+	src := h.sources[key]
+	if src == nil {
+		src = &sourceHabits{df: make(map[uint32]int32)}
+		h.sources[key] = src
+	}
+	return src
 }
 
 // discount returns the factor for a term of the source, 1 for most.
-func (h *habits) discount(src sourceCount, id uint32) float64 {
-	if src.key == 0 || int(src.n) < h.minimum || h.share <= 0 {
+func (h *habits) discount(src *sourceHabits, id uint32) float64 {
+	if src == nil || int(src.n) < h.minimum || h.share <= 0 {
 		return 1
 	}
-	share := float64(h.df[sourceKey(src.key, uint64(id))]) / float64(src.n)
+	share := float64(src.df[id]) / float64(src.n)
 	if share <= h.share {
 		return 1
 	}
@@ -234,19 +250,31 @@ func (h *habits) discount(src sourceCount, id uint32) float64 {
 }
 
 // record counts the item's distinct terms under its source.
-func (h *habits) record(src sourceCount, terms weights) {
-	if src.key == 0 {
+func (h *habits) record(src *sourceHabits, terms weights) {
+	if src == nil {
 		return
 	}
-	h.n[src.key]++
+	src.n++
+	before := len(src.df)
 	for _, t := range terms {
-		h.df[sourceKey(src.key, uint64(t.id))]++
+		src.df[t.id]++
 	}
-	if len(h.df) > boilerMaxKeys {
-		// Halving the item counts with the term counts keeps the shares.
-		rounds := prune(h.df)
-		for k, n := range h.n {
-			h.n[k] = n >> rounds
+	h.keys += len(src.df) - before
+	if h.keys > boilerMaxKeys {
+		h.prune()
+	}
+}
+
+// prune halves all counts until at most half the bound is held, as the
+// boilerplate's prune does. Halving the item counts with the term counts
+// keeps the shares.
+func (h *habits) prune() {
+	for h.keys > boilerMaxKeys/2 {
+		h.keys = 0
+		for _, s := range h.sources {
+			halve(s.df)
+			s.n >>= 1
+			h.keys += len(s.df)
 		}
 	}
 }

@@ -63,13 +63,22 @@ func (c *Clusterer) Add(d Doc) Assignment {
 	}
 	c.attach(ds, ev)
 	for _, o := range others {
-		if c.events[o.id] == o && ev.sums.cosineTo(&o.sums) >= c.opts.MergeCosine {
+		if c.events[o.id] == o && ev.sums.cosineTo(&o.sums) >= c.mergeCosine(ev, o) {
 			c.merge(ev, o)
 			a.Merged = append(a.Merged, o.id)
 		}
 	}
 	a.EventID = ev.id
 	return a
+}
+
+// mergeCosine is the centroid cosine two events need to be folded into
+// one: more when both are settled than when one is young.
+func (c *Clusterer) mergeCosine(a, b *eventState) float64 {
+	if min(a.size(), b.size()) >= c.opts.SettledSize {
+		return max(c.opts.MergeCosine, c.opts.MergeSettled)
+	}
+	return c.opts.MergeCosine
 }
 
 // Restore re-loads a doc with the event decided for it earlier (after a

@@ -56,8 +56,12 @@ type Options struct {
 	// Join is the probability (from Model) a doc needs to join an event.
 	Join float64
 	// MergeCosine is the cosine between two events' centroids above which
-	// a doc that qualifies for both folds them into one.
-	MergeCosine float64
+	// a doc that qualifies for both folds them into one. MergeSettled is
+	// the cosine needed instead when both already hold SettledSize docs:
+	// the stream kept them apart through several docs each, which is
+	// evidence of two happenings, while a young event is often a split.
+	MergeCosine, MergeSettled float64
+	SettledSize               int
 	// Duplicate is the MinHash estimate of word-pair overlap above which a
 	// doc is a near copy of an earlier one.
 	Duplicate float64
@@ -90,6 +94,8 @@ func DefaultOptions() Options {
 		MaxSpan:          7 * 24 * time.Hour,
 		Join:             0.5,
 		MergeCosine:      0.15,
+		MergeSettled:     0.2,
+		SettledSize:      5,
 		Duplicate:        0.6,
 		Model:            defaultModel,
 		TitleWeight:      2,
@@ -99,7 +105,7 @@ func DefaultOptions() Options {
 		BoilerplateItems: 2,
 		HabitShare:       0.25,
 		QueryTerms:       10,
-		MaxPostings:      100,
+		MaxPostings:      40,
 		MaxCandidates:    16,
 	}
 }
@@ -125,6 +131,8 @@ func (o Options) withDefaults() Options {
 	}
 	set(&o.Join, d.Join)
 	set(&o.MergeCosine, d.MergeCosine)
+	set(&o.MergeSettled, d.MergeSettled)
+	seti(&o.SettledSize, d.SettledSize)
 	set(&o.Duplicate, d.Duplicate)
 	if o.Model == (Model{}) {
 		o.Model = d.Model

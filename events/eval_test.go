@@ -104,7 +104,7 @@ func scorePy(t *testing.T, gold string, pred map[string]string) map[string]float
 // quality is the floor each dev set must keep (B-cubed and pairwise F1):
 // the scores reached when the configuration was fixed, less 0.01.
 var quality = map[string]struct{ bcubed, pair float64 }{
-	"uci-newsagg-head-dev": {0.83, 0.80},
+	"uci-newsagg-head-dev": {0.84, 0.84},
 	"googlenews-ts-dev":    {0.92, 0.91},
 	"headlines-2020-dev":   {0.91, 0.67},
 }

@@ -58,7 +58,7 @@ func newEventState(id string) *eventState {
 // add folds a member in and returns the terms new to the event, which the
 // caller posts in the inverted index.
 func (ev *eventState) add(ds *docState) []uint32 {
-	added := ev.sums.add(ds.an.vec, ds.an.tvec, nil)
+	added := ev.sums.add(ds.an.vec, ds.an.tvec, make([]uint32, 0, len(ds.an.vec)))
 	t := ds.doc.Published
 	if len(ev.members) == 0 || t.Before(ev.first) {
 		ev.first, ev.firstMS = t, t.UnixMilli()

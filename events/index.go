@@ -9,8 +9,10 @@ import "slices"
 // common to find a story by and is skipped.
 type index struct {
 	postings map[uint32][]*eventState
-	query    uint64 // lookups so far
-	stale    int    // events gone since the last compaction
+	query    uint64        // lookups so far
+	stale    int           // events gone since the last compaction
+	hits     []*eventState // lookup's buffer, reused
+	top      []*eventState // lookup's result, valid until the next lookup
 }
 
 func newIndex() *index { return &index{postings: make(map[uint32][]*eventState)} }
@@ -23,10 +25,11 @@ func (x *index) add(ev *eventState, terms []uint32) {
 
 // lookup returns the events sharing the query's terms, at most max, those
 // sharing the most weight first; ties go to the event with the smaller id,
-// so the result is a function of the index's content alone.
+// so the result is a function of the index's content alone. The result
+// is only valid until the next lookup.
 func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(*eventState) bool) []*eventState {
 	x.query++ // marks the events met in this lookup, instead of a map
-	var hits []*eventState
+	hits := x.hits[:0]
 	for _, e := range query {
 		p := x.postings[e.id]
 		if len(p) > maxPostings {
@@ -41,18 +44,22 @@ func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(*even
 			}
 		}
 	}
-	// An event sharing a small part of what the best one shares cannot
-	// win and is not worth scoring.
+	// An event sharing less than a third of what the best one shares
+	// cannot win and is not worth scoring.
 	var best int64
 	for _, ev := range hits {
 		best = max(best, ev.hit)
 	}
-	hits = slices.DeleteFunc(hits, func(ev *eventState) bool { return ev.hit*4 < best })
-	return topHits(hits, maxEvents)
+	hits = slices.DeleteFunc(hits, func(ev *eventState) bool { return ev.hit*3 < best })
+	x.top = topHits(x.top[:0], hits, maxEvents)
+	clear(hits) // pins no event once it is gone
+	x.hits = hits[:0]
+	return x.top
 }
 
-// topHits keeps the max events with the largest hit weights, in order.
-func topHits(hits []*eventState, max int) []*eventState {
+// topHits appends to top the max events with the largest hit weights, in
+// order.
+func topHits(top, hits []*eventState, max int) []*eventState {
 	better := func(a, b *eventState) bool {
 		if a.hit != b.hit {
 			return a.hit > b.hit
@@ -62,7 +69,6 @@ func topHits(hits []*eventState, max int) []*eventState {
 		}
 		return a.id < b.id
 	}
-	top := make([]*eventState, 0, max+1)
 	for _, ev := range hits {
 		if len(top) == max && !better(ev, top[max-1]) {
 			continue

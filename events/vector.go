@@ -17,8 +17,8 @@ import (
 // forgotten, which keeps memory flat on an endless stream; its number is
 // not reused. Words map to terms through a cache (stop words to none),
 // which keeps stemming and the second lookup off the hot path; the cache
-// is dropped when it grows past its bound or terms are forgotten, and
-// refilled from the same function.
+// is dropped when it grows past its bound, its entries for forgotten terms
+// when those are forgotten, and refilled from the same function.
 type vocab struct {
 	ids    map[string]uint32
 	terms  []string // by id; "" once forgotten
@@ -102,7 +102,13 @@ func (v *vocab) forget() {
 		}
 	}
 	v.unused = v.unused[:0]
-	v.words = [2]map[string]uint32{} // it may point at forgotten ids
+	for _, cache := range v.words {
+		for w, id := range cache {
+			if id != noTerm && v.terms[id] == "" {
+				delete(cache, w) // it pointed at a forgotten term
+			}
+		}
+	}
 }
 
 // Vectors are stored in fixed point: an event's centroid is a sum of its
@@ -273,7 +279,7 @@ func (c *centroids) find(id uint32, from int) (int, bool) {
 // add folds a doc in and appends the terms new to the event to added.
 // title's terms are among vec's.
 func (c *centroids) add(vec, title sparse, added []uint32) []uint32 {
-	var fresh []termStat
+	fresh := make([]termStat, 0, len(vec))
 	i, j := 0, 0
 	for _, e := range vec {
 		st := termStat{id: e.id}

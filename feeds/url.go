@@ -151,7 +151,7 @@ func canonicalQuery(raw string) string {
 		if isTrackingParam(name, value) {
 			continue
 		}
-		kept = append(kept, escapeInvalidUTF8(pair))
+		kept = append(kept, escapeQuery(pair))
 	}
 	sort.SliceStable(kept, func(i, j int) bool {
 		return paramName(kept[i]) < paramName(kept[j])
@@ -159,19 +159,19 @@ func canonicalQuery(raw string) string {
 	return strings.Join(kept, "&")
 }
 
-// escapeInvalidUTF8 percent-encodes the bytes of s that are not UTF-8
-// (url.Parse keeps them in a query as they came), so that a stored URL is
-// always valid text; PostgreSQL refuses anything else.
-func escapeInvalidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
+// escapeQuery percent-encodes the bytes of a query pair that may not
+// stand in a URL as they are: bytes that are not UTF-8 (url.Parse keeps
+// them as they came, and PostgreSQL refuses such text), spaces, control
+// characters and the few ASCII characters RFC 3986 excludes. A browser
+// sends them encoded too, and the result reads back to itself.
+func escapeQuery(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
+		switch {
+		case r == utf8.RuneError && n == 1, r <= ' ', r == 0x7f, strings.ContainsRune("\"<>\\^`{|}", r):
 			fmt.Fprintf(&b, "%%%02X", s[i])
-		} else {
+		default:
 			b.WriteString(s[i : i+n])
 		}
 		i += n

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"sort"
@@ -124,8 +125,15 @@ func canonicalHost(host, port, scheme string) string {
 	if host == "" {
 		return ""
 	}
-	if strings.Contains(host, ":") { // IPv6 literal; a zone's % is escaped again
-		host = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
+	if strings.Contains(host, ":") {
+		// An IPv6 literal, written in its canonical form. One with a zone
+		// (fe80::1%eth0) names an interface of the machine that reads
+		// it: it is no address for a feed.
+		a, err := netip.ParseAddr(host)
+		if err != nil || a.Zone() != "" {
+			return ""
+		}
+		host = "[" + a.String() + "]"
 	} else if ascii, err := idna.Lookup.ToASCII(host); err == nil {
 		host = ascii
 	}

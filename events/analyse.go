@@ -37,23 +37,24 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
 	a := analysed{entities: ents, lead: leadText, day: day}
-	for _, e := range ents {
-		a.entIDs = append(a.entIDs, c.vocab.id("@"+e.key))
+	// The names' term ids, in the order of ents, whose first len(tents)
+	// are the title's.
+	names := make([]uint32, len(ents))
+	for i, e := range ents {
+		names[i] = c.vocab.id("@" + e.key)
 	}
-	slices.Sort(a.entIDs) // for lookups; nameIDF follows this order
+	if len(names) > 0 {
+		a.entIDs = slices.Sorted(slices.Values(names)) // for lookups; nameIDF follows this order
+	}
 	src := c.habits.of(d.Source)
 	var factors weights
-	a.vec, factors = c.vectorize(src, tterms, bterms, ents)
-	a.tvec = c.titleVector(factors, tterms, tents)
+	a.vec, a.terms, factors = c.vectorize(src, tterms, bterms, names)
+	a.tvec = c.titleVector(factors, tterms, names[:len(tents)])
 	c.habits.record(src, factors)
-	a.terms = make([]uint32, len(factors))
-	for i, f := range factors {
-		a.terms[i] = f.id
-	}
 	for _, e := range a.vec {
 		a.mass += float64(e.w)
 	}
-	a.sig = minhash(shingles(append(tterms, bterms...)))
+	a.sig = minhashTerms(tterms, bterms)
 	return a
 }
 
@@ -85,15 +86,15 @@ func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 // writer's own summary) and adds entities as extra features, so that a
 // shared name counts more than a shared common word, and scales down the
 // source's habits. Document frequencies are counted first, so a doc's own
-// terms are never unseen. It also returns each distinct term's factor
-// (IDF times habit discount), sorted by term.
-func (c *Clusterer) vectorize(src *sourceHabits, title, body []uint32, ents []entity) (sparse, weights) {
+// terms are never unseen. It also returns the distinct terms it counted
+// and each one's factor (IDF times habit discount), sorted by term.
+func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (sparse, []uint32, weights) {
 	o := c.opts
-	raw := make(weights, 0, len(title)+len(body)+len(ents))
+	raw := make(weights, 0, len(title)+len(body)+len(names))
 	raw.addTF(title, o.TitleWeight)
 	raw.addTF(body, o.BodyWeight)
-	for _, e := range ents {
-		raw = append(raw, weight{c.vocab.id("@" + e.key), o.EntityWeight})
+	for _, id := range names {
+		raw = append(raw, weight{id, o.EntityWeight})
 	}
 	raw = raw.merge()
 	ids := make([]uint32, len(raw))
@@ -107,12 +108,12 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body []uint32, ents []en
 		raw[i].w *= f
 		factors[i] = weight{raw[i].id, f}
 	}
-	return raw.quantize(), factors
+	return raw.quantize(), ids, factors
 }
 
 // titleVector weighs the title's terms and names alone, with the factors
 // vectorize computed (the title's terms are among the doc's).
-func (c *Clusterer) titleVector(factors weights, title []uint32, ents []entity) sparse {
+func (c *Clusterer) titleVector(factors weights, title, names []uint32) sparse {
 	nameWeight := 1.0
 	if c.opts.TitleWeight > 0 {
 		nameWeight = c.opts.EntityWeight / c.opts.TitleWeight
@@ -121,12 +122,11 @@ func (c *Clusterer) titleVector(factors weights, title []uint32, ents []entity) 
 		i, _ := slices.BinarySearchFunc(factors, id, func(w weight, id uint32) int { return cmp.Compare(w.id, id) })
 		return factors[i].w
 	}
-	raw := make(weights, 0, len(title)+len(ents))
+	raw := make(weights, 0, len(title)+len(names))
 	for _, id := range title {
 		raw = append(raw, weight{id, factor(id)})
 	}
-	for _, e := range ents {
-		id := c.vocab.id("@" + e.key)
+	for _, id := range names {
 		raw = append(raw, weight{id, nameWeight * factor(id)})
 	}
 	// A term twice in a title counts once: keep the first, not the sum.

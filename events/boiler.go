@@ -30,6 +30,9 @@ type boilerplate struct {
 	minItems int                          // earlier items of the source that must carry a text
 	sources  map[uint64]map[uint64]uint16 // by hashString(source), then text hash
 	keys     int                          // counts held, over all sources
+	hashes   []uint64                     // clean's buffers, reused from item to item
+	shingles []uint64
+	sorted   []uint64
 }
 
 func newBoilerplate(minItems int) *boilerplate {
@@ -45,7 +48,7 @@ func (b *boilerplate) clean(source string, title, body []word) ([]word, []word) 
 		return title, body
 	}
 	segs := titleSegments(title)
-	shingles := bodyShingles(body)
+	shingles := b.bodyShingles(body)
 	if len(segs) == 0 && len(shingles) == 0 {
 		return title, body
 	}
@@ -70,6 +73,9 @@ func (b *boilerplate) seen(counts map[uint64]uint16, h uint64) bool {
 // title made only of boilerplate (a recurring show, "Your Daily Horoscope")
 // is dropped whole: it names no happening.
 func (b *boilerplate) dropSegments(counts map[uint64]uint16, title []word, segs []segment) []word {
+	if !slices.ContainsFunc(segs, func(s segment) bool { return b.seen(counts, s.hash) }) {
+		return title // the common case: nothing to drop, nothing to copy
+	}
 	var kept []word
 	for _, s := range segs {
 		if !b.seen(counts, s.hash) {
@@ -106,12 +112,13 @@ func (b *boilerplate) dropShingles(counts map[uint64]uint16, body []word, shingl
 // record counts each distinct key of the item once.
 func (b *boilerplate) record(counts map[uint64]uint16, segs []segment, shingles []uint64) {
 	before := len(counts)
-	keys := make([]uint64, 0, len(segs)+len(shingles))
+	keys := b.sorted[:0]
 	for _, s := range segs {
 		keys = append(keys, s.hash)
 	}
 	keys = append(keys, shingles...)
 	slices.Sort(keys)
+	b.sorted = keys
 	for i, h := range keys {
 		if (i == 0 || keys[i-1] != h) && counts[h] < 1<<15 {
 			counts[h]++
@@ -165,18 +172,21 @@ func titleSegments(title []word) []segment {
 	return segs
 }
 
-func bodyShingles(body []word) []uint64 {
+// bodyShingles hashes every run of boilerShingle body words. The result
+// is in a buffer of b's, valid until the next item.
+func (b *boilerplate) bodyShingles(body []word) []uint64 {
 	if len(body) < boilerShingle {
 		return nil
 	}
-	hs := make([]uint64, len(body))
-	for i, w := range body {
-		hs[i] = hashString(w.lower)
+	hs := b.hashes[:0]
+	for _, w := range body {
+		hs = append(hs, hashString(w.lower))
 	}
-	out := make([]uint64, 0, len(body)-boilerShingle+1)
+	out := b.shingles[:0]
 	for i := 0; i+boilerShingle <= len(body); i++ {
 		out = append(out, combine(hs[i:i+boilerShingle]))
 	}
+	b.hashes, b.shingles = hs, out
 	return out
 }
 

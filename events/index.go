@@ -11,6 +11,7 @@ type index struct {
 	postings map[uint32][]*eventState
 	query    uint64        // lookups so far
 	stale    int           // events gone since the last compaction
+	live     int           // events live when the last one went
 	hits     []*eventState // lookup's buffer, reused
 	top      []*eventState // lookup's result, valid until the next lookup
 }
@@ -18,6 +19,7 @@ type index struct {
 func newIndex() *index { return &index{postings: make(map[uint32][]*eventState)} }
 
 func (x *index) add(ev *eventState, terms []uint32) {
+	x.settle()
 	for _, t := range terms {
 		x.postings[t] = append(x.postings[t], ev)
 	}
@@ -28,6 +30,7 @@ func (x *index) add(ev *eventState, terms []uint32) {
 // so the result is a function of the index's content alone. The result
 // is only valid until the next lookup.
 func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(*eventState) bool) []*eventState {
+	x.settle()
 	x.query++ // marks the events met in this lookup, instead of a map
 	hits := x.hits[:0]
 	for _, e := range query {
@@ -87,10 +90,23 @@ func topHits(top, hits []*eventState, max int) []*eventState {
 }
 
 // forget marks an event gone. Its postings stay until enough events are
-// gone that a compaction, which walks every list, pays for itself.
+// gone that a compaction, which walks every list, pays for itself. The
+// compaction waits for the next add or lookup: events go in batches, in
+// map order, and a compaction part-way through a batch would leave a
+// different set of gone postings behind on every run, while the lengths
+// of the lists decide which terms a lookup walks.
 func (x *index) forget(ev *eventState, live int) {
 	ev.gone = true
-	if x.stale++; x.stale > live/2 {
+	x.stale++
+	x.live = live
+	if live == 0 {
+		x.compact() // none is left: all lists go, whatever the order
+	}
+}
+
+// settle compacts the lists if enough events went since the last time.
+func (x *index) settle() {
+	if x.stale > x.live/2 {
 		x.compact()
 	}
 }

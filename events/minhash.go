@@ -19,20 +19,50 @@ type signature [sigSize]uint32
 // gets the all-ones signature, which matches nothing by construction of
 // the LSH index (see lsh.add).
 func minhash(shingles []uint64) signature {
+	s := emptySignature()
+	for _, x := range shingles {
+		s.fold(x)
+	}
+	return s
+}
+
+// minhashTerms is minhash(shingles(title followed by body)), without
+// building either slice: it runs once per item.
+func minhashTerms(title, body []uint32) signature {
+	s := emptySignature()
+	at := func(i int) uint64 {
+		if i < len(title) {
+			return uint64(title[i])
+		}
+		return uint64(body[i-len(title)])
+	}
+	n := len(title) + len(body)
+	if n == 1 {
+		s.fold(mix64(at(0)))
+	}
+	for i := 0; i+1 < n; i++ {
+		s.fold(mix64(at(i)<<32 | at(i+1)))
+	}
+	return s
+}
+
+func emptySignature() signature {
 	var s signature
 	for i := range s {
 		s[i] = ^uint32(0)
 	}
-	for _, x := range shingles {
-		x = mix64(x)
-		for i := range s {
-			// One multiply-add per function: h_i(x) = (a_i·x + b_i) >> 32.
-			if h := uint32((x*hashMul[i] + hashAdd[i]) >> 32); h < s[i] {
-				s[i] = h
-			}
+	return s
+}
+
+// fold takes one shingle hash into the minima.
+func (s *signature) fold(x uint64) {
+	x = mix64(x)
+	for i := range s {
+		// One multiply-add per function: h_i(x) = (a_i·x + b_i) >> 32.
+		if h := uint32((x*hashMul[i] + hashAdd[i]) >> 32); h < s[i] {
+			s[i] = h
 		}
 	}
-	return s
 }
 
 // hashMul and hashAdd parametrise the sigSize hash functions: odd
@@ -92,11 +122,25 @@ func hashString(s string) uint64 {
 }
 
 // lsh indexes signatures by band so that similar ones meet in a bucket.
+//
+// It holds no pointer per entry, so the garbage collector has little to
+// walk however many docs it holds: each doc gets a number, with lshBands
+// slots (number*lshBands + band) in one flat array, and a bucket is a
+// chain of slots, oldest first, whose ends the map keeps.
 type lsh struct {
-	buckets map[uint64][]string
+	buckets map[uint64]chain // by band key
+	next    []uint32         // by slot: the next slot of its chain, plus one; 0 ends it
+	ids     []string         // by number: the doc id, "" while the number is free
+	free    []uint32         // numbers free for reuse
+	mark    []uint32         // by number: the candidates call that last met the doc
+	calls   uint32           // candidates calls so far
+	out     []string         // candidates' result, reused
 }
 
-func newLSH() *lsh { return &lsh{buckets: make(map[uint64][]string)} }
+// chain is a bucket's first and last slot, plus one.
+type chain struct{ first, last uint32 }
+
+func newLSH() *lsh { return &lsh{buckets: make(map[uint64]chain)} }
 
 func bandKey(s *signature, b int) uint64 {
 	h := uint64(b) + 1
@@ -110,9 +154,25 @@ func (x *lsh) add(id string, s *signature) {
 	if s.empty() {
 		return
 	}
+	var n uint32
+	if k := len(x.free); k > 0 {
+		n, x.free = x.free[k-1], x.free[:k-1]
+		x.ids[n] = id
+	} else {
+		n = uint32(len(x.ids))
+		x.ids = append(x.ids, id)
+		x.mark = append(x.mark, 0)
+		x.next = append(x.next, make([]uint32, lshBands)...)
+	}
 	for b := 0; b < lshBands; b++ {
-		k := bandKey(s, b)
-		x.buckets[k] = append(x.buckets[k], id)
+		k, slot := bandKey(s, b), n*lshBands+uint32(b)
+		x.next[slot] = 0
+		if c, ok := x.buckets[k]; ok {
+			x.next[c.last-1] = slot + 1
+			x.buckets[k] = chain{c.first, slot + 1}
+		} else {
+			x.buckets[k] = chain{slot + 1, slot + 1}
+		}
 	}
 }
 
@@ -120,38 +180,74 @@ func (x *lsh) remove(id string, s *signature) {
 	if s.empty() {
 		return
 	}
+	n := ^uint32(0)
 	for b := 0; b < lshBands; b++ {
 		k := bandKey(s, b)
-		ids := x.buckets[k]
-		for i, v := range ids {
-			if v == id {
-				ids = append(ids[:i], ids[i+1:]...)
-				break
+		c, ok := x.buckets[k]
+		if !ok {
+			continue
+		}
+		prev := uint32(0)
+		for cur := c.first; cur != 0; prev, cur = cur, x.next[cur-1] {
+			m := (cur - 1) / lshBands
+			// Once the doc's number is known, numbers are compared, not
+			// strings: a string compare reads the id's bytes elsewhere in
+			// memory.
+			if n != ^uint32(0) && m != n || n == ^uint32(0) && x.ids[m] != id {
+				continue
 			}
+			n = m
+			x.unlink(k, c, prev, cur)
+			break
 		}
-		if len(ids) == 0 {
-			delete(x.buckets, k)
-		} else {
-			x.buckets[k] = ids
-		}
+	}
+	if n != ^uint32(0) {
+		x.ids[n] = ""
+		x.free = append(x.free, n)
 	}
 }
 
+// unlink takes slot cur (plus one), which follows prev (0 for none), out
+// of bucket k's chain c.
+func (x *lsh) unlink(k uint64, c chain, prev, cur uint32) {
+	after := x.next[cur-1]
+	switch {
+	case prev == 0 && after == 0:
+		delete(x.buckets, k)
+		return
+	case prev == 0:
+		c.first = after
+	default:
+		x.next[prev-1] = after
+	}
+	if c.last == cur {
+		c.last = prev
+	}
+	x.buckets[k] = c
+}
+
 // candidates lists the ids sharing at least one band with s, each once,
-// in a deterministic order (band by band, oldest first).
+// in a deterministic order (band by band, oldest first). The result is
+// only valid until the next call.
 func (x *lsh) candidates(s *signature) []string {
 	if s.empty() {
 		return nil
 	}
-	var out []string
-	seen := make(map[string]bool)
+	x.calls++
+	if x.calls == 0 { // wrapped: old marks could be taken for this call's
+		clear(x.mark)
+		x.calls = 1
+	}
+	out := x.out[:0]
 	for b := 0; b < lshBands; b++ {
-		for _, id := range x.buckets[bandKey(s, b)] {
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
+		for cur := x.buckets[bandKey(s, b)].first; cur != 0; cur = x.next[cur-1] {
+			if n := (cur - 1) / lshBands; x.mark[n] != x.calls {
+				x.mark[n] = x.calls
+				out = append(out, x.ids[n])
 			}
 		}
 	}
+	clear(out[len(out):cap(out)]) // pins no id once it is gone
+	x.out = out
 	return out
 }

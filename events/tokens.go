@@ -71,7 +71,7 @@ func (sc *scanner) chunk(chunk string, offset int) {
 			return
 		}
 		from := start
-		raw := strings.Trim(chunk[from:end], "'’.")
+		raw := trimMarks(chunk[from:end])
 		start = -1
 		if raw == "" {
 			return
@@ -153,10 +153,51 @@ func newWord(raw string, sentStart, brk, hard bool) word {
 		}
 	}
 	lower := strings.ToLower(raw)
-	if strings.ContainsAny(lower, ".,’") {
+	if hasMarks(lower) {
 		lower = cleanMarks(lower)
 	}
 	return word{raw: raw, lower: lower, sentStart: sentStart, breakTo: brk, hardBreak: hard, possessive: poss}
+}
+
+// trimMarks trims apostrophes (straight or curly) and dots off both ends:
+// strings.Trim with that cutset, on the hot path without its general
+// machinery for cutsets beyond ASCII.
+func trimMarks(s string) string {
+	for len(s) > 0 {
+		if s[0] == '\'' || s[0] == '.' {
+			s = s[1:]
+		} else if strings.HasPrefix(s, "’") {
+			s = s[len("’"):]
+		} else {
+			break
+		}
+	}
+	for len(s) > 0 {
+		if c := s[len(s)-1]; c == '\'' || c == '.' {
+			s = s[:len(s)-1]
+		} else if strings.HasSuffix(s, "’") {
+			s = s[:len(s)-len("’")]
+		} else {
+			break
+		}
+	}
+	return s
+}
+
+// hasMarks reports whether w holds a mark cleanMarks handles: a dot, a
+// comma or a curly apostrophe.
+func hasMarks(w string) bool {
+	for i := 0; i < len(w); i++ {
+		switch w[i] {
+		case '.', ',':
+			return true
+		case "’"[0]:
+			if strings.HasPrefix(w[i:], "’") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cleanMarks drops the marks kept inside words: "u.s" is "us", "12,000"

@@ -56,49 +56,28 @@ func parseInSlices(b []byte, contentType string, spans [][2]int) (*gofeed.Feed, 
 
 // itemSpans returns the byte ranges of the item elements of an RSS, RDF or
 // Atom document: <item> or <entry> (with any prefix) as a child of the root
-// or of the RSS channel. Like tooDeep it reads the bytes only: comments,
-// CDATA, processing instructions and declarations are skipped.
+// or of the RSS channel, found at the byte level (scanTags).
 func itemSpans(b []byte) [][2]int {
 	var spans [][2]int
 	depth, start, itemDepth := 0, -1, 0
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], '<')
-		if j < 0 {
-			break
-		}
-		i += j
-		rest := b[i:]
+	scanTags(b, func(kind tagKind, from, to int) bool {
+		isItem := start < 0 && (depth == 1 || depth == 2) && kind != tagClose && isItemTag(b[from:])
 		switch {
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			i = indexPast(b, i, "-->")
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			i = indexPast(b, i, "]]>")
-		case bytes.HasPrefix(rest, []byte("<?")):
-			i = indexPast(b, i, "?>")
-		case bytes.HasPrefix(rest, []byte("</")):
+		case kind == tagClose:
 			depth = max(depth-1, 0)
-			i = indexPast(b, i, ">")
 			if start >= 0 && depth == itemDepth {
-				spans, start = append(spans, [2]int{start, i}), -1
+				spans, start = append(spans, [2]int{start, to}), -1
 			}
-		case bytes.HasPrefix(rest, []byte("<!")):
-			i = indexPast(b, i, ">")
-		default:
-			end := indexPast(b, i, ">")
-			selfClosing := b[end-1] == '>' && b[end-2] == '/'
-			if start < 0 && (depth == 1 || depth == 2) && isItemTag(rest) {
-				if selfClosing {
-					spans = append(spans, [2]int{i, end})
-				} else {
-					start, itemDepth = i, depth
-				}
+		case kind == tagEmpty && isItem:
+			spans = append(spans, [2]int{from, to})
+		case kind == tagOpen:
+			if isItem {
+				start, itemDepth = from, depth
 			}
-			if !selfClosing {
-				depth++
-			}
-			i = end
+			depth++
 		}
-	}
+		return true
+	})
 	return spans
 }
 

@@ -301,34 +301,66 @@ func doctypeLen(b []byte) int {
 // are skipped and self-closing tags do not count.
 func tooDeep(b []byte, limit int) bool {
 	depth := 0
+	scanTags(b, func(kind tagKind, _, _ int) bool {
+		switch kind {
+		case tagClose:
+			depth = max(depth-1, 0)
+		case tagOpen:
+			depth++
+		}
+		return depth <= limit
+	})
+	return depth > limit
+}
+
+// tagKind is the kind of a tag scanTags meets.
+type tagKind int
+
+const (
+	tagOpen  tagKind = iota // <name ...>
+	tagClose                // </name>
+	tagEmpty                // <name .../>
+)
+
+// scanTags calls fn with the kind and byte range of each start, end and
+// self-closing tag of b, in order, until fn returns false. It reads bytes,
+// not XML: comments, CDATA sections, processing instructions and
+// declarations are skipped, and a tag cut off by the end of b is not
+// reported.
+func scanTags(b []byte, fn func(kind tagKind, start, end int) bool) {
 	for i := 0; i < len(b); {
 		j := bytes.IndexByte(b[i:], '<')
 		if j < 0 {
-			return false
+			return
 		}
-		i += j
-		rest := b[i:]
+		start := i + j
+		rest := b[start:]
+		kind := tagOpen
 		switch {
 		case bytes.HasPrefix(rest, []byte("<!--")):
-			i = indexPast(b, i, "-->")
+			i = indexPast(b, start, "-->")
+			continue
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			i = indexPast(b, i, "]]>")
+			i = indexPast(b, start, "]]>")
+			continue
 		case bytes.HasPrefix(rest, []byte("<?")):
-			i = indexPast(b, i, "?>")
-		case bytes.HasPrefix(rest, []byte("</")):
-			depth = max(depth-1, 0)
-			i = indexPast(b, i, ">")
+			i = indexPast(b, start, "?>")
+			continue
 		case bytes.HasPrefix(rest, []byte("<!")):
-			i = indexPast(b, i, ">")
-		default:
-			end := indexPast(b, i, ">")
-			if b[end-1] == '>' && b[end-2] != '/' {
-				if depth++; depth > limit {
-					return true
-				}
-			}
-			i = end
+			i = indexPast(b, start, ">")
+			continue
+		case bytes.HasPrefix(rest, []byte("</")):
+			kind = tagClose
+		}
+		i = indexPast(b, start, ">")
+		if b[i-1] != '>' {
+			return // cut off
+		}
+		if kind == tagOpen && b[i-2] == '/' {
+			kind = tagEmpty
+		}
+		if !fn(kind, start, i) {
+			return
 		}
 	}
-	return false
 }

@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,7 +194,7 @@ func TestFloodMemoryPerFetch(t *testing.T) {
 		t.Fatalf("due feeds: %v %v", due, err)
 	}
 	base := liveHeap()
-	peak := watchLiveHeap()
+	peak := watchHeap(liveHeap) // collecting first: what the poll holds, not when the collector ran
 	r := p.PollOne(context.Background(), due[0])
 	top := peak()
 	if r.Err != nil || r.Saved.New != floodKept {
@@ -216,30 +215,6 @@ func liveHeap() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
-}
-
-// watchLiveHeap samples the live heap every 20 ms until the returned
-// function is called, which reports the largest sample. Collecting first
-// makes the figure what the poll holds, not when the collector ran.
-func watchLiveHeap() func() uint64 {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			peak.Store(max(peak.Load(), liveHeap()))
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
 }
 
 // TestFloodBodyOverCap: a body past poll.max_body_mb fails that feed alone,

@@ -313,7 +313,7 @@ func benchPoll(b *testing.B, n int, changed bool) {
 	if !changed {
 		pollDue(b, st, p, now) // warm: validators stored
 	}
-	peak := watchPeakHeap()
+	peak := watchHeap(heapInUse)
 	b.ReportAllocs()
 	b.ResetTimer()
 	var items int
@@ -335,9 +335,9 @@ func benchPoll(b *testing.B, n int, changed bool) {
 	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 }
 
-// watchPeakHeap samples the heap until the returned function is called,
-// which reports the largest HeapInuse seen (server and poller together).
-func watchPeakHeap() func() uint64 {
+// watchHeap calls measure every 20 ms until the returned function is
+// called, which reports the largest value seen.
+func watchHeap(measure func() uint64) func() uint64 {
 	var peak atomic.Uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -347,11 +347,7 @@ func watchPeakHeap() func() uint64 {
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
+			peak.Store(max(peak.Load(), measure()))
 			select {
 			case <-done:
 				return
@@ -360,4 +356,12 @@ func watchPeakHeap() func() uint64 {
 		}
 	}()
 	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
+}
+
+// heapInUse is the heap in use, garbage included (server and poller
+// together in the benchmark).
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"reflect"
 
 	"herald/feeds"
 )
@@ -41,29 +40,35 @@ func (d *daemon) build(ctx context.Context, cfg *Config, prev *live) (*live, err
 // restartOnly are the keys a reload cannot change in a running daemon: the
 // database, the listener, the logger, the clustering window (the
 // deduplicator's memory is built for it) and the lease length (other
-// instances count on it). A reload keeps their running values and says so.
+// instances count on it). Each entry copies the running value into the
+// new config and reports whether the file had changed it.
 var restartOnly = []struct {
-	key string
-	get func(*Config) any
+	key  string
+	keep func(old, next *Config) (changed bool)
 }{
-	{"storage", func(c *Config) any { return c.Storage }},
-	{"http.listen", func(c *Config) any { return c.HTTP.Listen }},
-	{"log", func(c *Config) any { return c.Log }},
-	{"poll.cluster_window", func(c *Config) any { return c.Poll.ClusterWin }},
-	{"poll.lease", func(c *Config) any { return c.Poll.Lease }},
+	{"storage", func(o, n *Config) bool { return keep(&n.Storage, o.Storage) }},
+	{"http.listen", func(o, n *Config) bool { return keep(&n.HTTP.Listen, o.HTTP.Listen) }},
+	{"log", func(o, n *Config) bool { return keep(&n.Log, o.Log) }},
+	{"poll.cluster_window", func(o, n *Config) bool { return keep(&n.Poll.ClusterWin, o.Poll.ClusterWin) }},
+	{"poll.lease", func(o, n *Config) bool { return keep(&n.Poll.Lease, o.Poll.Lease) }},
 }
 
-// keepRunning copies the restart-only values of old into next and returns
-// the keys whose new values wait for a restart.
+// keep sets *field to running and reports whether it held another value.
+func keep[T comparable](field *T, running T) bool {
+	changed := *field != running
+	*field = running
+	return changed
+}
+
+// keepRunning keeps the running values of the restart-only keys in next
+// and returns the keys whose new values wait for a restart.
 func keepRunning(old, next *Config) []string {
 	var changed []string
 	for _, k := range restartOnly {
-		if !reflect.DeepEqual(k.get(old), k.get(next)) {
+		if k.keep(old, next) {
 			changed = append(changed, k.key)
 		}
 	}
-	next.Storage, next.HTTP.Listen, next.Log = old.Storage, old.HTTP.Listen, old.Log
-	next.Poll.ClusterWin, next.Poll.Lease = old.Poll.ClusterWin, old.Poll.Lease
 	return changed
 }
 

@@ -170,8 +170,9 @@ func (c *Clusterer) decide(ds *docState) (*eventState, []*eventState) {
 func (c *Clusterer) candidates(ds *docState) []*eventState {
 	o := c.opts
 	query := ds.an.vec.top(o.QueryTerms)
-	return c.index.lookup(query, o.MaxPostings, o.MaxCandidates, func(ev *eventState) bool {
-		return c.active(ev, ds.doc.Published)
+	t := ds.doc.Published.UnixMilli()
+	return c.index.lookup(query, o.MaxPostings, o.MaxCandidates, func(firstMS, lastMS int64) bool {
+		return c.activeSpan(firstMS, lastMS, t)
 	})
 }
 
@@ -180,8 +181,13 @@ func (c *Clusterer) candidates(ds *docState) []*eventState {
 // cover, so that an endless story is told as successive (related) events
 // and memory stays bounded.
 func (c *Clusterer) active(ev *eventState, t time.Time) bool {
-	ms, w := t.UnixMilli(), c.opts.Window.Milliseconds()
-	return ms-ev.lastMS <= w && ev.firstMS-ms <= w && ms-ev.firstMS <= c.opts.MaxSpan.Milliseconds()
+	return c.activeSpan(ev.firstMS, ev.lastMS, t.UnixMilli())
+}
+
+// activeSpan is active for an event's span and a time, in Unix milliseconds.
+func (c *Clusterer) activeSpan(firstMS, lastMS, ms int64) bool {
+	w := c.opts.Window.Milliseconds()
+	return ms-lastMS <= w && firstMS-ms <= w && ms-firstMS <= c.opts.MaxSpan.Milliseconds()
 }
 
 // eventID derives a stable id from the founding doc's id.
@@ -254,7 +260,7 @@ func (c *Clusterer) EventOf(docID string) (string, bool) {
 // have fixed bounds.
 func (c *Clusterer) Evict(before time.Time) {
 	gone := false
-	for id, ev := range c.events {
+	for _, ev := range c.index.stalest(before.UnixMilli()) {
 		if !ev.last.Before(before) {
 			continue
 		}
@@ -264,7 +270,7 @@ func (c *Clusterer) Evict(before time.Time) {
 			c.vocab.uncount(ds.an.terms)
 			delete(c.docs, ds.doc.ID)
 		}
-		delete(c.events, id)
+		delete(c.events, ev.id)
 		c.index.forget(ev, len(c.events))
 	}
 	if !gone {

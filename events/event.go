@@ -30,20 +30,15 @@ type Source struct {
 // it is a sum or a set over the members, never a product of their order,
 // so an event restored doc by doc equals one grown and merged live.
 type eventState struct {
-	// Every index lookup reads these for each event it meets: they come
-	// first, to share one cache line.
-	mark            uint64 // the index lookup that last met the event
-	hit             int64  // the query weight it shared in that lookup
-	rank            uint64 // a hash of id: orders equal hits without comparing strings
-	firstMS, lastMS int64  // first and last as Unix milliseconds
-	gone            bool   // evicted or merged away; the index drops it lazily
-
-	id          string
-	sums        centroids         // sums of member vectors, per term
-	entities    map[string]*named // names mentioned, with counts
-	members     []*docState
-	first, last time.Time
-	days        map[int]int // members per day their titles name
+	id              string
+	rank            uint64            // a hash of id: orders equal hits without comparing strings
+	slot            int32             // its place in the index, -1 before it is posted
+	firstMS, lastMS int64             // first and last as Unix milliseconds
+	sums            centroids         // sums of member vectors, per term
+	entities        map[string]*named // names mentioned, with counts
+	members         []*docState
+	first, last     time.Time
+	days            map[int]int // members per day their titles name
 }
 
 type named struct {
@@ -52,7 +47,7 @@ type named struct {
 }
 
 func newEventState(id string) *eventState {
-	return &eventState{id: id, rank: hashString(id), entities: make(map[string]*named)}
+	return &eventState{id: id, rank: hashString(id), slot: -1, entities: make(map[string]*named)}
 }
 
 // add folds a member in and returns the terms new to the event, which the

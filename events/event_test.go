@@ -76,8 +76,8 @@ func TestEvict(t *testing.T) {
 		}
 	}
 	for _, p := range c.index.postings {
-		for _, ev := range p {
-			if c.events[ev.id] != ev && !ev.gone {
+		for _, n := range p {
+			if ev := c.index.events[n]; ev != nil && c.events[ev.id] != ev && !c.index.slots[n].gone {
 				t.Fatalf("index lists evicted event %s as live", ev.id)
 			}
 		}

@@ -64,7 +64,7 @@ func TestIndexForgetOrderDoesNotMatter(t *testing.T) {
 			live--
 			x.forget(evs[i], live)
 		}
-		x.lookup(sparse{{id: 7, w: 1}}, 100, 10, func(*eventState) bool { return true })
+		x.lookup(sparse{{id: 7, w: 1}}, 100, 10, func(int64, int64) bool { return true })
 		out := map[uint32]int{}
 		for term, p := range x.postings {
 			out[term] = len(p)

@@ -7,29 +7,69 @@ import "slices"
 // events, so the cost of an item stays flat as history grows: the doc's
 // heaviest terms are looked up, and a term held by too many events is too
 // common to find a story by and is skipped.
+//
+// The lists hold slot numbers, not pointers. A lookup walks up to a few
+// hundred postings and reads, for each, the event's time span and its
+// running hit weight: those sit in one dense array of slots, where a
+// pointer would cost a cache miss per event, and lists of numbers give
+// the garbage collector nothing to scan.
 type index struct {
-	postings map[uint32][]*eventState
+	postings map[uint32][]int32
+	slots    []slot
+	events   []*eventState // by slot; nil once the slot is free
+	free     []int32       // slots no list mentions any more, for reuse
 	query    uint64        // lookups so far
 	stale    int           // events gone since the last compaction
 	live     int           // events live when the last one went
-	hits     []*eventState // lookup's buffer, reused
+	hits     []int32       // lookup's buffer, reused
+	order    []int32       // topHits' buffer, reused
 	top      []*eventState // lookup's result, valid until the next lookup
 }
 
-func newIndex() *index { return &index{postings: make(map[uint32][]*eventState)} }
+// slot is what a lookup reads of an event.
+type slot struct {
+	mark            uint64 // the lookup that last met the event
+	hit             int64  // the query weight it shared in that lookup
+	rank            uint64 // a hash of the id: orders equal hits without comparing strings
+	firstMS, lastMS int64  // the event's span, as Unix milliseconds
+	gone            bool   // evicted or merged away; the lists drop it lazily
+}
 
+func newIndex() *index { return &index{postings: make(map[uint32][]int32)} }
+
+// add posts the event under terms new to it, and records its span.
 func (x *index) add(ev *eventState, terms []uint32) {
 	x.settle()
-	for _, t := range terms {
-		x.postings[t] = append(x.postings[t], ev)
+	if ev.slot < 0 {
+		ev.slot = x.enter(ev)
 	}
+	s := &x.slots[ev.slot]
+	s.firstMS, s.lastMS = ev.firstMS, ev.lastMS
+	for _, t := range terms {
+		x.postings[t] = append(x.postings[t], ev.slot)
+	}
+}
+
+// enter gives an event a slot, a freed one if there is one.
+func (x *index) enter(ev *eventState) int32 {
+	s := slot{rank: ev.rank}
+	if n := len(x.free); n > 0 {
+		i := x.free[n-1]
+		x.free = x.free[:n-1]
+		x.slots[i], x.events[i] = s, ev
+		return i
+	}
+	x.slots = append(x.slots, s)
+	x.events = append(x.events, ev)
+	return int32(len(x.slots) - 1)
 }
 
 // lookup returns the events sharing the query's terms, at most max, those
 // sharing the most weight first; ties go to the event with the smaller id,
-// so the result is a function of the index's content alone. The result
-// is only valid until the next lookup.
-func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(*eventState) bool) []*eventState {
+// so the result is a function of the index's content alone. keep is asked
+// about the span of each event met. The result is only valid until the
+// next lookup.
+func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(firstMS, lastMS int64) bool) []*eventState {
 	x.settle()
 	x.query++ // marks the events met in this lookup, instead of a map
 	hits := x.hits[:0]
@@ -38,65 +78,103 @@ func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(*even
 		if len(p) > maxPostings {
 			continue
 		}
-		for _, ev := range p {
-			if ev.mark == x.query {
-				ev.hit += int64(e.w)
-			} else if !ev.gone && keep(ev) {
-				ev.mark, ev.hit = x.query, int64(e.w)
-				hits = append(hits, ev)
+		for _, n := range p {
+			s := &x.slots[n]
+			if s.mark == x.query {
+				s.hit += int64(e.w)
+			} else if !s.gone && keep(s.firstMS, s.lastMS) {
+				s.mark, s.hit = x.query, int64(e.w)
+				hits = append(hits, n)
 			}
 		}
 	}
 	// An event sharing less than a third of what the best one shares
 	// cannot win and is not worth scoring.
 	var best int64
-	for _, ev := range hits {
-		best = max(best, ev.hit)
+	for _, n := range hits {
+		best = max(best, x.slots[n].hit)
 	}
-	hits = slices.DeleteFunc(hits, func(ev *eventState) bool { return ev.hit*3 < best })
-	x.top = topHits(x.top[:0], hits, maxEvents)
-	clear(hits) // pins no event once it is gone
+	hits = slices.DeleteFunc(hits, func(n int32) bool { return x.slots[n].hit*3 < best })
+	x.top = x.topHits(x.top[:0], hits, maxEvents)
 	x.hits = hits[:0]
 	return x.top
 }
 
 // topHits appends to top the max events with the largest hit weights, in
 // order.
-func topHits(top, hits []*eventState, max int) []*eventState {
-	better := func(a, b *eventState) bool {
-		if a.hit != b.hit {
-			return a.hit > b.hit
+func (x *index) topHits(top []*eventState, hits []int32, max int) []*eventState {
+	better := func(a, b int32) bool {
+		sa, sb := &x.slots[a], &x.slots[b]
+		if sa.hit != sb.hit {
+			return sa.hit > sb.hit
 		}
-		if a.rank != b.rank {
-			return a.rank < b.rank
+		if sa.rank != sb.rank {
+			return sa.rank < sb.rank
 		}
-		return a.id < b.id
+		return x.events[a].id < x.events[b].id
 	}
-	for _, ev := range hits {
-		if len(top) == max && !better(ev, top[max-1]) {
+	order := x.order[:0] // the best so far; top follows it
+	for _, n := range hits {
+		if len(order) == max && !better(n, order[max-1]) {
 			continue
 		}
-		i := len(top)
-		top = append(top, ev)
-		for ; i > 0 && better(ev, top[i-1]); i-- {
-			top[i] = top[i-1]
+		i := len(order)
+		order = append(order, n)
+		for ; i > 0 && better(n, order[i-1]); i-- {
+			order[i] = order[i-1]
 		}
-		top[i] = ev
-		if len(top) > max {
-			top = top[:max]
+		order[i] = n
+		if len(order) > max {
+			order = order[:max]
 		}
 	}
+	for _, n := range order {
+		top = append(top, x.events[n])
+	}
+	x.order = order
 	return top
+}
+
+// postingsOf lists the live events posted under a term, unless more than
+// max events (live or not yet compacted away) are.
+func (x *index) postingsOf(term uint32, max int) []*eventState {
+	p := x.postings[term]
+	if len(p) > max {
+		return nil
+	}
+	out := make([]*eventState, 0, len(p))
+	for _, n := range p {
+		if !x.slots[n].gone {
+			out = append(out, x.events[n])
+		}
+	}
+	return out
+}
+
+// count is how many events (live or not yet compacted away) are posted
+// under a term.
+func (x *index) count(term uint32) int { return len(x.postings[term]) }
+
+// stalest lists the live events whose latest doc is older than beforeMS
+// (or of it: the caller compares exactly), in slot order.
+func (x *index) stalest(beforeMS int64) []*eventState {
+	var out []*eventState
+	for n := range x.slots {
+		if s := &x.slots[n]; !s.gone && x.events[n] != nil && s.lastMS <= beforeMS {
+			out = append(out, x.events[n])
+		}
+	}
+	return out
 }
 
 // forget marks an event gone. Its postings stay until enough events are
 // gone that a compaction, which walks every list, pays for itself. The
-// compaction waits for the next add or lookup: events go in batches, in
-// map order, and a compaction part-way through a batch would leave a
-// different set of gone postings behind on every run, while the lengths
-// of the lists decide which terms a lookup walks.
+// compaction waits for the next add or lookup: events go in batches,
+// and a compaction part-way through a batch would leave a set of gone
+// postings behind that depends on the batch's order, while the lengths of
+// the lists decide which terms a lookup walks.
 func (x *index) forget(ev *eventState, live int) {
-	ev.gone = true
+	x.slots[ev.slot].gone = true
 	x.stale++
 	x.live = live
 	if live == 0 {
@@ -111,21 +189,26 @@ func (x *index) settle() {
 	}
 }
 
-// compact drops gone events from every list.
+// compact drops gone events from every list, then frees their slots.
 func (x *index) compact() {
 	x.stale = 0
 	for t, p := range x.postings {
 		q := p[:0]
-		for _, ev := range p {
-			if !ev.gone {
-				q = append(q, ev)
+		for _, n := range p {
+			if !x.slots[n].gone {
+				q = append(q, n)
 			}
 		}
-		clear(p[len(q):])
 		if len(q) == 0 {
 			delete(x.postings, t)
 		} else {
 			x.postings[t] = q
+		}
+	}
+	for n := range x.slots {
+		if x.slots[n].gone && x.events[n] != nil {
+			x.events[n] = nil
+			x.free = append(x.free, int32(n))
 		}
 	}
 }

@@ -75,12 +75,8 @@ func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
 	seen := map[*eventState]bool{ev: true}
 	var out []*eventState
 	add := func(term uint32) {
-		p := c.index.postings[term]
-		if len(p) > c.opts.MaxPostings {
-			return
-		}
-		for _, other := range p {
-			if !seen[other] && !other.gone {
+		for _, other := range c.index.postingsOf(term, c.opts.MaxPostings) {
+			if !seen[other] {
 				seen[other] = true
 				out = append(out, other)
 			}
@@ -107,7 +103,7 @@ func (c *Clusterer) sharedNames(a, b *eventState) ([]string, int) {
 			continue
 		}
 		names = append(names, n.name)
-		if id, ok := c.vocab.ids["@"+key]; ok && len(c.index.postings[id]) <= specificEvents {
+		if id, ok := c.vocab.ids["@"+key]; ok && c.index.count(id) <= specificEvents {
 			specific++
 		}
 	}

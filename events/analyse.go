@@ -25,10 +25,11 @@ type analysed struct {
 // (boilerplate counts, document frequencies) exactly once per doc, so that
 // replaying a stream rebuilds the same state.
 func (c *Clusterer) analyse(d Doc) analysed {
-	title := splitWords(d.Title)
+	text, buf := bodyOf(d), &c.buf
+	buf.title = appendWords(buf.title, d.Title, len(d.Title))
+	buf.body = appendWords(buf.body, text, c.opts.BodyWords)
+	title, body := buf.title, buf.body
 	day := titleDay(title)
-	text := bodyOf(d)
-	body := splitWordsMax(text, c.opts.BodyWords)
 	full := body
 	title, body = c.boiler.clean(d.Source, title, body)
 	leadText := lead(text, full, body)
@@ -71,6 +72,18 @@ func bodyOf(d Doc) string {
 	return s + "\n" + t
 }
 
+// scratch holds buffers that analysing and placing a doc reuse from one
+// doc to the next (the clusterer takes one doc at a time): a doc's words
+// and raw weights are garbage once its vectors are made, and reusing them
+// spares the collector most of a doc's short-lived allocations. Nothing
+// kept refers to them.
+type scratch struct {
+	title, body  []word
+	raw, factors weights
+	fresh        []termStat // centroids.add's new terms
+	added        []uint32   // eventState.add's result
+}
+
 // terms maps words to term ids, leaving out stop words.
 func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 	out := make([]uint32, 0, len(ws))
@@ -90,7 +103,7 @@ func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 // and each one's factor (IDF times habit discount), sorted by term.
 func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (sparse, []uint32, weights) {
 	o := c.opts
-	raw := make(weights, 0, len(title)+len(body)+len(names))
+	raw := c.buf.raw[:0]
 	raw.addTF(title, o.TitleWeight)
 	raw.addTF(body, o.BodyWeight)
 	for _, id := range names {
@@ -102,12 +115,13 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (s
 		ids[i] = x.id
 	}
 	c.vocab.count(ids)
-	factors := make(weights, len(raw))
+	factors := c.buf.factors[:0]
 	for i := range raw {
 		f := c.vocab.idf(raw[i].id) * c.habits.discount(src, raw[i].id)
 		raw[i].w *= f
-		factors[i] = weight{raw[i].id, f}
+		factors = append(factors, weight{raw[i].id, f})
 	}
+	c.buf.raw, c.buf.factors = raw, factors
 	return raw.quantize(), ids, factors
 }
 

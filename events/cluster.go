@@ -22,6 +22,7 @@ type Clusterer struct {
 	events  map[string]*eventState // by id, live events only
 	aliases map[string]string      // merged-away id -> the id it went into
 	now     time.Time              // latest publication time seen: the stream's clock
+	buf     scratch
 }
 
 // docState is what an active doc leaves behind.
@@ -218,14 +219,14 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 	ds.event = ev
 	c.docs[ds.doc.ID] = ds
 	c.dups.add(ds.doc.ID, &ds.an.sig)
-	c.index.add(ev, ev.add(ds))
+	c.index.add(ev, ev.add(ds, &c.buf))
 }
 
 // merge folds event b into a: b's docs move, b's id becomes an alias.
 func (c *Clusterer) merge(a, b *eventState) {
 	for _, ds := range b.members {
 		ds.event = a
-		c.index.add(a, a.add(ds))
+		c.index.add(a, a.add(ds, &c.buf))
 	}
 	delete(c.events, b.id)
 	c.index.forget(b, len(c.events))

@@ -51,9 +51,11 @@ func newEventState(id string) *eventState {
 }
 
 // add folds a member in and returns the terms new to the event, which the
-// caller posts in the inverted index.
-func (ev *eventState) add(ds *docState) []uint32 {
-	added := ev.sums.add(ds.an.vec, ds.an.tvec, make([]uint32, 0, len(ds.an.vec)))
+// caller posts in the inverted index; the result is valid until buf's
+// next use.
+func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
+	buf.added, buf.fresh = ev.sums.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
+	added := buf.added
 	t := ds.doc.Published
 	if len(ev.members) == 0 || t.Before(ev.first) {
 		ev.first, ev.firstMS = t, t.UnixMilli()

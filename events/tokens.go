@@ -29,7 +29,13 @@ func splitWords(text string) []word { return splitWordsMax(text, len(text)) }
 // splitWordsMax is splitWords stopping after max words: a doc's full text
 // can run to thousands of words, of which only the lead is read.
 func splitWordsMax(text string, max int) []word {
-	sc := scanner{sentStart: true, out: make([]word, 0, min(max, len(text)/6+1))}
+	return appendWords(make([]word, 0, min(max, len(text)/6+1)), text, max)
+}
+
+// appendWords is splitWordsMax appending to out[:0], so that a caller
+// splitting one text after another reuses one buffer.
+func appendWords(out []word, text string, max int) []word {
+	sc := scanner{sentStart: true, out: out[:0]}
 	for i := 0; i < len(text) && len(sc.out) < max; {
 		r, n := utf8.DecodeRuneInString(text[i:])
 		if unicode.IsSpace(r) {

@@ -277,9 +277,8 @@ func (c *centroids) find(id uint32, from int) (int, bool) {
 }
 
 // add folds a doc in and appends the terms new to the event to added.
-// title's terms are among vec's.
-func (c *centroids) add(vec, title sparse, added []uint32) []uint32 {
-	fresh := make([]termStat, 0, len(vec))
+// title's terms are among vec's. fresh is a buffer, returned for reuse.
+func (c *centroids) add(vec, title sparse, added []uint32, fresh []termStat) ([]uint32, []termStat) {
 	i, j := 0, 0
 	for _, e := range vec {
 		st := termStat{id: e.id}
@@ -307,7 +306,7 @@ func (c *centroids) add(vec, title sparse, added []uint32) []uint32 {
 		}
 	}
 	c.insert(fresh)
-	return added
+	return added, fresh
 }
 
 // insert merges sorted new terms in, from the back, without a new slice.

@@ -115,8 +115,12 @@ func (x *index) topHits(top []*eventState, hits []int32, max int) []*eventState 
 	}
 	order := x.order[:0] // the best so far; top follows it
 	for _, n := range hits {
-		if len(order) == max && !better(n, order[max-1]) {
-			continue
+		if len(order) == max {
+			// Most hits fall short of the last place: settle those on the
+			// weight alone, without the full comparison.
+			if h, last := x.slots[n].hit, x.slots[order[max-1]].hit; h < last || h == last && !better(n, order[max-1]) {
+				continue
+			}
 		}
 		i := len(order)
 		order = append(order, n)

@@ -88,7 +88,7 @@ type scratch struct {
 func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 	out := make([]uint32, 0, len(ws))
 	for _, w := range ws {
-		if id := c.vocab.term(w.lower, english); id != noTerm {
+		if id := c.vocab.term(w, english); id != noTerm {
 			out = append(out, id)
 		}
 	}

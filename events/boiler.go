@@ -180,7 +180,7 @@ func (b *boilerplate) bodyShingles(body []word) []uint64 {
 	}
 	hs := b.hashes[:0]
 	for _, w := range body {
-		hs = append(hs, hashString(w.lower))
+		hs = append(hs, w.hash)
 	}
 	out := b.shingles[:0]
 	for i := 0; i+boilerShingle <= len(body); i++ {
@@ -193,7 +193,7 @@ func (b *boilerplate) bodyShingles(body []word) []uint64 {
 func hashWords(ws []word) uint64 {
 	hs := make([]uint64, len(ws))
 	for i, w := range ws {
-		hs[i] = hashString(w.lower)
+		hs[i] = w.hash
 	}
 	return combine(hs)
 }

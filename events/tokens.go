@@ -18,6 +18,7 @@ type word struct {
 	hardBreak  bool   // a separator precedes it (":", "|", " - "): a new segment
 	possessive bool   // written with "'s": a name ends here ("CNN's Jake Tapper")
 	start, end int    // byte offsets in the text
+	hash       uint64 // hashString(lower), computed once: the word cache and the boilerplate learner key on it
 }
 
 // splitWords cuts text into words. Letters and digits make words; an
@@ -162,7 +163,7 @@ func newWord(raw string, sentStart, brk, hard bool) word {
 	if hasMarks(lower) {
 		lower = cleanMarks(lower)
 	}
-	return word{raw: raw, lower: lower, sentStart: sentStart, breakTo: brk, hardBreak: hard, possessive: poss}
+	return word{raw: raw, lower: lower, sentStart: sentStart, breakTo: brk, hardBreak: hard, possessive: poss, hash: hashString(lower)}
 }
 
 // trimMarks trims apostrophes (straight or curly) and dots off both ends:

@@ -51,7 +51,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	var factors weights
 	a.vec, a.terms, factors = c.vectorize(src, tterms, bterms, names)
 	a.tvec = c.titleVector(factors, tterms, names[:len(tents)])
-	c.habits.record(src, factors)
+	c.habits.record(src, factors, c.vocab.keys)
 	for _, e := range a.vec {
 		a.mass += float64(e.w)
 	}
@@ -117,7 +117,7 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (s
 	c.vocab.count(ids)
 	factors := c.buf.factors[:0]
 	for i := range raw {
-		f := c.vocab.idf(raw[i].id) * c.habits.discount(src, raw[i].id)
+		f := c.vocab.idf(raw[i].id) * c.habits.discount(src, c.vocab.keys[raw[i].id])
 		raw[i].w *= f
 		factors = append(factors, weight{raw[i].id, f})
 	}

@@ -277,7 +277,7 @@ func (c *Clusterer) Evict(before time.Time) {
 	if !gone {
 		return
 	}
-	c.vocab.forget()
+	c.vocab.forget(c.index.drop)
 	for old, to := range c.aliases {
 		if c.events[to] == nil {
 			delete(c.aliases, old)

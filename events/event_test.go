@@ -117,3 +117,29 @@ func TestRelatedSkipsGoneEvents(t *testing.T) {
 		t.Fatal("no relation was offered at all: the test checks nothing")
 	}
 }
+
+// On an endless stream the vocabulary stays the size of the window's: a
+// forgotten term's id goes to the next new term instead of the tables
+// growing by one entry per word that comes back after a lull.
+func TestVocabularyStaysFlat(t *testing.T) {
+	g := newGenerator(11)
+	c := New(Options{Window: 6 * time.Hour}) // 2,500 docs of the synthetic stream
+	feed := func(n int) {
+		for i := range n {
+			d := g.next()
+			c.Add(d)
+			if i%500 == 499 {
+				c.Evict(d.Published.Add(-c.opts.Window))
+			}
+		}
+	}
+	feed(8000)
+	size, live := len(c.vocab.df), len(c.vocab.ids)
+	feed(8000)
+	if grown := len(c.vocab.df) - size; grown > live/10 {
+		t.Errorf("the term tables grew by %d entries over 8,000 more docs (to %d; %d terms live)", grown, len(c.vocab.df), len(c.vocab.ids))
+	}
+	if len(c.index.postings) > len(c.vocab.ids) {
+		t.Errorf("%d terms have index lists, only %d terms are live", len(c.index.postings), len(c.vocab.ids))
+	}
+}

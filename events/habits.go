@@ -25,7 +25,7 @@ type habits struct {
 // small, rather than in one big table shared by all sources.
 type sourceHabits struct {
 	n  int32
-	df map[uint32]int32
+	df map[uint64]int32 // by the term's key (vocab.keys), which outlives its id
 }
 
 func newHabits(share float64) *habits {
@@ -40,33 +40,34 @@ func (h *habits) of(source string) *sourceHabits {
 	key := hashString(source)
 	src := h.sources[key]
 	if src == nil {
-		src = &sourceHabits{df: make(map[uint32]int32)}
+		src = &sourceHabits{df: make(map[uint64]int32)}
 		h.sources[key] = src
 	}
 	return src
 }
 
 // discount returns the factor for a term of the source, 1 for most.
-func (h *habits) discount(src *sourceHabits, id uint32) float64 {
+func (h *habits) discount(src *sourceHabits, key uint64) float64 {
 	if src == nil || int(src.n) < h.minimum || h.share <= 0 {
 		return 1
 	}
-	share := float64(src.df[id]) / float64(src.n)
+	share := float64(src.df[key]) / float64(src.n)
 	if share <= h.share {
 		return 1
 	}
 	return h.share / share
 }
 
-// record counts the item's distinct terms under its source.
-func (h *habits) record(src *sourceHabits, terms weights) {
+// record counts the item's distinct terms under its source; keys holds
+// each term's key, by id.
+func (h *habits) record(src *sourceHabits, terms weights, keys []uint64) {
 	if src == nil {
 		return
 	}
 	src.n++
 	before := len(src.df)
 	for _, t := range terms {
-		src.df[t.id]++
+		src.df[keys[t.id]]++
 	}
 	h.keys += len(src.df) - before
 	if h.keys > habitMaxKeys {

@@ -155,6 +155,10 @@ func (x *index) postingsOf(term uint32, max int) []*eventState {
 	return out
 }
 
+// drop forgets a term's list: no held doc uses the term any more, so the
+// list holds only gone events, and the term's id will name another term.
+func (x *index) drop(term uint32) { delete(x.postings, term) }
+
 // count is how many events (live or not yet compacted away) are posted
 // under a term.
 func (x *index) count(term uint32) int { return len(x.postings[term]) }

@@ -14,8 +14,8 @@ import (
 // document frequencies are those of the clusterer's window, so they
 // follow the news, and a clusterer restored from the window's items
 // counts what an uninterrupted one does. A term no held item uses is
-// forgotten, which keeps memory flat on an endless stream; its number is
-// not reused. Words map to terms through a cache (stop words to none),
+// forgotten, and its number given to the next new term, which keeps
+// memory flat on an endless stream. Words map to terms through a cache (stop words to none),
 // which keeps stemming and the second lookup off the hot path. It is
 // keyed by the word's 64-bit hash, computed once when the text is split:
 // no string to hash again or to compare, and no pointer for the garbage
@@ -25,11 +25,13 @@ import (
 // when those are forgotten, and refilled from the same function.
 type vocab struct {
 	ids    map[string]uint32
-	terms  []string // by id; "" once forgotten
+	terms  []string // by id; "" while the id is free
+	keys   []uint64 // by id: the term's hash, a name for it that outlives the id (habits count by it)
 	df     []uint32
 	n      int                  // items counted
 	words  [2]map[uint64]uint32 // by the lower-cased word's hash; [1] for English
 	unused []uint32             // ids whose count fell to zero since the last forget
+	free   []uint32             // ids of forgotten terms, for new ones
 }
 
 const (
@@ -63,10 +65,17 @@ func (v *vocab) id(term string) uint32 {
 	if id, ok := v.ids[term]; ok {
 		return id
 	}
-	id := uint32(len(v.df))
+	var id uint32
+	if n := len(v.free); n > 0 {
+		id, v.free = v.free[n-1], v.free[:n-1]
+		v.terms[id], v.keys[id] = term, hashString(term)
+	} else {
+		id = uint32(len(v.df))
+		v.terms = append(v.terms, term)
+		v.keys = append(v.keys, hashString(term))
+		v.df = append(v.df, 0)
+	}
 	v.ids[term] = id
-	v.terms = append(v.terms, term)
-	v.df = append(v.df, 0)
 	return id
 }
 
@@ -94,8 +103,9 @@ func (v *vocab) uncount(ids []uint32) {
 	}
 }
 
-// forget drops the terms no held item uses any more.
-func (v *vocab) forget() {
+// forget drops the terms no held item uses any more, and calls gone with
+// each: their ids will be given to new terms.
+func (v *vocab) forget(gone func(id uint32)) {
 	if len(v.unused) == 0 {
 		return
 	}
@@ -103,6 +113,8 @@ func (v *vocab) forget() {
 		if v.df[id] == 0 && v.terms[id] != "" {
 			delete(v.ids, v.terms[id])
 			v.terms[id] = ""
+			v.free = append(v.free, id)
+			gone(id)
 		}
 	}
 	v.unused = v.unused[:0]

@@ -4,7 +4,7 @@ package events
 // prune halves the counts, item counts included, so it forgets the terms
 // a source used once, never its habits. The bound must leave each source
 // enough items between prunes to measure a share: 2^20 counts are a few
-// hundreds of items per source for a few hundred sources (2^17 was
+// hundred items per source for a few hundred sources (2^17 was
 // tried: 2% faster on the stress stream, but only some tens of items per
 // source there).
 const habitMaxKeys = 1 << 20

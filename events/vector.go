@@ -265,7 +265,11 @@ type termStat struct {
 // centroids are the sums of an event's member vectors, kept exactly, with
 // their squared lengths. The terms are a slice sorted by id: most events
 // are small, and a sorted slice is smaller and faster to search than a map.
+// Their ids are also kept apart, in step: scoring a doc searches a large
+// event's terms once per doc term, and sixteen ids share a cache line
+// where under three terms would.
 type centroids struct {
+	ids              []uint32 // ids[k] == terms[k].id
 	terms            []termStat
 	allNorm2, tNorm2 int64
 }
@@ -274,22 +278,22 @@ type centroids struct {
 // Callers look up ascending ids, so a short linear step usually finds it;
 // past a few steps it bisects.
 func (c *centroids) find(id uint32, from int) (int, bool) {
-	t := c.terms
+	t := c.ids
 	for k := from; k < len(t) && k < from+8; k++ {
-		if t[k].id >= id {
-			return k, t[k].id == id
+		if t[k] >= id {
+			return k, t[k] == id
 		}
 	}
 	lo, hi := min(from+8, len(t)), len(t)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if t[m].id < id {
+		if t[m] < id {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(t) && t[lo].id == id
+	return lo, lo < len(t) && t[lo] == id
 }
 
 // add folds a doc in and appends the terms new to the event to added.
@@ -332,6 +336,7 @@ func (c *centroids) insert(fresh []termStat) {
 	}
 	n := len(c.terms)
 	c.terms = append(c.terms, fresh...)
+	c.ids = slices.Grow(c.ids, len(fresh))[:len(c.terms)]
 	i, j := n-1, len(fresh)-1
 	for k := len(c.terms) - 1; j >= 0; k-- {
 		if i >= 0 && c.terms[i].id > fresh[j].id {
@@ -341,6 +346,7 @@ func (c *centroids) insert(fresh []termStat) {
 			c.terms[k] = fresh[j]
 			j--
 		}
+		c.ids[k] = c.terms[k].id
 	}
 }
 

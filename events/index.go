@@ -18,7 +18,7 @@ type index struct {
 	slots    []slot
 	events   []*eventState // by slot; nil once the slot is free
 	free     []int32       // slots no list mentions any more, for reuse
-	query    uint64        // lookups so far
+	query    uint32        // lookups so far, modulo 2^32
 	stale    int           // events gone since the last compaction
 	live     int           // events live when the last one went
 	hits     []int32       // lookup's buffer, reused
@@ -26,13 +26,14 @@ type index struct {
 	top      []*eventState // lookup's result, valid until the next lookup
 }
 
-// slot is what a lookup reads of an event.
+// slot is what a lookup reads of an event, in 32 bytes: two to a cache
+// line.
 type slot struct {
-	mark            uint64 // the lookup that last met the event
-	hit             int64  // the query weight it shared in that lookup
-	rank            uint64 // a hash of the id: orders equal hits without comparing strings
-	firstMS, lastMS int64  // the event's span, as Unix milliseconds
+	mark            uint32 // the lookup that last met the event
+	hit             int32  // the query weight it shared in that lookup (at most QueryTerms units)
+	rank            uint32 // the high half of a hash of the id: orders equal hits without comparing strings
 	gone            bool   // evicted or merged away; the lists drop it lazily
+	firstMS, lastMS int64  // the event's span, as Unix milliseconds
 }
 
 func newIndex() *index { return &index{postings: make(map[uint32][]int32)} }
@@ -52,7 +53,7 @@ func (x *index) add(ev *eventState, terms []uint32) {
 
 // enter gives an event a slot, a freed one if there is one.
 func (x *index) enter(ev *eventState) int32 {
-	s := slot{rank: ev.rank}
+	s := slot{rank: uint32(ev.rank >> 32)}
 	if n := len(x.free); n > 0 {
 		i := x.free[n-1]
 		x.free = x.free[:n-1]
@@ -72,6 +73,14 @@ func (x *index) enter(ev *eventState) int32 {
 func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(firstMS, lastMS int64) bool) []*eventState {
 	x.settle()
 	x.query++ // marks the events met in this lookup, instead of a map
+	if x.query == 0 {
+		// The count wrapped: a slot's old mark could pass for this
+		// lookup's, so all start again from unmarked.
+		for n := range x.slots {
+			x.slots[n].mark = 0
+		}
+		x.query = 1
+	}
 	hits := x.hits[:0]
 	for _, e := range query {
 		p := x.postings[e.id]
@@ -81,16 +90,16 @@ func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(first
 		for _, n := range p {
 			s := &x.slots[n]
 			if s.mark == x.query {
-				s.hit += int64(e.w)
+				s.hit += e.w
 			} else if !s.gone && keep(s.firstMS, s.lastMS) {
-				s.mark, s.hit = x.query, int64(e.w)
+				s.mark, s.hit = x.query, e.w
 				hits = append(hits, n)
 			}
 		}
 	}
 	// An event sharing less than a third of what the best one shares
 	// cannot win and is not worth scoring.
-	var best int64
+	var best int32
 	for _, n := range hits {
 		best = max(best, x.slots[n].hit)
 	}

@@ -15,14 +15,17 @@ import (
 // follow the news, and a clusterer restored from the window's items
 // counts what an uninterrupted one does. A term no held item uses is
 // forgotten, and its number given to the next new term, which keeps
-// memory flat on an endless stream. Words map to terms through a cache (stop words to none),
-// which keeps stemming and the second lookup off the hot path. It is
-// keyed by the word's 64-bit hash, computed once when the text is split:
-// no string to hash again or to compare, and no pointer for the garbage
-// collector (two words sharing a hash, a chance of about 1 in 10^9 among
-// the cache's 2^17 words, would share a term). The cache
-// is dropped when it grows past its bound, its entries for forgotten terms
-// when those are forgotten, and refilled from the same function.
+// memory flat on an endless stream.
+//
+// Words map to terms through a cache (stop words to none), which keeps
+// stemming and the second lookup off the hot path. It is keyed by the
+// word's 64-bit hash, computed once when the text is split: no string to
+// hash again or to compare, and no pointer for the garbage collector (two
+// words sharing a hash, a chance of about 1 in 10^9 among the cache's
+// 2^17 words, would share a term). The cache is dropped when it grows
+// past its bound, its entries for forgotten terms when those are
+// forgotten (before their ids go to new terms), and refilled from the
+// same function.
 type vocab struct {
 	ids    map[string]uint32
 	terms  []string // by id; "" while the id is free

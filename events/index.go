@@ -30,7 +30,7 @@ type index struct {
 // line.
 type slot struct {
 	mark            uint32 // the lookup that last met the event
-	hit             int32  // the query weight it shared in that lookup (at most QueryTerms units)
+	hit             int32  // the query weight it shared in that lookup (at most QueryTerms × unit)
 	rank            uint32 // the high half of a hash of the id: orders equal hits without comparing strings
 	gone            bool   // evicted or merged away; the lists drop it lazily
 	firstMS, lastMS int64  // the event's span, as Unix milliseconds
@@ -66,8 +66,8 @@ func (x *index) enter(ev *eventState) int32 {
 }
 
 // lookup returns the events sharing the query's terms, at most max, those
-// sharing the most weight first; ties go to the event with the smaller id,
-// so the result is a function of the index's content alone. keep is asked
+// sharing the most weight first; ties go by a hash of the event's id, then
+// by the id, so the result is a function of the index's content alone. keep is asked
 // about the span of each event met. The result is only valid until the
 // next lookup.
 func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(firstMS, lastMS int64) bool) []*eventState {

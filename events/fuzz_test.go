@@ -32,14 +32,17 @@ func FuzzTextFeatures(f *testing.F) {
 			}
 			end = w.end
 		}
+		// The buffer is reused as the clusterer reuses it: each call
+		// starts with the previous call's words in it.
+		capped := appendWords(nil, "earlier text in the buffer", 10)
 		for _, n := range []int{0, 1, len(words) / 2} {
-			capped := splitWordsMax(text, n)
+			capped = appendWords(capped, text, n)
 			if len(capped) != min(n, len(words)) {
-				t.Fatalf("splitWordsMax(%d) gave %d words of %d", n, len(capped), len(words))
+				t.Fatalf("appendWords(%d) gave %d words of %d", n, len(capped), len(words))
 			}
 			for i := range capped {
 				if capped[i] != words[i] {
-					t.Fatalf("splitWordsMax(%d) word %d = %+v, want %+v", n, i, capped[i], words[i])
+					t.Fatalf("appendWords(%d) word %d = %+v, want %+v", n, i, capped[i], words[i])
 				}
 			}
 		}

@@ -25,16 +25,12 @@ type word struct {
 // apostrophe or a digit separator inside a word is kept ("don't",
 // "12,000"), so that numbers and contractions stay whole. URLs and e-mail
 // addresses are dropped: they carry no wording, only noise.
-func splitWords(text string) []word { return splitWordsMax(text, len(text)) }
+func splitWords(text string) []word { return appendWords(nil, text, len(text)) }
 
-// splitWordsMax is splitWords stopping after max words: a doc's full text
-// can run to thousands of words, of which only the lead is read.
-func splitWordsMax(text string, max int) []word {
-	return appendWords(make([]word, 0, min(max, len(text)/6+1)), text, max)
-}
-
-// appendWords is splitWordsMax appending to out[:0], so that a caller
-// splitting one text after another reuses one buffer.
+// appendWords is splitWords stopping after max words (a doc's full text
+// can run to thousands of words, of which only the lead is read), writing
+// into out[:0], so that a caller splitting one text after another reuses
+// one buffer.
 func appendWords(out []word, text string, max int) []word {
 	sc := scanner{sentStart: true, out: out[:0]}
 	for i := 0; i < len(text) && len(sc.out) < max; {

@@ -453,7 +453,15 @@ func TestDigestLoopStartsAndStops(t *testing.T) {
 	if _, err := d.store.SubscriberSince(ctx, "ada@example.org", now.Add(-72*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, now.Add(-25*time.Hour))
+	// The report goes an hour before the last firing (07:00 UTC), inside
+	// the one period the first digest reads, whatever the time of day:
+	// "25 hours ago" fell before that period from 07:00 to 08:00.
+	u := now.UTC()
+	lastFiring := time.Date(u.Year(), u.Month(), u.Day(), 7, 0, 0, 0, time.UTC)
+	if lastFiring.After(now) {
+		lastFiring = lastFiring.AddDate(0, 0, -1)
+	}
+	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, lastFiring.Add(-time.Hour))
 	stop := d.startDigests(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(srv.Messages()) == 0 && time.Now().Before(deadline) {

@@ -17,6 +17,7 @@ type Event struct {
 	Sources     []Source // by publication time
 	Entities    []string // the names the sources share, most mentioned first
 	Topics      []string
+	Storyline   string // the id of the thread of related events it belongs to
 }
 
 // Source is one doc of an event.
@@ -30,15 +31,13 @@ type Source struct {
 // it is a sum or a set over the members, never a product of their order,
 // so an event restored doc by doc equals one grown and merged live.
 type eventState struct {
-	id              string
-	rank            uint64            // a hash of id: orders equal hits without comparing strings
-	slot            int32             // its place in the index, -1 before it is posted
-	firstMS, lastMS int64             // first and last as Unix milliseconds
-	sums            centroids         // sums of member vectors, per term
-	entities        map[string]*named // names mentioned, with counts
-	members         []*docState
-	first, last     time.Time
-	days            map[int]int // members per day their titles name
+	posted
+	sums        centroids         // sums of member vectors, per term
+	entities    map[string]*named // names mentioned, with counts
+	members     []*docState
+	first, last time.Time
+	days        map[int]int // members per day their titles name
+	story       *storyline
 }
 
 type named struct {
@@ -47,7 +46,7 @@ type named struct {
 }
 
 func newEventState(id string) *eventState {
-	return &eventState{id: id, rank: hashString(id), slot: -1, entities: make(map[string]*named)}
+	return &eventState{posted: newPosted(id), entities: make(map[string]*named)}
 }
 
 // add folds a member in and returns the terms new to the event, which the
@@ -83,6 +82,8 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 	return added
 }
 
+func (ev *eventState) post() *posted { return &ev.posted }
+
 // size is the number of members.
 func (ev *eventState) size() int { return len(ev.members) }
 
@@ -113,7 +114,7 @@ func (ev *eventState) record() Event {
 	e := Event{
 		ID: ev.id, Headline: h.doc.Title, Summary: clip(h.an.lead, 280),
 		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
-		Entities: ev.topEntities(10),
+		Entities: ev.topEntities(10), Storyline: ev.story.id,
 	}
 	members := slices.Clone(ev.members)
 	slices.SortFunc(members, func(a, b *docState) int {
@@ -141,21 +142,27 @@ func (ev *eventState) record() Event {
 // topEntities lists the event's names, most mentioned first. In an event
 // of several docs, a name only one doc mentions is left out.
 func (ev *eventState) topEntities(max int) []string {
-	keys := make([]string, 0, len(ev.entities))
-	for k, n := range ev.entities {
-		if n.count >= 2 || ev.size() == 1 {
+	return topNames(ev.entities, ev.size(), max)
+}
+
+// topNames lists the most mentioned names of counts, leaving out those
+// mentioned once among several docs.
+func topNames(counts map[string]*named, docs, max int) []string {
+	keys := make([]string, 0, len(counts))
+	for k, n := range counts {
+		if n.count >= 2 || docs == 1 {
 			keys = append(keys, k)
 		}
 	}
 	slices.SortFunc(keys, func(a, b string) int {
-		if d := ev.entities[b].count - ev.entities[a].count; d != 0 {
+		if d := counts[b].count - counts[a].count; d != 0 {
 			return d
 		}
 		return cmp.Compare(a, b)
 	})
 	out := make([]string, 0, min(max, len(keys)))
 	for _, k := range keys[:min(max, len(keys))] {
-		out = append(out, ev.entities[k].name)
+		out = append(out, counts[k].name)
 	}
 	return out
 }

@@ -442,3 +442,36 @@ func (c *centroids) heaviest(k int) []uint32 {
 	}
 	return out
 }
+
+// sub takes a doc back out of the sums (add's inverse): a term no member
+// holds any more is removed.
+func (c *centroids) sub(vec, title sparse) {
+	i, j := 0, 0
+	for _, e := range vec {
+		k, ok := c.find(e.id, i)
+		if !ok {
+			continue
+		}
+		i = k
+		st := &c.terms[k]
+		c.allNorm2 += -2*st.all*int64(e.w) + int64(e.w)*int64(e.w)
+		st.all -= int64(e.w)
+		st.count--
+		for j < len(title) && title[j].id < e.id {
+			j++
+		}
+		if j < len(title) && title[j].id == e.id {
+			w := int64(title[j].w)
+			c.tNorm2 += -2*st.title*w + w*w
+			st.title -= w
+		}
+	}
+	n := 0
+	for k := range c.terms {
+		if c.terms[k].count > 0 {
+			c.terms[n], c.ids[n] = c.terms[k], c.ids[k]
+			n++
+		}
+	}
+	c.terms, c.ids = c.terms[:n], c.ids[:n]
+}

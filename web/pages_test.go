@@ -15,7 +15,6 @@ import (
 	"herald/events"
 	"herald/feeds"
 	"herald/metrics"
-	"herald/store"
 )
 
 // get fetches url and returns the status, the body and the headers.
@@ -174,28 +173,6 @@ func TestBriefingPagesListTheDaysEvents(t *testing.T) {
 		if !strings.Contains(front, "/events/"+id+".html") {
 			t.Errorf("front page lacks %s", id)
 		}
-	}
-}
-
-// TestFoldedEventRedirects: an event folded into another keeps its URL.
-func TestFoldedEventRedirects(t *testing.T) {
-	st, evs := fixture(t)
-	ctx := context.Background()
-	all, _ := st.Events(ctx, store.EventQuery{IDs: []string{"ev-summit"}})
-	merged := evs[0]
-	merged.Size = 5
-	if err := st.SaveClustering(ctx, []events.Assignment{{DocID: all[0].Sources[0].DocID, EventID: "ev-talks",
-		Merged: []string{"ev-summit"}}}, []events.Event{merged}, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv := serve(t, st, Options{})
-	resp, err := http.Get(srv.URL + "/events/ev-summit.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/events/ev-talks.json" || resp.StatusCode != 200 {
-		t.Errorf("folded id: ended at %s with %d", resp.Request.URL.Path, resp.StatusCode)
 	}
 }
 

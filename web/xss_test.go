@@ -120,7 +120,7 @@ func cluster(t *testing.T, st *store.Store) []string {
 			evs = append(evs, ev)
 		}
 	}
-	if err := st.SaveClustering(ctx, as, evs, nil); err != nil {
+	if err := st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	ids := make([]string, len(evs))

@@ -119,7 +119,7 @@ func (s *seeder) reports(id, topic, headline string, n int, at time.Time) {
 	}
 	ev := events.Event{ID: id, Headline: headline, Summary: "About " + headline + ".", FirstSeen: at, LastUpdated: at,
 		Size: s.size[id], Topics: []string{topic}}
-	if err := s.st.SaveClustering(ctx, as, []events.Event{ev}, nil); err != nil {
+	if err := s.st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: []events.Event{ev}}); err != nil {
 		s.t.Fatal(err)
 	}
 }

@@ -48,7 +48,7 @@ func TestRetention(t *testing.T) {
 		ev := events.Event{ID: "ev-" + d.Title, Headline: d.Title, FirstSeen: d.Published, LastUpdated: d.Published, Size: 1}
 		as, evs = append(as, events.Assignment{DocID: d.ID, EventID: ev.ID}), append(evs, ev)
 	}
-	if err := st.SaveClustering(ctx, as, evs, nil); err != nil {
+	if err := st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -252,11 +252,18 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 // began, which times a retry (so the round a wait later finds it due); now
 // times the claim.
 func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
-	claimFor := 2 * time.Duration(g.cfg.SMTP.Timeout) // a send is cut at the timeout: a live sender never loses its claim
-	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(claimFor))
+	timeout := time.Duration(g.cfg.SMTP.Timeout)
+	until := now.Add(2 * timeout)
+	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, until)
 	if err != nil || !ok {
 		return false, err
 	}
+	// The send must end while the claim holds, whatever delayed its start
+	// (a busy database, a stalled machine): past the claim another sender
+	// may take the digest and send it too. Half a timeout is left for
+	// marking it sent.
+	sendCtx, cancel := context.WithDeadline(ctx, until.Add(-timeout/2))
+	defer cancel()
 	attempt := row.Attempts + 1
 	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt)
 	if gone, err := g.store.Unsubscribed(ctx, row.Subscriber); err != nil || gone {
@@ -266,7 +273,7 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		log.Info("digest cancelled: unsubscribed")
 		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestCancelled, "unsubscribed", now)
 	}
-	err = g.mailer.Send(ctx, g.from.Address, row.Subscriber, g.crashDuring(row.Message))
+	err = g.mailer.Send(sendCtx, g.from.Address, row.Subscriber, g.crashDuring(row.Message))
 	switch {
 	case err == nil:
 		g.crash("after-accept")

@@ -246,7 +246,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // by route pattern, so one series covers every event page.
 func TestMetricsCountRequestsByRoute(t *testing.T) {
 	st, _ := fixture(t)
-	m := metrics.New()
+	m := metrics.New(nil, 0, nil)
 	srv := serve(t, st, Options{Metrics: m, Recorder: m})
 	for _, p := range []string{"/events/ev-talks.html", "/events/ev-summit.json", "/events/nope.html", "/all.rss", "/nope/nope"} {
 		get(t, srv.URL+p)

@@ -39,8 +39,9 @@ type digester struct {
 	mailer *digest.Mailer
 	secret []byte
 	from   *mail.Address
-	id     string             // this process, in claims
-	crash  func(point string) // fault injection for the crash test; no-op unless HERALD_CRASH_AT is set
+	id     string              // this process, in claims
+	crash  func(point string)  // fault injection for the crash test; no-op unless HERALD_CRASH_AT is set
+	sent   func(time.Duration) // records how long one delivery took; nil records nothing
 
 	mu      sync.Mutex
 	checked map[string]time.Time // per subscriber, the latest firing already dealt with: no queries until the next
@@ -273,7 +274,11 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		log.Info("digest cancelled: unsubscribed")
 		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestCancelled, "unsubscribed", now)
 	}
+	began := time.Now()
 	err = g.mailer.Send(sendCtx, g.from.Address, row.Subscriber, g.crashDuring(row.Message))
+	if g.sent != nil {
+		g.sent(time.Since(began))
+	}
 	switch {
 	case err == nil:
 		g.crash("after-accept")

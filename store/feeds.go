@@ -140,6 +140,19 @@ func (s *Store) Feeds(ctx context.Context) ([]feeds.Feed, error) {
 		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id) ORDER BY f.url`)
 }
 
+// FeedPage returns limit feeds of the Feeds list from offset on, and how
+// many there are in all: the item counts are read for that page only.
+func (s *Store) FeedPage(ctx context.Context, offset, limit int) ([]feeds.Feed, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM feeds f
+		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id)`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count feeds: %w", err)
+	}
+	list, err := s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f
+		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id) ORDER BY f.url LIMIT ? OFFSET ?`, limit, offset)
+	return list, total, err
+}
+
 // DueFeeds returns the enabled feeds of topic (every topic when topic is
 // empty) whose next poll time has come.
 func (s *Store) DueFeeds(ctx context.Context, topic string, now time.Time) ([]feeds.Feed, error) {
@@ -147,6 +160,19 @@ func (s *Store) DueFeeds(ctx context.Context, topic string, now time.Time) ([]fe
 		WHERE f.disabled = 0 AND f.next_poll <= ?
 		AND EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id AND (? = '' OR t.topic = ?))
 		ORDER BY f.next_poll, f.id`, ms(now), topic, topic)
+}
+
+// FeedByURL returns the feed subscribed at url; an error wrapping
+// ErrNotFound when there is none.
+func (s *Store) FeedByURL(ctx context.Context, url string) (feeds.Feed, error) {
+	fs, err := s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f WHERE f.url = ?`, url)
+	if err != nil {
+		return feeds.Feed{}, err
+	}
+	if len(fs) == 0 {
+		return feeds.Feed{}, fmt.Errorf("feed %s: %w", url, ErrNotFound)
+	}
+	return fs[0], nil
 }
 
 // Feed returns one feed by id.

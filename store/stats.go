@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"herald/feeds"
 )
 
 // Stats is the state of the store that /metrics shows as gauges.
 type Stats struct {
-	Feeds         map[string]int // subscribed feeds by status (see FeedStatus)
+	Feeds         map[string]int // subscribed feeds by health (feeds.Feed.Health)
 	Items         int
 	OpenEvents    int       // events updated since the openSince given to Stats
 	OldestItem    time.Time // first_seen of the oldest item; zero when none
@@ -16,17 +18,9 @@ type Stats struct {
 	OldestPending time.Time // created_at of the oldest pending digest; zero when none
 }
 
-// Feed statuses, as counted by Stats and shown by `herald feeds`.
-const (
-	FeedOK          = "ok"
-	FeedFailing     = "failing" // the last poll failed and the feed is due for a retry
-	FeedBackoff     = "backoff" // the last poll failed and the feed waits before the next
-	FeedDisabled    = "disabled"
-	FeedNeverPolled = "never_polled"
-)
-
 // Stats reads the store's state as of now, with a few aggregate queries
-// (each one scan at most). Events updated since openSince count as open.
+// (each one scan at most). Feeds are counted as feeds.Feed.Health counts
+// them. Events updated since openSince count as open.
 func (s *Store) Stats(ctx context.Context, now, openSince time.Time) (Stats, error) {
 	st := Stats{Feeds: map[string]int{}}
 	var disabled, failing, backoff, never, total int
@@ -40,8 +34,8 @@ func (s *Store) Stats(ctx context.Context, now, openSince time.Time) (Stats, err
 	if err != nil {
 		return st, fmt.Errorf("count feeds by status: %w", err)
 	}
-	st.Feeds = map[string]int{FeedOK: total - disabled - failing - backoff - never, FeedFailing: failing,
-		FeedBackoff: backoff, FeedDisabled: disabled, FeedNeverPolled: never}
+	st.Feeds = map[string]int{feeds.HealthOK: total - disabled - failing - backoff - never, feeds.HealthFailing: failing,
+		feeds.HealthBackoff: backoff, feeds.HealthDisabled: disabled, feeds.HealthNeverPolled: never}
 	var oldestItem, oldestPending int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(first_seen), 0) FROM items`).
 		Scan(&st.Items, &oldestItem); err != nil {
@@ -61,17 +55,27 @@ func (s *Store) Stats(ctx context.Context, now, openSince time.Time) (Stats, err
 	return st, err2
 }
 
-// FeedStatus is Stats' status of one feed at now.
-func FeedStatus(disabled bool, failures int, lastPoll, nextPoll, now time.Time) string {
-	switch {
-	case disabled:
-		return FeedDisabled
-	case failures > 0 && nextPoll.After(now):
-		return FeedBackoff
-	case failures > 0:
-		return FeedFailing
-	case lastPoll.IsZero():
-		return FeedNeverPolled
+// Waiting counts the enabled feeds of a topic that are not due yet: those
+// backing off after a failed poll and the others, each with the earliest
+// time one of them becomes due.
+type Waiting struct {
+	Backoff, Later           int
+	BackoffUntil, LaterUntil time.Time
+}
+
+// WaitingFeeds is Waiting for topic ("" for every topic) at now.
+func (s *Store) WaitingFeeds(ctx context.Context, topic string, now time.Time) (Waiting, error) {
+	var w Waiting
+	var backoffUntil, laterUntil int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT
+		COALESCE(SUM(CASE WHEN failures > 0 THEN 1 ELSE 0 END), 0), COALESCE(MIN(CASE WHEN failures > 0 THEN next_poll END), 0),
+		COALESCE(SUM(CASE WHEN failures = 0 THEN 1 ELSE 0 END), 0), COALESCE(MIN(CASE WHEN failures = 0 THEN next_poll END), 0)
+		FROM feeds f WHERE disabled = 0 AND next_poll > ?
+		AND EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id AND (? = '' OR t.topic = ?))`), ms(now), topic, topic).
+		Scan(&w.Backoff, &backoffUntil, &w.Later, &laterUntil)
+	if err != nil {
+		return w, fmt.Errorf("count feeds not due: %w", err)
 	}
-	return FeedOK
+	w.BackoffUntil, w.LaterUntil = fromMS(backoffUntil), fromMS(laterUntil)
+	return w, nil
 }

@@ -26,6 +26,7 @@ type page struct {
 	Alternates []alternate
 	Body       any
 	Timeline   template.HTML // built from numbers only, see timeline.go
+	Wide       bool          // a table that needs the window's width (/feeds)
 }
 
 // alternate is another format of the same page, or a feed of it.

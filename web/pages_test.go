@@ -209,6 +209,9 @@ func (pinger) Event(context.Context, string) (events.Event, []Relation, error) {
 	return events.Event{}, nil, errors.New("unused")
 }
 func (pinger) Feeds(context.Context) ([]feeds.Feed, error) { return nil, errors.New("unused") }
+func (pinger) FeedPage(context.Context, int, int) ([]feeds.Feed, int, error) {
+	return nil, 0, errors.New("unused")
+}
 
 func TestHealthAndReadiness(t *testing.T) {
 	for _, tc := range []struct {

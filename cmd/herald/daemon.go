@@ -46,7 +46,7 @@ type daemon struct {
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("run")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return flagErr(err)
 	}
 	cfg, log, st, err := e.setup(ctx)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,7 +52,7 @@ type digestRun struct {
 // openDigestRun parses the flags and opens the store; a nil run with a nil
 // error means --help was shown.
 func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string, email, at *string) (*digestRun, error) {
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return nil, flagErr(err)
 	}
 	if *email == "" {
@@ -262,8 +263,15 @@ func digestList(ctx context.Context, e *env, args []string) error {
 	email := fs.String("subscriber", "", "only this subscriber's digests")
 	status := fs.String("status", "", "only digests in this state: pending, sent, failed, empty, cancelled")
 	limit := fs.Int("limit", 50, "show at most this many, newest first")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return flagErr(err)
+	}
+	statuses := []string{store.DigestPending, store.DigestSent, store.DigestFailed, store.DigestEmpty, store.DigestCancelled}
+	if *status != "" && !slices.Contains(statuses, *status) {
+		return fmt.Errorf("--status %q is not a digest status: use one of %s", *status, strings.Join(statuses, ", "))
+	}
+	if *limit < 1 {
+		return fmt.Errorf("--limit %d: give 1 or more", *limit)
 	}
 	_, _, st, err := e.setup(ctx)
 	if err != nil {

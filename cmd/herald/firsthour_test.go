@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// firstHourConfig writes a config with one topic holding feeds; allow
+// decides whether loopback feeds may be fetched.
+func firstHourConfig(t *testing.T, path string, allow bool, feeds ...string) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "storage: %s\n", filepath.Join(filepath.Dir(path), "herald.db"))
+	if allow {
+		b.WriteString("poll:\n  allow_networks: [127.0.0.0/8]\n")
+	}
+	b.WriteString("topics:\n  - name: korea\n    title: Korea\n    feeds:\n")
+	for _, f := range feeds {
+		fmt.Fprintf(&b, "      - url: %s\n", f)
+	}
+	b.WriteString("  - name: spare\n")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOperatorsFirstHour walks what a new operator does: list the feeds
+// of config.yaml before any poll, poll feeds the config does not allow
+// yet (every one fails: a non-zero exit, each failure listed once), poll
+// again (nothing due, and why), allow the network (the failing feeds are
+// retried at once), and add a feed that is already there.
+func TestOperatorsFirstHour(t *testing.T) {
+	srv, _ := testFeed(t)
+	ctx := context.Background()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	a, b := srv.URL+"/a.rss", srv.URL+"/b.rss"
+	firstHourConfig(t, cfg, false, a, b)
+
+	out, err := herald(t, ctx, "--config", cfg, "feeds")
+	if err != nil || strings.Count(out, "never_polled") != 2 || strings.Count(out, " due ") != 2 {
+		t.Fatalf("feeds before the first poll: %v\n%s", err, out)
+	}
+	if out, err := herald(t, ctx, "--config", cfg, "opml", "export"); err != nil || !strings.Contains(out, "/a.rss") {
+		t.Fatalf("opml export before the first poll: %v\n%s", err, out)
+	}
+
+	out, err = herald(t, ctx, "--config", cfg, "poll")
+	if err == nil || !strings.Contains(err.Error(), "every feed polled failed (2") {
+		t.Fatalf("poll with every feed refused: %v, want an error\n%s", err, out)
+	}
+	if n := strings.Count(out, a); n != 1 || !strings.Contains(out, "poll.allow_networks") {
+		t.Errorf("poll lists %s %d times, want once with the fix:\n%s", a, n, out)
+	}
+	out, err = herald(t, ctx, "--config", cfg, "poll")
+	if err != nil || !strings.Contains(out, "0 feeds due; 2 in backoff after failures until ") || !strings.Contains(out, "use --all") {
+		t.Fatalf("poll with nothing due: %v\n%s", err, out)
+	}
+
+	firstHourConfig(t, cfg, true, a, b) // the fix
+	out, err = herald(t, ctx, "--config", cfg, "poll")
+	if err != nil || summaryRow(out) != "2 2 0 0 2" {
+		t.Fatalf("poll after allowing the network: %v\n%s", err, out)
+	}
+
+	out, err = herald(t, ctx, "--config", cfg, "add", a, "--topic", "korea")
+	if err != nil || !strings.Contains(out, "already subscribed: "+a+" (topic korea)") {
+		t.Errorf("add of a feed already there: %v\n%s", err, out)
+	}
+	out, err = herald(t, ctx, "--config", cfg, "add", a, "--topic", "spare")
+	if err != nil || !strings.Contains(out, "added "+a+" to topic spare (already subscribed in topic korea)") {
+		t.Errorf("add of a feed to a second topic: %v\n%s", err, out)
+	}
+}
+
+// Commands refuse what they cannot do, naming the valid choices; an empty
+// list in JSON is [].
+func TestCommandsRefuseBadArguments(t *testing.T) {
+	ctx := context.Background()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	firstHourConfig(t, cfg, false)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"poll", "--topic", "nosuch"}, `no topic "nosuch"`},
+		{[]string{"poll", "--topic", "nosuch"}, "use one of korea, spare"},
+		{[]string{"digest", "list", "--status", "bogus"}, "use one of pending, sent, failed, empty, cancelled"},
+		{[]string{"poll", "now"}, `herald poll takes no arguments, but was given "now"`},
+		{[]string{"feeds", "--json", "extra"}, "takes no arguments"},
+		{[]string{"check-config", "extra"}, "takes no arguments"},
+		{[]string{"digest", "list", "extra"}, "takes no arguments"},
+		{[]string{"run", "extra"}, "takes no arguments"},
+	} {
+		out, err := herald(t, ctx, append([]string{"--config", cfg}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("herald %s: %v, want an error with %q\n%s", strings.Join(tc.args, " "), err, tc.want, out)
+		}
+	}
+	out, err := herald(t, ctx, "--config", cfg, "feeds", "--json")
+	var list []any
+	if err != nil || json.Unmarshal([]byte(out), &list) != nil || list == nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("feeds --json on an empty store: %v %q, want []", err, out)
+	}
+}

@@ -275,7 +275,7 @@ func TestOPMLListsOutputFeeds(t *testing.T) {
 	st, _ := fixture(t)
 	srv := serve(t, st, Options{PublicURL: "https://herald.example"})
 	_, body, _ := get(t, srv.URL+"/opml")
-	list, err := feeds.ReadOPML(strings.NewReader(body))
+	list, _, err := feeds.ReadOPML(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

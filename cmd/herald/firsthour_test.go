@@ -41,12 +41,12 @@ func TestOperatorsFirstHour(t *testing.T) {
 	a, b := srv.URL+"/a.rss", srv.URL+"/b.rss"
 	firstHourConfig(t, cfg, false, a, b)
 
+	if out, err := herald(t, ctx, "--config", cfg, "opml", "export"); err != nil || !strings.Contains(out, "/a.rss") {
+		t.Fatalf("opml export before the first poll: %v\n%s", err, out)
+	}
 	out, err := herald(t, ctx, "--config", cfg, "feeds")
 	if err != nil || strings.Count(out, "never_polled") != 2 || strings.Count(out, " due ") != 2 {
 		t.Fatalf("feeds before the first poll: %v\n%s", err, out)
-	}
-	if out, err := herald(t, ctx, "--config", cfg, "opml", "export"); err != nil || !strings.Contains(out, "/a.rss") {
-		t.Fatalf("opml export before the first poll: %v\n%s", err, out)
 	}
 
 	out, err = herald(t, ctx, "--config", cfg, "poll")
@@ -105,5 +105,42 @@ func TestCommandsRefuseBadArguments(t *testing.T) {
 	var list []any
 	if err != nil || json.Unmarshal([]byte(out), &list) != nil || list == nil || strings.TrimSpace(out) != "[]" {
 		t.Errorf("feeds --json on an empty store: %v %q, want []", err, out)
+	}
+}
+
+// An OPML import takes each feed's title and site, its topic from the
+// enclosing outline (a topic's name or title), reports what it skipped
+// and why, and a second import of the same file changes nothing and
+// says so.
+func TestOPMLImportReportsAndRepeats(t *testing.T) {
+	ctx := context.Background()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	firstHourConfig(t, cfg, false)
+	file := filepath.Join(t.TempDir(), "subs.opml")
+	os.WriteFile(file, []byte(`<?xml version="1.0"?><opml version="2.0"><body>
+<outline text="KOREA"><outline text="Wire A" xmlUrl="https://a.example/rss" htmlUrl="https://a.example/"/>
+<outline text="Bad" xmlUrl="javascript:alert(1)"/></outline>
+<outline text="Korea"><outline title="Wire B" xmlUrl="https://b.example/rss"/></outline>
+</body></opml>`), 0o600)
+	out, err := herald(t, ctx, "--config", cfg, "opml", "import", file)
+	if err != nil || !strings.Contains(out, "imported 2 feeds from "+file+": 2 new") ||
+		!strings.Contains(out, `skipped "Bad" (javascript:alert(1)): javascript: URLs are not feeds`) {
+		t.Fatalf("opml import: %v\n%s", err, out)
+	}
+	js, err := herald(t, ctx, "--config", cfg, "feeds", "--json")
+	if err != nil || !strings.Contains(js, `"title": "Wire A"`) || !strings.Contains(js, `"site_url": "https://a.example/"`) ||
+		!strings.Contains(js, `"title": "Wire B"`) || strings.Count(js, `"korea"`) != 2 {
+		t.Errorf("feeds after the import: %v\n%s", err, js)
+	}
+	out, err = herald(t, ctx, "--config", cfg, "opml", "import", file)
+	if err != nil || !strings.Contains(out, "nothing changed: the 2 feeds of "+file+" are already subscribed") {
+		t.Errorf("second import: %v\n%s", err, out)
+	}
+	if js2, _ := herald(t, ctx, "--config", cfg, "feeds", "--json"); js2 != js {
+		t.Errorf("the second import changed the feeds:\n%s\n%s", js, js2)
+	}
+	export, err := herald(t, ctx, "--config", cfg, "opml", "export")
+	if err != nil || !strings.Contains(export, `htmlUrl="https://a.example/"`) {
+		t.Errorf("export keeps htmlUrl: %v\n%s", err, export)
 	}
 }

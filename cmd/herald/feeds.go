@@ -211,7 +211,13 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.feedAddressWarnings(ctx, lookupHost) {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
 	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.path)
+	fmt.Fprintf(e.stdout, "# Retention: events last updated more than %s ago are deleted with their items, daily and at\n"+
+		"# start; items published before then are not stored. Digests and what they listed are kept.\n",
+		formatDays(time.Duration(cfg.Retention)))
 	_, err = e.stdout.Write(out)
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,61 @@ func TestOPMLImportReportsAndRepeats(t *testing.T) {
 	export, err := herald(t, ctx, "--config", cfg, "opml", "export")
 	if err != nil || !strings.Contains(export, `htmlUrl="https://a.example/"`) {
 		t.Errorf("export keeps htmlUrl: %v\n%s", err, export)
+	}
+}
+
+// check-config warns, without failing, about feeds on loopback or private
+// networks that poll.allow_networks does not allow, naming the key to set;
+// and it says what retention keeps.
+func TestCheckConfigWarnsAboutInternalFeeds(t *testing.T) {
+	raw := `poll:
+  allow_networks: [10.0.0.0/8]
+topics:
+  - name: home
+    feeds:
+      - url: http://127.0.0.1:8080/a.rss
+      - url: http://192.168.1.10/feed
+      - url: http://router.lan/feed
+      - url: http://nas.lan/feed
+      - url: https://news.example/rss
+      - url: http://localhost/rss
+`
+	cfg, err := ParseConfig("config.yaml", []byte(raw), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(_ context.Context, host string) ([]netip.Addr, error) {
+		switch host {
+		case "router.lan":
+			return []netip.Addr{netip.MustParseAddr("192.168.1.1")}, nil
+		case "nas.lan":
+			return []netip.Addr{netip.MustParseAddr("10.0.0.7")}, nil // allowed
+		}
+		return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
+	}
+	got := cfg.feedAddressWarnings(context.Background(), resolve)
+	want := []string{
+		"config.yaml:6: topics[0].feeds[0].url: http://127.0.0.1:8080/a.rss points at 127.0.0.1, a loopback address",
+		"config.yaml:7: topics[0].feeds[1].url: http://192.168.1.10/feed points at 192.168.1.10, a private address",
+		"config.yaml:8: topics[0].feeds[2].url: http://router.lan/feed points at 192.168.1.1, a private address",
+		"config.yaml:11: topics[0].feeds[5].url: http://localhost/rss points at 127.0.0.1, a loopback address",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d warnings, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) || !strings.Contains(got[i], "add the address or its network to poll.allow_networks") {
+			t.Errorf("warning %d:\n got %s\nwant %s...", i, got[i], want[i])
+		}
+	}
+
+	// The command, on addresses only: names would ask the machine's DNS.
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	noNames := strings.NewReplacer("      - url: http://router.lan/feed\n", "", "      - url: http://nas.lan/feed\n", "").Replace(raw)
+	os.WriteFile(path, []byte(noNames), 0o600)
+	out, err := herald(t, context.Background(), "--config", path, "check-config")
+	if err != nil || strings.Count(out, "warning: ") != 3 || !strings.Contains(out, "is valid") ||
+		!strings.Contains(out, "# Retention: events last updated more than 30d ago are deleted with their items") {
+		t.Errorf("check-config: %v\n%s", err, out)
 	}
 }

@@ -172,7 +172,8 @@ func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (
 		return digest.Digest{}, 0, err
 	}
 	loc, _ := time.LoadLocation(sub.Timezone)
-	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, Location: loc}
+	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, TopicTitles: topicTitles(g.cfg, sub.Topics),
+		Location: loc}
 	opt := digest.Options{MaxEvents: g.cfg.Digest.MaxEvents, UpdateGrowth: g.cfg.Digest.UpdateGrowth}
 	return digest.Build(s, p, cands, sent, opt), through, nil
 }
@@ -456,4 +457,19 @@ func (d *daemon) webUnsubscriber(digests *digester) web.Unsubscriber {
 		return nil
 	}
 	return unsubscriber{store: d.store, secret: digests.secret, now: time.Now}
+}
+
+// topicTitles are the display names of topics (a topic's name when it has
+// no title), in order.
+func topicTitles(cfg *Config, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		for _, t := range cfg.Topics {
+			if t.Name == n && t.Title != "" {
+				out[i] = t.Title
+			}
+		}
+	}
+	return out
 }

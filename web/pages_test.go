@@ -328,3 +328,26 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
+
+// Markdown pages escape what Markdown reads as markup and nothing else:
+// names and abbreviations stay readable.
+func TestMarkdownEscapesOnlyMarkup(t *testing.T) {
+	for in, want := range map[string]string{
+		"Kim Jong-un meets U.S. envoy (again)":  "Kim Jong-un meets U.S. envoy (again)",
+		"*bold* [link](javascript:x) <b>hi</b>": `\*bold\* \[link\](javascript:x) \<b\>hi\</b\>`,
+		"snake_case `code` a|b ~~gone~~":        `snake\_case \` + "`" + `code\` + "`" + ` a\|b \~\~gone\~\~`,
+		"1. Not a list":                         `1\. Not a list`,
+		"2026) a year":                          `2026\) a year`,
+		"- not a bullet, + nor this":            `\- not a bullet, + nor this`,
+		"# not a heading":                       `\# not a heading`,
+		"Vote for #":                            `Vote for \#`,
+		"We're #1":                              "We're #1",
+		"AT&T &amp; &#169; co":                  `AT&T \&amp; \&#169; co`,
+		"back\\slash":                           `back\\slash`,
+		"two\nlines":                            "two lines",
+	} {
+		if got := mdEscape(in); got != want {
+			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -349,5 +350,28 @@ func TestMarkdownEscapesOnlyMarkup(t *testing.T) {
 		if got := mdEscape(in); got != want {
 			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An event's context shows the names it is about: not its publishers'
+// names (or parts of them), nor fragments of a longer name.
+func TestContextNames(t *testing.T) {
+	sources := []events.Source{
+		{Publisher: "CNN International", Title: "Kim Jong-un's sister warns Seoul - CNN"},
+		{Publisher: "BBC News", Title: "North Korea: Kim Jong-un's sister issues warning"},
+	}
+	names := []string{"North Korea", "CNN", "North", "Kim Jong", "Kim Yo Jong", "Yo", "BBC", "Seoul", "South Korea"}
+	got := contextNames(names, sources)
+	want := []string{"North Korea", "Kim Yo Jong", "Seoul", "South Korea"}
+	if !slices.Equal(got, want) {
+		t.Errorf("contextNames:\n got %v\nwant %v", got, want)
+	}
+	// A name written whole somewhere stays, even if elsewhere hyphenated.
+	sources[1].Title = "Kim Jong in Pyongyang"
+	if got := contextNames([]string{"Kim Jong"}, sources); !slices.Equal(got, []string{"Kim Jong"}) {
+		t.Errorf("a name written whole: %v", got)
+	}
+	if got := contextNames(nil, sources); got == nil || len(got) != 0 {
+		t.Errorf("no names: %#v, want an empty list", got)
 	}
 }

@@ -255,6 +255,7 @@ func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
 			}
 			continue
 		}
+		now = time.Now() // the read above may have waited: the claim starts now
 		if _, err := r.g.deliver(ctx, d, now, now); err != nil {
 			return err
 		}

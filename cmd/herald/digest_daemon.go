@@ -255,16 +255,16 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 // times the claim.
 func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
 	timeout := time.Duration(g.cfg.SMTP.Timeout)
-	until := now.Add(2 * timeout)
-	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, until)
+	claimed := time.Now() // now may be a test's clock; the send's deadline is on the real one
+	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(2*timeout))
 	if err != nil || !ok {
 		return false, err
 	}
-	// The send must end while the claim holds, whatever delayed its start
+	// The send must end while the claim holds, whatever delays its start
 	// (a busy database, a stalled machine): past the claim another sender
 	// may take the digest and send it too. Half a timeout is left for
 	// marking it sent.
-	sendCtx, cancel := context.WithDeadline(ctx, until.Add(-timeout/2))
+	sendCtx, cancel := context.WithDeadline(ctx, claimed.Add(2*timeout-timeout/2))
 	defer cancel()
 	attempt := row.Attempts + 1
 	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt)

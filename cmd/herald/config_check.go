@@ -17,7 +17,10 @@ import (
 	"herald/digest"
 )
 
-var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+var (
+	topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	paramName = regexp.MustCompile(`^[A-Za-z0-9_.\[\]-]+\*?$`)
+)
 
 // checker collects validation errors, each located at a key of the file.
 type checker struct {
@@ -64,6 +67,11 @@ func (c *Config) validate() error {
 	for i, n := range c.Poll.AllowNetworks {
 		if _, err := parseNetwork(n); err != nil {
 			k.failf(p("poll", "allow_networks", i), "%q is not a network: write a CIDR like 10.0.0.0/8 or an address like 127.0.0.1", n)
+		}
+	}
+	for i, n := range c.Poll.TrackingParams {
+		if !paramName.MatchString(n) {
+			k.failf(p("poll", "tracking_params", i), "%q is not a query parameter name: write a name like share_id, or a prefix like sh_*", n)
 		}
 	}
 	if !slices.Contains([]string{"starttls", "implicit", "none"}, c.SMTP.TLS) {

@@ -46,7 +46,7 @@ type daemon struct {
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("run")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return flagErr(err)
 	}
 	cfg, log, st, err := e.setup(ctx)
@@ -54,6 +54,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close() // last: after the scheduler, the polls and the HTTP server
+	// No DNS at start: check-config also judges host names.
+	for _, w := range cfg.feedAddressWarnings(ctx, nil) {
+		log.Warn("config: " + w)
+	}
 	if err := syncConfig(ctx, cfg, st); err != nil {
 		return err
 	}
@@ -65,7 +69,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1),
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
-	d.instrument()
+	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)
 	if err != nil {
 		return err
@@ -137,7 +141,7 @@ func (d *daemon) serve(ctx, pollCtx context.Context, hup <-chan os.Signal, httpE
 				result = "failed"
 				d.log.Error("config reload failed: the running config stays in effect", "config", d.env.configPath, "error", err)
 			}
-			d.metrics.ConfigReloads.Inc(result)
+			d.metrics.ConfigReloads.WithLabelValues(result).Inc()
 		}
 	}
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"herald/events"
 	"herald/feeds"
@@ -51,11 +53,21 @@ func TestRetention(t *testing.T) {
 	if err := st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
 	d := &daemon{log: log, store: st, coord: newCoordinator(st, log, time.Minute, now)}
+	d.metrics = newMetrics(st, time.Hour, 0, log)
 	d.live.Store(&live{cfg: &Config{Retention: Duration(keep)}})
 	d.startPrune(ctx)
 	d.jobs.Wait()
+	// Each run logs what it removed and counts it in /metrics.
+	if !strings.Contains(logs.String(), `msg="retention: pruned" retention=720h0m0s`) ||
+		!strings.Contains(logs.String(), "events=1 items=1") {
+		t.Errorf("retention log: %s", logs.String())
+	}
+	if got := testutil.ToFloat64(d.metrics.RetentionDeleted.WithLabelValues("items")); got != 1 {
+		t.Errorf("herald_retention_deleted_total{kind=items} = %v, want 1", got)
+	}
 	if n, _ := st.CountItems(ctx); n != 1 {
 		t.Errorf("%d items after the prune, want the fresh one", n)
 	}

@@ -12,6 +12,7 @@ import (
 type analysed struct {
 	vec      sparse // title, body and names
 	tvec     sparse // the title and its names alone
+	soft     sparse // tvec's weight spread onto words close in meaning (lexicon.go)
 	sig      signature
 	entities []entity
 	entIDs   []uint32 // term ids of the entities, as "@key"
@@ -43,7 +44,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	// are the title's.
 	names := make([]uint32, len(ents))
 	for i, e := range ents {
-		names[i] = c.vocab.id("@" + e.key)
+		names[i] = c.vocab.id("@"+e.key, e.name)
 	}
 	if len(names) > 0 {
 		a.entIDs = slices.Sorted(slices.Values(names)) // for lookups; nameIDF follows this order
@@ -52,6 +53,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	var factors weights
 	a.vec, a.terms, factors = c.vectorize(src, tterms, bterms, names)
 	a.tvec = c.titleVector(factors, tterms, names[:len(tents)])
+	a.soft = c.softVector(a.tvec)
 	c.habits.record(src, factors, c.vocab.keys)
 	for _, e := range a.vec {
 		a.mass += float64(e.w)

@@ -26,6 +26,7 @@ type Clusterer struct {
 	now          time.Time              // latest publication time seen: the stream's clock
 	buf          scratch
 	spread       spread // the doc being placed, laid out for scoring
+	lex          map[string][]neighbour
 }
 
 // docState is what an active doc leaves behind.
@@ -41,6 +42,7 @@ func New(opts Options) *Clusterer {
 	opts = opts.withDefaults()
 	return &Clusterer{
 		opts:         opts,
+		lex:          lexicon(),
 		vocab:        newVocab(),
 		boiler:       newBoilerplate(opts.BoilerplateItems),
 		habits:       newHabits(opts.HabitShare),
@@ -172,15 +174,22 @@ func (c *Clusterer) decide(ds *docState) (*eventState, *storyline, []*storyline)
 // joins each.
 func (c *Clusterer) score(ds *docState, nameIDF []float64) []scored {
 	var out []scored
-	c.spread.load(ds.an.vec, ds.an.tvec, len(c.vocab.df), c.vocab.idf)
-	defer c.spread.clear(ds.an.vec, ds.an.tvec)
-	for _, ev := range c.candidates(ds) {
-		if ev.dayClash(ds.an.day) {
-			continue
-		}
-		out = append(out, scored{ev: ev, p: c.opts.Model.prob(c.features(ds, nameIDF, ev))})
-	}
+	c.eachCandidate(ds, nameIDF, func(ev *eventState, x features) {
+		out = append(out, scored{ev: ev, p: c.opts.Model.prob(x)})
+	})
 	return out
+}
+
+// eachCandidate calls fn with each candidate event the doc may join and
+// their features.
+func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*eventState, features)) {
+	c.spread.load(ds.an.vec, ds.an.tvec, ds.an.soft, len(c.vocab.df), c.vocab.idf)
+	defer c.spread.clear(ds.an.vec, ds.an.tvec, ds.an.soft)
+	for _, ev := range c.candidates(ds) {
+		if !ev.dayClash(ds.an.day) {
+			fn(ev, c.features(ds, nameIDF, ev))
+		}
+	}
 }
 
 // candidates are the active events sharing the doc's heaviest terms,

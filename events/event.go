@@ -25,6 +25,10 @@ type Source struct {
 	DocID, Publisher, Title, URL string
 	Published                    time.Time
 	Duplicate                    bool // a near copy of an earlier source
+	// Link marks the one report of its publisher that readers are sent
+	// to: the publisher's report closest to what the event says, the most
+	// recent of those about as close.
+	Link bool
 }
 
 // eventState is the clusterer's working copy of an event. Everything in
@@ -101,6 +105,47 @@ func (ev *eventState) headline() *docState {
 	return best
 }
 
+// linkSlack is how much less central than a publisher's most central
+// report a later one may be and still be the one linked: a follow-up that
+// tells the event as well is the better link than the first word of it.
+const linkSlack = 0.05
+
+// links picks each publisher's report to link: among its reports within
+// linkSlack of its most central one, the most recent.
+func (ev *eventState) links() map[*docState]bool {
+	type pick struct {
+		best     float64
+		chosen   *docState
+		chosenAt float64
+	}
+	central := make(map[*docState]float64, len(ev.members))
+	byPub := map[string]*pick{}
+	for _, m := range ev.members {
+		c := ev.sums.cosine(m.an.vec)
+		central[m] = c
+		p := byPub[m.doc.Source]
+		if p == nil {
+			p = &pick{best: c}
+			byPub[m.doc.Source] = p
+		}
+		p.best = max(p.best, c)
+	}
+	for _, m := range ev.members {
+		p := byPub[m.doc.Source]
+		if central[m] < p.best-linkSlack {
+			continue
+		}
+		if p.chosen == nil || earlier(p.chosen, m) {
+			p.chosen = m
+		}
+	}
+	out := make(map[*docState]bool, len(byPub))
+	for _, p := range byPub {
+		out[p.chosen] = true
+	}
+	return out
+}
+
 func earlier(a, b *docState) bool {
 	if !a.doc.Published.Equal(b.doc.Published) {
 		return a.doc.Published.Before(b.doc.Published)
@@ -123,11 +168,12 @@ func (ev *eventState) record() Event {
 		}
 		return 1
 	})
+	links := ev.links()
 	seen := map[string]bool{}
 	for _, m := range members {
 		e.Sources = append(e.Sources, Source{
 			DocID: m.doc.ID, Publisher: m.doc.Source, Title: m.doc.Title, URL: m.doc.URL,
-			Published: m.doc.Published, Duplicate: m.dupOf != "",
+			Published: m.doc.Published, Duplicate: m.dupOf != "", Link: links[m],
 		})
 		for _, t := range m.doc.Topics {
 			if !seen[t] {

@@ -23,13 +23,9 @@ func (c *Clusterer) Teach(d Doc, eventID string) []Example {
 	ds := c.read(d)
 	var out []Example
 	if ds.dupOf == "" {
-		nameIDF := c.nameIDFs(ds)
-		for _, ev := range c.candidates(ds) {
-			if ev.dayClash(ds.an.day) {
-				continue
-			}
-			out = append(out, Example{X: c.features(ds, nameIDF, ev), Same: ev.id == eventID})
-		}
+		c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
+			out = append(out, Example{X: x, Same: ev.id == eventID})
+		})
 	}
 	c.attach(ds, c.restoredEvent(eventID, ""))
 	return out
@@ -98,12 +94,9 @@ func HarvestOnPolicy(docs []LabeledDoc, opts Options) []Example {
 		}
 		ds := c.read(d.Doc)
 		if ds.dupOf == "" {
-			nameIDF := c.nameIDFs(ds)
-			for _, ev := range c.candidates(ds) {
-				if !ev.dayClash(ds.an.day) {
-					out = append(out, Example{X: c.features(ds, nameIDF, ev), Same: gold[ev.members[0].doc.ID] == d.Event})
-				}
-			}
+			c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
+				out = append(out, Example{X: x, Same: gold[ev.members[0].doc.ID] == d.Event})
+			})
 		}
 		ev, st, _ := c.decide(ds)
 		if ev == nil {

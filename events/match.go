@@ -30,11 +30,12 @@ const (
 	fHoursFirst
 	fNames
 	fRare
+	fSoft
 	numFeatures
 )
 
 // featureNames name the features in the generated model file.
-var featureNames = [numFeatures]string{"best", "agree", "tbest", "tagree", "hours_last", "hours_first", "names", "rare"}
+var featureNames = [numFeatures]string{"best", "agree", "tbest", "tagree", "hours_last", "hours_first", "names", "rare", "soft"}
 
 // Model is a logistic model over the (doc, event) features.
 type Model struct {
@@ -62,9 +63,10 @@ const coreSize = 8
 func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) features {
 	var x features
 	n := ev.size()
-	var b1, b2, t1, t2, rare float64
+	var b1, b2, t1, t2, rare, soft float64
 	for _, m := range ev.members[:min(n, coreSize)] {
-		s, ts, r := c.spread.compare(m.an.vec, m.an.tvec)
+		s, ts, r, so := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
+		soft = max(soft, so)
 		if s > b1 {
 			b1, b2 = s, b1
 		} else if s > b2 {
@@ -86,6 +88,7 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 	x[fHoursFirst] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.first).Hours()))
 	x[fNames] = c.nameShare(ds, nameIDF, ev)
 	x[fRare] = rare / (math.Log(float64(c.vocab.n+1)) + 1)
+	x[fSoft] = soft
 	return x
 }
 
@@ -93,15 +96,18 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 // doc with many members costs one walk of each member's vectors: the
 // doc's weights, title weights and IDFs, zero for terms it lacks.
 type spread struct {
-	w, t []int32
-	idf  []float32
+	w, t, soft []int32
+	idf        []float32
 }
 
 // load lays out a doc's vectors; nTerms bounds the term ids.
-func (s *spread) load(vec, tvec sparse, nTerms int, idf func(uint32) float64) {
+func (s *spread) load(vec, tvec, soft sparse, nTerms int, idf func(uint32) float64) {
 	if len(s.w) < nTerms {
 		n := max(nTerms, 2*len(s.w))
-		s.w, s.t, s.idf = make([]int32, n), make([]int32, n), make([]float32, n)
+		s.w, s.t, s.soft, s.idf = make([]int32, n), make([]int32, n), make([]int32, n), make([]float32, n)
+	}
+	for _, e := range soft {
+		s.soft[e.id] = e.w
 	}
 	for _, e := range vec {
 		s.w[e.id], s.idf[e.id] = e.w, float32(idf(e.id))
@@ -112,7 +118,10 @@ func (s *spread) load(vec, tvec sparse, nTerms int, idf func(uint32) float64) {
 }
 
 // clear undoes load.
-func (s *spread) clear(vec, tvec sparse) {
+func (s *spread) clear(vec, tvec, soft sparse) {
+	for _, e := range soft {
+		s.soft[e.id] = 0
+	}
 	for _, e := range vec {
 		s.w[e.id] = 0
 	}
@@ -122,9 +131,11 @@ func (s *spread) clear(vec, tvec sparse) {
 }
 
 // compare returns the loaded doc's cosine with a member's vector and
-// title vector, and the highest IDF among the terms they share.
-func (s *spread) compare(vec, tvec sparse) (cos, tcos, rare float64) {
-	var dot, tdot int64
+// title vector, the highest IDF among the terms they share, and the
+// titles' likeness through words close in meaning (each title against
+// the other's soft vector, averaged).
+func (s *spread) compare(vec, tvec, soft sparse) (cos, tcos, rare, sim float64) {
+	var dot, tdot, sdot int64
 	var r float32
 	for _, e := range vec {
 		if w := s.w[e.id]; w != 0 {
@@ -134,8 +145,13 @@ func (s *spread) compare(vec, tvec sparse) (cos, tcos, rare float64) {
 	}
 	for _, e := range tvec {
 		tdot += int64(s.t[e.id]) * int64(e.w)
+		sdot += int64(s.soft[e.id]) * int64(e.w)
 	}
-	return float64(dot) / (unit * unit), float64(tdot) / (unit * unit), float64(r)
+	for _, e := range soft {
+		sdot += int64(s.t[e.id]) * int64(e.w)
+	}
+	const u2 = unit * unit
+	return float64(dot) / u2, float64(tdot) / u2, float64(r), float64(sdot) / 2 / u2
 }
 
 // nameShare is the share of the doc's names, by IDF, that the event

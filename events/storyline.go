@@ -261,9 +261,63 @@ func (c *Clusterer) Storyline(id string) (Storyline, bool) {
 			counts[k].count += n.count
 		}
 	}
-	out.Entities = topNames(counts, out.Size, 10)
-	out.Name = strings.Join(out.Entities[:min(3, len(out.Entities))], ", ")
+	out.Entities = c.telling(topNames(counts, out.Size, 20), evs)
+	out.Entities = out.Entities[:min(10, len(out.Entities))]
+	out.Name = c.storyName(st, out.Entities)
 	return out, true
+}
+
+// telling keeps the names that tell what a thread is about: not its
+// publishers ("CNN", "Fox News"), and not a fragment of a longer name it
+// lists ("North" of "North Korea", "Kim Jong" of "Kim Jong Un").
+func (c *Clusterer) telling(names []string, evs []*eventState) []string {
+	var pubs []string
+	for _, ev := range evs {
+		for _, m := range ev.members {
+			if p := strings.ToLower(m.doc.Source); p != "" && !slices.Contains(pubs, p) {
+				pubs = append(pubs, p)
+			}
+		}
+	}
+	var out []string
+	for _, n := range names {
+		l := strings.ToLower(n)
+		if slices.ContainsFunc(pubs, func(p string) bool { return strings.Contains(p, l) || strings.Contains(l, p) }) {
+			continue
+		}
+		if slices.ContainsFunc(names, func(o string) bool {
+			return len(o) > len(n) && containsWords(strings.ToLower(o), l)
+		}) {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// containsWords reports whether the words of part occur in whole, in
+// order, as whole words.
+func containsWords(whole, part string) bool {
+	return strings.Contains(" "+whole+" ", " "+part+" ")
+}
+
+// storyName names a thread by its two most telling names, then its
+// heaviest words that are not part of them, three parts at most.
+func (c *Clusterer) storyName(st *storyline, names []string) string {
+	parts := slices.Clone(names[:min(2, len(names))])
+	lower := strings.ToLower(strings.Join(parts, " "))
+	for _, id := range st.sums.heaviest(12) {
+		if len(parts) == 3 {
+			break
+		}
+		form := c.vocab.forms[id]
+		if strings.HasPrefix(c.vocab.terms[id], "@") || form == "" || isDated(form) || containsWords(lower, form) {
+			continue
+		}
+		parts = append(parts, form)
+		lower += " " + form
+	}
+	return strings.Join(parts, " · ")
 }
 
 // lookupStory finds a live storyline by its id or by an alias.

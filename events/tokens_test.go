@@ -90,7 +90,7 @@ func TestMinhashEstimatesOverlap(t *testing.T) {
 	ids := func(text string) []uint32 {
 		var out []uint32
 		for _, w := range strings.Fields(text) {
-			out = append(out, v.id(w))
+			out = append(out, v.id(w, w))
 		}
 		return out
 	}

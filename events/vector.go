@@ -29,6 +29,7 @@ import (
 type vocab struct {
 	ids    map[string]uint32
 	terms  []string // by id; "" while the id is free
+	forms  []string // by id: the first word seen for the term, to show it ("protests" for "protest")
 	keys   []uint64 // by id: the term's hash, a name for it that outlives the id (habits count by it)
 	df     []uint32
 	n      int                  // items counted
@@ -58,23 +59,26 @@ func (v *vocab) term(w word, english bool) uint32 {
 	}
 	id := noTerm
 	if !isStop(w.lower) {
-		id = v.id(stem(w.lower, english))
+		id = v.id(stem(w.lower, english), w.lower)
 	}
 	v.words[k][w.hash] = id
 	return id
 }
 
-func (v *vocab) id(term string) uint32 {
+// id returns the id of a term, interning it with form as the word to
+// show for it.
+func (v *vocab) id(term, form string) uint32 {
 	if id, ok := v.ids[term]; ok {
 		return id
 	}
 	var id uint32
 	if n := len(v.free); n > 0 {
 		id, v.free = v.free[n-1], v.free[:n-1]
-		v.terms[id], v.keys[id] = term, hashString(term)
+		v.terms[id], v.keys[id], v.forms[id] = term, hashString(term), form
 	} else {
 		id = uint32(len(v.df))
 		v.terms = append(v.terms, term)
+		v.forms = append(v.forms, form)
 		v.keys = append(v.keys, hashString(term))
 		v.df = append(v.df, 0)
 	}
@@ -115,7 +119,7 @@ func (v *vocab) forget(gone func(id uint32)) {
 	for _, id := range v.unused {
 		if v.df[id] == 0 && v.terms[id] != "" {
 			delete(v.ids, v.terms[id])
-			v.terms[id] = ""
+			v.terms[id], v.forms[id] = "", ""
 			v.free = append(v.free, id)
 			gone(id)
 		}

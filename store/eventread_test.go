@@ -30,7 +30,8 @@ func TestEventsReadBack(t *testing.T) {
 		t.Fatalf("unclustered: %d, %v", len(docs), err)
 	}
 	evA := events.Event{ID: "ev-a", Headline: "One", FirstSeen: t0, LastUpdated: t0.Add(time.Hour), Size: 2,
-		Entities: []string{"Korea"}, Topics: []string{"world"}}
+		Entities: []string{"Korea"}, Topics: []string{"world"}, Storyline: "sl-korea",
+		Sources: []events.Source{{DocID: docs[2].ID, Link: true}}} // the later report is the one to link
 	evB := events.Event{ID: "ev-b", Headline: "Three", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"tech"}}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
 		{DocID: docs[2].ID, EventID: "ev-a", DuplicateOf: docs[0].ID}}
@@ -45,6 +46,9 @@ func TestEventsReadBack(t *testing.T) {
 	}
 	if n := len(all[0].Sources); n != 2 || !all[0].Sources[1].Duplicate || all[0].Sources[0].URL == "" {
 		t.Fatalf("sources of ev-a: %+v", all[0].Sources)
+	}
+	if src := all[0].Sources; src[0].Link || !src[1].Link || all[0].Storyline != "sl-korea" || all[1].Storyline != "" {
+		t.Fatalf("links and storylines read back: %+v; %q, %q", src, all[0].Storyline, all[1].Storyline)
 	}
 	world, err := s.Events(ctx, EventQuery{Topics: []string{"world"}, UpdatedAfter: t0.Add(time.Minute)})
 	if err != nil || len(world) != 1 || world[0].ID != "ev-a" {

@@ -179,11 +179,19 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 	if ev.Storyline != "" {
 		story = sql.NullString{String: ev.Storyline, Valid: true}
 	}
-	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
+	links := []string{}
+	for _, src := range ev.Sources {
+		if src.Link {
+			links = append(links, src.DocID)
+		}
+	}
+	linksJSON, _ := json.Marshal(links)
+	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
 		summary = excluded.summary, first_seen = excluded.first_seen, last_updated = excluded.last_updated,
-		size = excluded.size, entities = excluded.entities, topics = excluded.topics, storyline_id = excluded.storyline_id`,
-		ev.ID, ev.Headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story)
+		size = excluded.size, entities = excluded.entities, topics = excluded.topics, storyline_id = excluded.storyline_id,
+		links = excluded.links`,
+		ev.ID, ev.Headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON))
 	if err != nil {
 		return fmt.Errorf("save event %s: %w", ev.ID, err)
 	}

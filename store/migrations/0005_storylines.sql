@@ -18,4 +18,7 @@ CREATE TABLE storyline_aliases (
 );
 
 ALTER TABLE events ADD COLUMN storyline_id TEXT;
+-- The report of each publisher that readers are sent to (events.Source.Link):
+-- a JSON array of item ids.
+ALTER TABLE events ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX events_storyline ON events (storyline_id);

@@ -54,6 +54,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	a.vec, a.terms, factors = c.vectorize(src, tterms, bterms, names)
 	a.tvec = c.titleVector(factors, tterms, names[:len(tents)])
 	a.soft = c.softVector(a.tvec)
+	c.vocab.hold(a.soft)
 	c.habits.record(src, factors, c.vocab.keys)
 	for _, e := range a.vec {
 		a.mass += float64(e.w)
@@ -85,6 +86,9 @@ type scratch struct {
 	raw, factors weights
 	fresh        []termStat // centroids.add's new terms
 	added        []uint32   // eventState.add's result
+	events       []scored   // score's result
+	stories      []scored   // storyCandidates' result
+	soft         weights    // softVector's raw weights
 }
 
 // terms maps words to term ids, leaving out stop words.

@@ -26,7 +26,6 @@ type Clusterer struct {
 	now          time.Time              // latest publication time seen: the stream's clock
 	buf          scratch
 	spread       spread // the doc being placed, laid out for scoring
-	lex          map[string][]neighbour
 }
 
 // docState is what an active doc leaves behind.
@@ -42,8 +41,7 @@ func New(opts Options) *Clusterer {
 	opts = opts.withDefaults()
 	return &Clusterer{
 		opts:         opts,
-		lex:          lexicon(),
-		vocab:        newVocab(),
+		vocab:        newVocab(opts.BackgroundIDF),
 		boiler:       newBoilerplate(opts.BoilerplateItems),
 		habits:       newHabits(opts.HabitShare),
 		dups:         newLSH(),
@@ -171,19 +169,20 @@ func (c *Clusterer) decide(ds *docState) (*eventState, *storyline, []*storyline)
 }
 
 // score returns the candidate events with the probability that the doc
-// joins each.
+// joins each; the result is valid until the next doc.
 func (c *Clusterer) score(ds *docState, nameIDF []float64) []scored {
-	var out []scored
+	out := c.buf.events[:0]
 	c.eachCandidate(ds, nameIDF, func(ev *eventState, x features) {
 		out = append(out, scored{ev: ev, p: c.opts.Model.prob(x)})
 	})
+	c.buf.events = out
 	return out
 }
 
 // eachCandidate calls fn with each candidate event the doc may join and
 // their features.
 func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*eventState, features)) {
-	c.spread.load(ds.an.vec, ds.an.tvec, ds.an.soft, len(c.vocab.df), c.vocab.idf)
+	c.spread.load(ds.an.vec, ds.an.tvec, ds.an.soft, ds.an.entIDs, len(c.vocab.df), c.vocab.idf)
 	defer c.spread.clear(ds.an.vec, ds.an.tvec, ds.an.soft)
 	for _, ev := range c.candidates(ds) {
 		if !ev.dayClash(ds.an.day) {
@@ -281,6 +280,7 @@ func (c *Clusterer) Evict(before time.Time) {
 		for _, ds := range ev.members {
 			c.dups.remove(ds.doc.ID, &ds.an.sig)
 			c.vocab.uncount(ds.an.terms)
+			c.vocab.release(ds.an.soft)
 			delete(c.docs, ds.doc.ID)
 		}
 		delete(c.events, ev.id)

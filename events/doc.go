@@ -67,9 +67,15 @@ type Options struct {
 	// StoryMerge is the probability above which a doc that opens an event
 	// folds the storylines it is that likely to belong to into one.
 	StoryMerge float64
+	// StoryFounders keeps only each event's first doc in its storyline's
+	// sums, instead of every doc.
+	StoryFounders bool
 
 	// Weights of the parts of a doc in its vector.
 	TitleWeight, BodyWeight, EntityWeight float64
+	// BackgroundIDF is the weight, from 0 to 1, of a term's IDF in the news
+	// at large (lexicon.go) against its IDF in the window.
+	BackgroundIDF float64
 	// IDFPower raises the IDF factor of a term's weight: above 1, the rare
 	// words that tell one happening from another outweigh a storyline's
 	// common words.
@@ -113,7 +119,7 @@ func baseOptions() Options {
 		HabitShare:       0.25,
 		QueryTerms:       10,
 		MaxPostings:      40,
-		MaxCandidates:    16,
+		MaxCandidates:    8,
 	}
 }
 

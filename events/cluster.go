@@ -185,8 +185,11 @@ func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*even
 	c.spread.load(ds.an.vec, ds.an.tvec, ds.an.soft, ds.an.entIDs, len(c.vocab.df), c.vocab.idf)
 	defer c.spread.clear(ds.an.vec, ds.an.tvec, ds.an.soft)
 	for _, ev := range c.candidates(ds) {
-		if !ev.dayClash(ds.an.day) {
-			fn(ev, c.features(ds, nameIDF, ev))
+		if ev.dayClash(ds.an.day) {
+			continue
+		}
+		if x := c.features(ds, nameIDF, ev); x[fFounder] > 0 {
+			fn(ev, x)
 		}
 	}
 }
@@ -195,11 +198,21 @@ func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*even
 // found through the inverted index.
 func (c *Clusterer) candidates(ds *docState) []*eventState {
 	o := c.opts
-	query := ds.an.vec.top(o.QueryTerms)
+	query := c.queryOf(ds)
 	t := ds.doc.Published.UnixMilli()
 	return c.index.lookup(query, o.MaxPostings, o.MaxCandidates, func(firstMS, lastMS int64) bool {
 		return c.activeSpan(firstMS, lastMS, t)
 	})
+}
+
+// queryOf returns the doc's heaviest terms, which look up candidate
+// events and storylines; computed once per doc.
+func (c *Clusterer) queryOf(ds *docState) sparse {
+	if c.buf.queryOf != ds {
+		c.buf.queryOf = ds
+		c.buf.query = ds.an.vec.topInto(c.buf.query[:0], c.opts.QueryTerms)
+	}
+	return c.buf.query
 }
 
 // active reports whether ev accepts docs published at t: within the
@@ -244,8 +257,9 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 	ds.event = ev
 	c.docs[ds.doc.ID] = ds
 	c.dups.add(ds.doc.ID, &ds.an.sig)
-	c.index.add(ev, ev.add(ds, &c.buf))
-	c.addToStory(ev, ds)
+	added := ev.add(ds, &c.buf)
+	c.index.add(ev, added)
+	c.addToStory(ev, ds, added)
 }
 
 // lookupEvent finds a live event by its id or by an alias.

@@ -67,9 +67,6 @@ type Options struct {
 	// StoryMerge is the probability above which a doc that opens an event
 	// folds the storylines it is that likely to belong to into one.
 	StoryMerge float64
-	// StoryFounders keeps only each event's first doc in its storyline's
-	// sums, instead of every doc.
-	StoryFounders bool
 
 	// Weights of the parts of a doc in its vector.
 	TitleWeight, BodyWeight, EntityWeight float64
@@ -101,7 +98,7 @@ type Options struct {
 // thresholds fitted on the labeled sets (fitted.go, written by
 // `herald eval fit`) over the structure below.
 func DefaultOptions() Options {
-	return fitted.apply(baseOptions())
+	return fitted.fitted().apply(baseOptions())
 }
 
 // baseOptions is the structure the fitted weights are fitted for.
@@ -115,6 +112,7 @@ func baseOptions() Options {
 		EntityWeight:     1,
 		BodyWords:        80,
 		IDFPower:         1,
+		BackgroundIDF:    0.5,
 		BoilerplateItems: 2,
 		HabitShare:       0.25,
 		QueryTerms:       10,

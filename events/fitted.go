@@ -8,27 +8,29 @@ package events
 //   - headlines-2020b-train (1047 items)
 //   - uci-newsagg-head-dev (3149 items)
 //   - googlenews-ts-dev (5054 items)
-var fitted = Fitted{
-	Join: 0.25,
-	Model: Model{Weights: [numFeatures]float64{
-		7.12175,   // best
-		6.10829,   // agree
-		1.00246,   // tbest
-		0.264025,  // tagree
-		-0.619815, // hours_last
-		0.182438,  // hours_first
-		0.827058,  // names
-		4.47596,   // rare
-	}, Bias: -9.172},
-	StoryJoin:  0.2,
-	StoryMerge: 0.9,
-	StoryModel: StoryModel{Weights: [numStoryFeatures]float64{
-		4.53747,  // event
-		12.3257,  // cos
-		3.14273,  // tcos
-		0.399405, // names
-		-1.09133, // hours
-		0.45273,  // size
-		12.399,   // vote
-	}, Bias: -5.75375},
+var fitted = fittedFile{
+	Join:       0.15,
+	StoryJoin:  0.35,
+	StoryMerge: 0.45,
+	Model: map[string]float64{
+		"best":        5.32977,
+		"agree":       3.27285,
+		"tbest":       1.69943,
+		"tagree":      -0.272757,
+		"hours_last":  -0.523397,
+		"hours_first": 0.208729,
+		"names":       0.634435,
+		"rare":        3.39629,
+		"soft":        2.47874,
+		"founder":     2.7587,
+		"bias":        -8.34749,
+	},
+	StoryModel: map[string]float64{
+		"event": 9.7041,
+		"cos":   10.2536,
+		"tcos":  1.31228,
+		"names": 1.08613,
+		"hours": -1.64527,
+		"bias":  -3.35158,
+	},
 }

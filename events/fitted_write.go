@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,51 @@ func (f Fitted) apply(o Options) Options {
 	return o
 }
 
+// fittedFile is the generated file's form of Fitted: weights by feature
+// name, so that the package still builds (and can be fitted again) when
+// the features change. TestFittedMatchesFeatures says when it is stale.
+type fittedFile struct {
+	Join, StoryJoin, StoryMerge float64
+	Model, StoryModel           map[string]float64 // by feature name, and "bias"
+}
+
+// fitted returns the Fitted the file holds; a feature it has no weight
+// for weighs nothing.
+func (f fittedFile) fitted() Fitted {
+	out := Fitted{Join: f.Join, StoryJoin: f.StoryJoin, StoryMerge: f.StoryMerge}
+	for i, n := range featureNames {
+		out.Model.Weights[i] = f.Model[n]
+	}
+	out.Model.Bias = f.Model["bias"]
+	for i, n := range storyFeatureNames {
+		out.StoryModel.Weights[i] = f.StoryModel[n]
+	}
+	out.StoryModel.Bias = f.StoryModel["bias"]
+	return out
+}
+
+// stale lists the feature names the file and the code do not agree on.
+func (f fittedFile) stale() []string {
+	var out []string
+	for _, m := range []struct {
+		weights map[string]float64
+		names   []string
+	}{{f.Model, featureNames[:]}, {f.StoryModel, storyFeatureNames[:]}} {
+		for _, n := range m.names {
+			if _, ok := m.weights[n]; !ok {
+				out = append(out, n+" (no weight)")
+			}
+		}
+		for n := range m.weights {
+			if n != "bias" && !slices.Contains(m.names, n) {
+				out = append(out, n+" (no such feature)")
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // GoSource renders f as the Go file that DefaultOptions reads (fitted.go),
 // saying which command made it from which sets.
 func (f Fitted) GoSource(command string, sets []string) ([]byte, error) {
@@ -36,22 +82,23 @@ func (f Fitted) GoSource(command string, sets []string) ([]byte, error) {
 	for _, s := range sets {
 		fmt.Fprintf(&b, "//   - %s\n", s)
 	}
-	fmt.Fprintf(&b, "var fitted = Fitted{\n\tJoin: %s,\n\tModel: Model{Weights: [numFeatures]float64{%s}, Bias: %s},\n",
-		num(f.Join), namedWeights(f.Model.Weights[:], featureNames[:]), num(f.Model.Bias))
-	fmt.Fprintf(&b, "\tStoryJoin: %s,\n\tStoryMerge: %s,\n\tStoryModel: StoryModel{Weights: [numStoryFeatures]float64{%s}, Bias: %s},\n}\n",
-		num(f.StoryJoin), num(f.StoryMerge), namedWeights(f.StoryModel.Weights[:], storyFeatureNames[:]), num(f.StoryModel.Bias))
+	fmt.Fprintf(&b, "var fitted = fittedFile{\n\tJoin: %s,\n\tStoryJoin: %s,\n\tStoryMerge: %s,\n",
+		num(f.Join), num(f.StoryJoin), num(f.StoryMerge))
+	fmt.Fprintf(&b, "\tModel: %s,\n\tStoryModel: %s,\n}\n",
+		namedWeights(f.Model.Weights[:], featureNames[:], f.Model.Bias),
+		namedWeights(f.StoryModel.Weights[:], storyFeatureNames[:], f.StoryModel.Bias))
 	return format.Source(b.Bytes())
 }
 
 func num(x float64) string { return fmt.Sprintf("%.6g", x) }
 
-// namedWeights lists weights one to a line, each named.
-func namedWeights(ws []float64, names []string) string {
+// namedWeights writes weights as a map literal, one per line, by name.
+func namedWeights(ws []float64, names []string, bias float64) string {
 	var b strings.Builder
-	b.WriteString("\n")
+	b.WriteString("map[string]float64{\n")
 	for i, w := range ws {
-		fmt.Fprintf(&b, "\t\t%s, // %s\n", num(w), names[i])
+		fmt.Fprintf(&b, "\t\t%q: %s,\n", names[i], num(w))
 	}
-	b.WriteString("\t")
+	fmt.Fprintf(&b, "\t\t\"bias\": %s,\n\t}", num(bias))
 	return b.String()
 }

@@ -3,23 +3,33 @@ package events
 import "math"
 
 // Whether a doc joins an event is decided from several views of their
-// likeness, each of which fails somewhere alone:
+// likeness, each of which fails somewhere alone. None is a centroid that
+// every join would move:
 //
-//   - cos, tcos: the cosine between the doc and the event's centroid, for
-//     the full vector and for titles alone;
-//   - best, agree: the doc's cosine to the event's closest core member, and
-//     the mean over its two closest: an event is what its first reports
-//     say, and a doc that resembles only one member of a grown event
-//     (through the storyline's common words) does not report its happening;
+//   - best, agree: the doc's cosine to the event's closest core member (its
+//     first eight), and to the second closest: an event is what its first
+//     reports say, and a doc that resembles only one member of a grown
+//     event (through the storyline's common words) does not report its
+//     happening;
 //   - tbest, tagree: the same for titles;
+//   - founder: its likeness to the event's first report, words close in
+//     meaning included. A doc sharing nothing with it is not a candidate at
+//     all: every member is one step from the founder, so no chain of
+//     reports, each like the last, can carry an event away from what it
+//     was about;
 //   - hours since the event's latest doc and since its first: news moves on,
 //     and an event is one news cycle;
-//   - names: the share of the doc's names (by IDF) the event mentions;
-//   - size: the log of the event's size.
+//   - names: the share of the doc's names (by IDF) a core member mentions;
+//   - rare: the highest IDF among the words it shares with a core member
+//     (a happening has a word of its own; a storyline's common words are
+//     not enough);
+//   - soft: the titles' likeness through words close in meaning
+//     (lexicon.go).
 //
 // A logistic model combines them into the probability that the doc
 // reports the event's happening. Its weights are fitted (fit.go) on
-// labeled windows with the gold events as events.
+// labeled windows: first with the gold events as events, then on the
+// clusterer's own runs, impure events included.
 
 const (
 	fBest = iota
@@ -31,11 +41,12 @@ const (
 	fNames
 	fRare
 	fSoft
+	fFounder
 	numFeatures
 )
 
 // featureNames name the features in the generated model file.
-var featureNames = [numFeatures]string{"best", "agree", "tbest", "tagree", "hours_last", "hours_first", "names", "rare", "soft"}
+var featureNames = [numFeatures]string{"best", "agree", "tbest", "tagree", "hours_last", "hours_first", "names", "rare", "soft", "founder"}
 
 // Model is a logistic model over the (doc, event) features.
 type Model struct {
@@ -64,9 +75,12 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 	var x features
 	n := ev.size()
 	var b1, b2, t1, t2, rare, soft, names float64
-	for _, m := range ev.members[:min(n, coreSize)] {
+	for k, m := range ev.members[:min(n, coreSize)] {
 		s, ts, r, so, nm := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
 		soft, names = max(soft, so), max(names, nm)
+		if k == 0 {
+			x[fFounder] = s + so
+		}
 		if s > b1 {
 			b1, b2 = s, b1
 		} else if s > b2 {
@@ -82,8 +96,10 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 	if n == 1 {
 		b2, t2 = b1, t1
 	}
-	x[fBest], x[fAgree] = b1, (b1+b2)/2
-	x[fTitleBest], x[fTitleAgree] = t1, (t1+t2)/2
+	// A grown event wants more than one member's word for a newcomer:
+	// agreement is the second-closest member's likeness.
+	x[fBest], x[fAgree] = b1, b2
+	x[fTitleBest], x[fTitleAgree] = t1, t2
 	x[fHoursLast] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.last).Hours()))
 	x[fHoursFirst] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.first).Hours()))
 	if total := sum(nameIDF); total > 0 {

@@ -31,15 +31,17 @@ func ReadRelatedPairs(r io.Reader) ([][2]string, error) {
 
 // RelatedScore says how many gold related pairs the clusterer linked.
 type RelatedScore struct {
-	Pairs  int // gold pairs whose events both have docs in the stream
-	Linked int // pairs whose predicted events are related
-	Merged int // pairs whose two events were predicted as one
-	Links  int // relations offered in all, over every held event
+	Pairs     int // gold pairs whose events both have docs in the stream
+	Linked    int // pairs whose predicted events are related
+	Merged    int // pairs whose two events were predicted as one
+	Storyline int // pairs whose two events are in one storyline (merged ones included)
+	Links     int // relations offered in all, over every held event
 }
 
 func (s RelatedScore) String() string {
-	return fmt.Sprintf("related   %d of %d gold pairs linked (%d merged into one event); %d links offered in all",
-		s.Linked, s.Pairs, s.Merged, s.Links)
+	return fmt.Sprintf("related   %d of %d gold pairs linked (%d merged into one event); %d links offered in all\n"+
+		"storyline %d of %d gold related pairs in one storyline (recall %.2f)",
+		s.Linked, s.Pairs, s.Merged, s.Links, s.Storyline, s.Pairs, float64(s.Storyline)/float64(max(s.Pairs, 1)))
 }
 
 // ScoreRelated maps each gold event to the predicted event holding most of
@@ -69,6 +71,11 @@ func ScoreRelated(c *Clusterer, gold, pred map[string]string, pairs [][2]string)
 		}
 		s.Pairs++
 		a, b := main(p[0]), main(p[1])
+		sa, _ := c.StorylineOf(a)
+		sb, _ := c.StorylineOf(b)
+		if sa == sb {
+			s.Storyline++
+		}
 		switch {
 		case a == b:
 			s.Merged++

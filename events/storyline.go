@@ -18,8 +18,26 @@ import (
 type storyline struct {
 	posted
 	events []*eventState
-	sums   centroids // the sums of its events' member vectors
+	own    centroids // the sums of its events' member vectors, once it has two events
 	docs   int
+}
+
+// sums are the sums of the storyline's member vectors. Most storylines
+// hold one event, whose own sums they are; a copy is made only when a
+// second event joins.
+func (st *storyline) sums() *centroids {
+	if len(st.events) == 1 {
+		return &st.events[0].sums
+	}
+	return &st.own
+}
+
+// share gives the storyline sums of its own before it takes a second
+// event.
+func (st *storyline) share() {
+	if len(st.events) == 1 {
+		st.own = st.events[0].sums.clone()
+	}
 }
 
 func newStoryline(id string) *storyline { return &storyline{posted: newPosted(id)} }
@@ -33,12 +51,10 @@ const (
 	sTitleCos
 	sNames
 	sHours
-	sSize
-	sVote
 	numStoryFeatures
 )
 
-var storyFeatureNames = [numStoryFeatures]string{"event", "cos", "tcos", "names", "hours", "size", "vote"}
+var storyFeatureNames = [numStoryFeatures]string{"event", "cos", "tcos", "names", "hours"}
 
 type storyFeatures [numStoryFeatures]float64
 
@@ -71,7 +87,7 @@ func (c *Clusterer) storyCandidates(ds *docState, cands []scored) []scored {
 	o := c.opts
 	t := ds.doc.Published.UnixMilli()
 	w := o.Window.Milliseconds()
-	found := c.storyIndex.lookup(ds.an.vec.top(o.QueryTerms), o.MaxPostings, o.MaxCandidates, func(_, lastMS int64) bool {
+	found := c.storyIndex.lookup(c.queryOf(ds), o.MaxPostings, o.MaxCandidates, func(_, lastMS int64) bool {
 		return t-lastMS <= w
 	})
 	out := c.buf.stories[:0]
@@ -89,34 +105,45 @@ func (c *Clusterer) storyCandidates(ds *docState, cands []scored) []scored {
 }
 
 // storyFeatures computes the likeness of a doc and a storyline; p is the
-// doc's highest probability of joining one of its events.
+// doc's highest probability of joining one of its events. A thread is
+// told by its own names and words: the background of a season
+// ("coronavirus", "lockdown", "Trump": common in the news at large) is
+// left out of the likeness, or a season's news would be one thread. No
+// feature grows with the storyline: a big one must not draw docs by its
+// size, or it would take in a week's news.
 func (c *Clusterer) storyFeatures(ds *docState, nameIDF []float64, st *storyline, p float64) storyFeatures {
 	var x storyFeatures
-	var names, votes float64
-	// A term held mostly by this storyline's docs points at it; only the
-	// excess over the storyline's share of all docs counts, so that a big
-	// storyline does not win every doc through common words.
-	base := float64(st.docs) / float64(c.storyBase()+100)
-	l := st.sums.compare(ds.an.vec, ds.an.tvec, func(e entry, ts termStat) {
-		earlier := float64(c.vocab.df[e.id]) - 1
-		if share := float64(ts.count) / (earlier + 1); share > base {
-			votes += float64(e.w) * (share - base) / (1 - base)
+	var names float64
+	var dot, tdot int64
+	sums := st.sums()
+	j := 0
+	sums.compare(ds.an.vec, nil, func(e entry, ts termStat) {
+		if !c.vocab.telling(e.id) {
+			return
+		}
+		dot += int64(e.w) * ts.all
+		for j < len(ds.an.tvec) && ds.an.tvec[j].id < e.id {
+			j++
+		}
+		if j < len(ds.an.tvec) && ds.an.tvec[j].id == e.id {
+			tdot += int64(ds.an.tvec[j].w) * ts.title
 		}
 		if k, ok := slices.BinarySearch(ds.an.entIDs, e.id); ok {
 			names += nameIDF[k]
 		}
 	})
+	if sums.allNorm2 > 0 {
+		x[sCos] = float64(dot) / (unit * math.Sqrt(float64(sums.allNorm2)))
+	}
+	if sums.tNorm2 > 0 {
+		x[sTitleCos] = float64(tdot) / (unit * math.Sqrt(float64(sums.tNorm2)))
+	}
 	x[sEvent] = p
-	x[sCos], x[sTitleCos] = l.cos, l.titleCos
 	if total := sum(nameIDF); total > 0 {
 		x[sNames] = names / total
 	}
 	hours := float64(ds.doc.Published.UnixMilli()-st.lastMS) / 3.6e6
 	x[sHours] = math.Log1p(math.Abs(hours))
-	x[sSize] = math.Log(float64(len(st.events)))
-	if ds.an.mass > 0 {
-		x[sVote] = votes / ds.an.mass
-	}
 	return x
 }
 
@@ -145,11 +172,12 @@ func (c *Clusterer) chooseStory(ds *docState, nameIDF []float64, cands []scored)
 // mergeStories folds storyline b into a: b's events move, b's id becomes
 // an alias of a's.
 func (c *Clusterer) mergeStories(a, b *storyline) {
+	a.share()
 	for _, ev := range b.events {
 		ev.story = a
 		a.events = append(a.events, ev)
 		for _, ds := range ev.members {
-			c.addToStory(ev, ds)
+			c.addToStory(ev, ds, nil)
 		}
 	}
 	delete(c.stories, b.id)
@@ -173,40 +201,31 @@ func (c *Clusterer) joinStory(ev *eventState, st *storyline) {
 	if st == nil {
 		st = c.newStory(storyID(ev.id))
 	}
+	st.share()
 	ev.story = st
 	st.events = append(st.events, ev)
 }
 
-// addToStory folds a doc of ev into its storyline: its span, and its
-// sums if the doc stands for the event there.
-func (c *Clusterer) addToStory(ev *eventState, ds *docState) {
+// addToStory folds a doc of ev into its storyline's span and sums, and
+// posts the terms new to the storyline. added are the terms new to the
+// event, which are the storyline's new terms while it holds the event
+// alone (and shares its sums).
+func (c *Clusterer) addToStory(ev *eventState, ds *docState, added []uint32) {
 	st := ev.story
 	ms := ds.doc.Published.UnixMilli()
-	if st.firstMS == 0 || ms < st.firstMS {
+	if st.docs == 0 || ms < st.firstMS {
 		st.firstMS = ms
 	}
-	st.lastMS = max(st.lastMS, ms)
-	buf := &c.buf
-	buf.added = buf.added[:0]
-	if c.storyCounts(ev, ds) {
-		buf.added, buf.fresh = st.sums.add(ds.an.vec, ds.an.tvec, buf.added, buf.fresh[:0])
-		st.docs++
+	if st.docs == 0 || ms > st.lastMS {
+		st.lastMS = ms
 	}
-	c.storyIndex.add(st, buf.added)
-}
-
-// storyCounts reports whether a doc of an event is in its storyline's
-// sums: every doc, or with StoryFounders the event's first only.
-func (c *Clusterer) storyCounts(ev *eventState, ds *docState) bool {
-	return !c.opts.StoryFounders || ev.members[0] == ds
-}
-
-// storyBase is how many docs all storylines' sums hold together.
-func (c *Clusterer) storyBase() int {
-	if c.opts.StoryFounders {
-		return len(c.events)
+	st.docs++
+	if len(st.events) > 1 {
+		buf := &c.buf
+		buf.added, buf.fresh = st.own.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
+		added = buf.added
 	}
-	return len(c.docs)
+	c.storyIndex.add(st, added)
 }
 
 // newStory opens a storyline.
@@ -235,11 +254,13 @@ func (c *Clusterer) leaveStory(ev *eventState) {
 		c.storyIndex.forget(st, len(c.stories))
 		return
 	}
+	st.docs -= ev.size()
+	if len(st.events) == 1 {
+		st.own = centroids{} // back to sharing its one event's sums
+		return
+	}
 	for _, ds := range ev.members {
-		if c.storyCounts(ev, ds) {
-			st.sums.sub(ds.an.vec, ds.an.tvec)
-			st.docs--
-		}
+		st.own.sub(ds.an.vec, ds.an.tvec)
 	}
 }
 
@@ -287,7 +308,8 @@ func (c *Clusterer) Storyline(id string) (Storyline, bool) {
 }
 
 // telling keeps the names that tell what a thread is about: not its
-// publishers ("CNN", "Fox News"), and not a fragment of a longer name it
+// publishers ("CNN", "Fox News"), not the background of the news at
+// large ("United States", "Covid"), and not a fragment of a longer name it
 // lists ("North" of "North Korea", "Kim Jong" of "Kim Jong Un").
 func (c *Clusterer) telling(names []string, evs []*eventState) []string {
 	var pubs []string
@@ -302,6 +324,9 @@ func (c *Clusterer) telling(names []string, evs []*eventState) []string {
 	for _, n := range names {
 		l := strings.ToLower(n)
 		if slices.ContainsFunc(pubs, func(p string) bool { return strings.Contains(p, l) || strings.Contains(l, p) }) {
+			continue
+		}
+		if id, ok := c.vocab.ids["@"+l]; ok && !c.vocab.telling(id) {
 			continue
 		}
 		if slices.ContainsFunc(names, func(o string) bool {
@@ -325,12 +350,12 @@ func containsWords(whole, part string) bool {
 func (c *Clusterer) storyName(st *storyline, names []string) string {
 	parts := slices.Clone(names[:min(2, len(names))])
 	lower := strings.ToLower(strings.Join(parts, " "))
-	for _, id := range st.sums.heaviest(12) {
+	for _, id := range st.sums().heaviest(12) {
 		if len(parts) == 3 {
 			break
 		}
 		form := c.vocab.forms[id]
-		if strings.HasPrefix(c.vocab.terms[id], "@") || form == "" || isDated(form) || containsWords(lower, form) {
+		if strings.HasPrefix(c.vocab.terms[id], "@") || len(form) < 3 || isDated(form) || !c.vocab.telling(id) || containsWords(lower, form) {
 			continue
 		}
 		parts = append(parts, form)

@@ -33,6 +33,9 @@ type vocab struct {
 	bgIDF []float32 // by id: the term's IDF in the news at large (lexicon.go)
 	mix   float64   // the weight of bgIDF in idf, against the window's own counts
 	bg    background
+	// tellingIDF is the background IDF below which a term is background:
+	// held by more than tellingShare of the news at large.
+	tellingIDF float32
 	// The lexicon's neighbours of each term, resolved to held terms, while
 	// known[id]; a neighbour's arrival or departure unsets it for the
 	// terms it is a neighbour of.
@@ -53,9 +56,21 @@ const (
 	wordCacheSize = 1 << 17
 )
 
+// tellingShare is the share of the news at large above which a term is
+// its background for storylines ("coronavirus", "Trump" in 2020; a name
+// that led a week's news, like George Floyd's, stays under it).
+const tellingShare = 0.02
+
 func newVocab(mix float64) *vocab {
-	return &vocab{ids: make(map[string]uint32), mix: mix, bg: backgroundTable(), lex: lexicon()}
+	bg := backgroundTable()
+	return &vocab{ids: make(map[string]uint32), mix: mix, bg: bg, lex: lexicon(),
+		tellingIDF: float32(math.Log(1/tellingShare) + 1)}
 }
+
+// telling reports whether a term may tell a thread of events: it is not
+// part of the background of the news at large (held by more than
+// tellingShare of the items there).
+func (v *vocab) telling(id uint32) bool { return v.bgIDF[id] >= v.tellingIDF }
 
 // neighbours returns the held terms close in meaning to a term.
 func (v *vocab) neighbours(id uint32) []softLink {
@@ -312,11 +327,14 @@ func (a sparse) has(id uint32) bool {
 }
 
 // top returns the k heaviest entries (ties by id), sorted by id again.
-func (a sparse) top(k int) sparse {
+func (a sparse) top(k int) sparse { return a.topInto(nil, k) }
+
+// topInto is top writing into buf.
+func (a sparse) topInto(buf sparse, k int) sparse {
 	if len(a) <= k {
-		return a
+		return append(buf, a...)
 	}
-	c := slices.Clone(a)
+	c := append(buf, a...)
 	slices.SortFunc(c, func(x, y entry) int {
 		if x.w != y.w {
 			return int(y.w - x.w)
@@ -512,6 +530,11 @@ func (c *centroids) heaviest(k int) []uint32 {
 		out = append(out, st.id)
 	}
 	return out
+}
+
+// clone returns a copy that shares nothing with c.
+func (c *centroids) clone() centroids {
+	return centroids{ids: slices.Clone(c.ids), terms: slices.Clone(c.terms), allNorm2: c.allNorm2, tNorm2: c.tNorm2}
 }
 
 // sub takes a doc back out of the sums (add's inverse): a term no member

@@ -312,18 +312,18 @@ func (c *Clusterer) Storyline(id string) (Storyline, bool) {
 // large ("United States", "Covid"), and not a fragment of a longer name it
 // lists ("North" of "North Korea", "Kim Jong" of "Kim Jong Un").
 func (c *Clusterer) telling(names []string, evs []*eventState) []string {
-	var pubs []string
+	pubs := map[string]bool{}
 	for _, ev := range evs {
 		for _, m := range ev.members {
-			if p := strings.ToLower(m.doc.Source); p != "" && !slices.Contains(pubs, p) {
-				pubs = append(pubs, p)
+			if m.doc.Source != "" {
+				pubs[strings.ToLower(m.doc.Source)] = true
 			}
 		}
 	}
 	var out []string
 	for _, n := range names {
 		l := strings.ToLower(n)
-		if slices.ContainsFunc(pubs, func(p string) bool { return strings.Contains(p, l) || strings.Contains(l, p) }) {
+		if isPublisher(l, pubs) {
 			continue
 		}
 		if id, ok := c.vocab.ids["@"+l]; ok && !c.vocab.telling(id) {
@@ -337,6 +337,20 @@ func (c *Clusterer) telling(names []string, evs []*eventState) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// isPublisher reports whether a name is, or is part of, a publisher's
+// name, or holds one ("CNN" of "CNN International").
+func isPublisher(name string, pubs map[string]bool) bool {
+	if pubs[name] {
+		return true
+	}
+	for p := range pubs {
+		if strings.Contains(p, name) || strings.Contains(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // containsWords reports whether the words of part occur in whole, in

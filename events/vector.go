@@ -513,21 +513,29 @@ func cohesion(norm2 int64, n int) float64 {
 	return math.Sqrt(float64(norm2)) / unit / float64(n)
 }
 
-// heaviest returns the k terms with the largest sums (ties: smaller id).
+// heaviest returns the k terms with the largest sums (ties: smaller id),
+// heaviest first, in one pass that keeps the best k.
 func (c *centroids) heaviest(k int) []uint32 {
-	all := slices.Clone(c.terms)
-	slices.SortFunc(all, func(a, b termStat) int {
-		if a.all != b.all {
-			if a.all > b.all {
-				return -1
-			}
-			return 1
+	if k <= 0 {
+		return nil
+	}
+	heavier := func(a, b termStat) bool { return a.all > b.all || a.all == b.all && a.id < b.id }
+	best := make([]termStat, 0, k+1)
+	for _, st := range c.terms {
+		if len(best) == k && !heavier(st, best[k-1]) {
+			continue
 		}
-		return cmp.Compare(a.id, b.id)
-	})
-	out := make([]uint32, 0, min(k, len(all)))
-	for _, st := range all[:min(k, len(all))] {
-		out = append(out, st.id)
+		i := len(best)
+		best = append(best, st)
+		for ; i > 0 && heavier(st, best[i-1]); i-- {
+			best[i] = best[i-1]
+		}
+		best[i] = st
+		best = best[:min(len(best), k)]
+	}
+	out := make([]uint32, len(best))
+	for i, st := range best {
+		out[i] = st.id
 	}
 	return out
 }

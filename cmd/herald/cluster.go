@@ -68,8 +68,11 @@ func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
 		for _, r := range d.c.Related(ev.ID) {
 			cl.Related[ev.ID] = append(cl.Related[ev.ID], store.Relation{EventID: r.EventID, Shared: r.Shared})
 		}
-		if st, ok := d.c.Storyline(ev.Storyline); ok && !stories[st.ID] {
-			stories[st.ID] = true
+		if stories[ev.Storyline] {
+			continue
+		}
+		stories[ev.Storyline] = true
+		if st, ok := d.c.Storyline(ev.Storyline); ok {
 			cl.Storylines = append(cl.Storylines, st)
 		}
 	}

@@ -91,6 +91,8 @@ type scratch struct {
 	soft         weights    // softVector's raw weights
 	query        sparse     // queryOf's result, for the doc queryOf
 	queryOf      *docState
+	tellingQuery sparse   // storyCandidates' query
+	told         []uint32 // addToStory's postings
 }
 
 // terms maps words to term ids, leaving out stop words.

@@ -79,7 +79,9 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 		s, ts, r, so, nm := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
 		soft, names = max(soft, so), max(names, nm)
 		if k == 0 {
-			x[fFounder] = s + so
+			if x[fFounder] = s + so; x[fFounder] == 0 {
+				return x // not a candidate (see eachCandidate)
+			}
 		}
 		if s > b1 {
 			b1, b2 = s, b1

@@ -87,7 +87,14 @@ func (c *Clusterer) storyCandidates(ds *docState, cands []scored) []scored {
 	o := c.opts
 	t := ds.doc.Published.UnixMilli()
 	w := o.Window.Milliseconds()
-	found := c.storyIndex.lookup(c.queryOf(ds), o.MaxPostings, o.MaxCandidates, func(_, lastMS int64) bool {
+	query := c.buf.tellingQuery[:0]
+	for _, e := range c.queryOf(ds) {
+		if c.vocab.telling(e.id) {
+			query = append(query, e)
+		}
+	}
+	c.buf.tellingQuery = query
+	found := c.storyIndex.lookup(query, o.MaxPostings, o.MaxCandidates, func(_, lastMS int64) bool {
 		return t-lastMS <= w
 	})
 	out := c.buf.stories[:0]
@@ -225,7 +232,15 @@ func (c *Clusterer) addToStory(ev *eventState, ds *docState, added []uint32) {
 		buf.added, buf.fresh = st.own.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
 		added = buf.added
 	}
-	c.storyIndex.add(st, added)
+	// Only telling terms are posted: a storyline is found by its own words.
+	told := c.buf.told[:0]
+	for _, id := range added {
+		if c.vocab.telling(id) {
+			told = append(told, id)
+		}
+	}
+	c.buf.told = told
+	c.storyIndex.add(st, told)
 }
 
 // newStory opens a storyline.

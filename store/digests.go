@@ -142,10 +142,10 @@ func (m intBool) Scan(src any) error {
 }
 
 // PlacedThrough returns the deduplicator's latest placement number
-// (items.cluster_seq), 0 when nothing is placed.
+// (items.cluster_seq), 0 when nothing was ever placed.
 func (s *Store) PlacedThrough(ctx context.Context) (int64, error) {
 	var v int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&v); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(value), 0) FROM sequences WHERE name = 'cluster_seq'`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("latest placement: %w", err)
 	}
 	return v, nil

@@ -88,10 +88,11 @@ func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
 // each doc and the new state of every event it touched.
 func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs []events.Event, related map[string][]Relation) error {
 	return s.inTx(ctx, func(tx *txn) error {
-		var seq int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&seq); err != nil {
-			return fmt.Errorf("read cluster sequence: %w", err)
+		last, err := nextSeq(ctx, tx, "cluster_seq", len(as))
+		if err != nil {
+			return err
 		}
+		seq := last - int64(len(as))
 		for _, a := range as {
 			seq++
 			var dup sql.NullInt64

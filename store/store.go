@@ -45,21 +45,24 @@ type dialect struct {
 	lockMigrations func(ctx context.Context, s *Store) (func(), error)
 	// foreignKeys maps each table to the tables it references (Copy).
 	foreignKeys func(ctx context.Context, db *sql.DB) (map[string][]string, error)
-	// afterCopy runs in the transaction that copied rows with their ids.
-	afterCopy func(ctx context.Context, tx *txn, tables []string) error
+	// idMarks returns, per table, the largest id ever handed out (Copy).
+	idMarks func(ctx context.Context, db *sql.DB) (map[string]int64, error)
+	// afterCopy runs in the transaction that copied rows with their ids:
+	// the tables' id generators go on after marks, the source's idMarks.
+	afterCopy func(ctx context.Context, tx *txn, tables []string, marks map[string]int64) error
 }
 
 var sqlite = dialect{
 	name:       "sqlite",
-	idColumn:   "INTEGER PRIMARY KEY",
+	idColumn:   "INTEGER PRIMARY KEY AUTOINCREMENT", // never reuses an id: store/ids.go
 	rebind:     func(q string) string { return q },
 	skipLocked: "",
 	// Each migration runs in an immediate (write-locked) transaction that
 	// re-checks whether it was applied, which is lock enough.
 	lockMigrations: func(context.Context, *Store) (func(), error) { return func() {}, nil },
 	foreignKeys:    foreignKeysSQLite,
-	// INTEGER PRIMARY KEY continues after the largest id by itself.
-	afterCopy: func(context.Context, *txn, []string) error { return nil },
+	idMarks:        idMarksSQLite,
+	afterCopy:      markIDsSQLite,
 }
 
 // Open opens (creating if needed) the database named by dsn and brings its

@@ -143,16 +143,18 @@ func TestMigrationMakesOldSQLiteIDsUnique(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	old := oldSQLite(t, path)
-	f, err := old.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items := []feeds.Item{item("1", "http://a.example/1", "One"), item("2", "http://a.example/2", "Two")}
-	if _, err := old.SavePoll(ctx, f, items, t0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.db.ExecContext(ctx, `UPDATE items SET event_id = 'ev-' || id, cluster_seq = id + 40`); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{ // what two polls and a clustering round wrote
+		`INSERT INTO feeds (url, created_at) VALUES ('http://a.example/rss', 1)`,
+		`INSERT INTO feed_topics (feed_id, topic, origin) VALUES (1, 'world', 'cli')`,
+		`INSERT INTO items (url, title, summary, content, text, author, source, lang, published, updated, hash, first_seen)
+			VALUES ('http://a.example/1', 'One', '', '', '', '', '', '', 1, 1, 'h1', 1),
+			('http://a.example/2', 'Two', '', '', '', '', '', '', 1, 1, 'h2', 1)`,
+		`INSERT INTO item_feeds (feed_id, guid, item_id, hash) VALUES (1, '1', 1, 'h1'), (1, '2', 2, 'h2')`,
+		`UPDATE items SET event_id = 'ev-' || id, cluster_seq = id + 40`,
+	} {
+		if _, err := old.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	old.Close()
 
@@ -178,6 +180,10 @@ func TestMigrationMakesOldSQLiteIDsUnique(t *testing.T) {
 		t.Errorf("placed through %d, %v; want 42, where the old numbers ended", through, err)
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM items WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Feed(ctx, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SavePoll(ctx, f, []feeds.Item{item("3", "http://a.example/3", "Three")}, t0); err != nil {

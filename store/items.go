@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 		res, err = saveItems(ctx, tx, f.ID, items, now)
 		if err != nil {
 			return fmt.Errorf("save items of feed %s: %w", f.URL, err)
+		}
+		if f.LastStatus == feeds.StatusOK { // items is what the document lists
+			return forgetUnlisted(ctx, tx, f.ID, now)
 		}
 		return nil
 	})
@@ -85,7 +89,8 @@ var (
 		updated = ?, hash = ? WHERE id = ?`
 	qUpdateMembership = `UPDATE item_feeds SET hash = ? WHERE feed_id = ? AND guid = ?`
 
-	hotQueries = []string{qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem, qUpdateMembership}
+	hotQueries = []string{qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem, qUpdateMembership,
+		qPrunedGUIDs, qSeenPruned}
 )
 
 // placeholders writes n groups of width question marks: "?, ?" or "(?, ?, ?), (?, ?, ?)".
@@ -120,7 +125,8 @@ type stored struct {
 }
 
 // saveItems finds each item by its guid in this feed, then by its canonical
-// URL (the same story in another feed), and inserts it only when both miss.
+// URL (the same story in another feed), and inserts it only when both miss
+// and it was not pruned from this feed (pruned.go).
 func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
 	known, err := knownGUIDs(ctx, tx, feedID, items)
@@ -145,6 +151,12 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 			}
 		}
 	}
+	pruned, err := prunedGUIDs(ctx, tx, feedID, fresh, now)
+	if err != nil {
+		return res, err
+	}
+	fresh = slices.DeleteFunc(fresh, func(it *feeds.Item) bool { return pruned[it.GUID] })
+	res.Skipped += len(pruned)
 	byURL, err := knownURLs(ctx, tx, fresh)
 	if err != nil {
 		return res, err

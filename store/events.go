@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -146,14 +147,24 @@ func foldEvent(ctx context.Context, tx *txn, old, into string) error {
 	return nil
 }
 
+// saveEvent writes the deduplicator's record of an event. Its updated time
+// never goes back (an edit may have moved it past the newest report), and
+// its headline is the headline item's title as stored now: the
+// deduplicator keeps the titles it was given, and an item may have been
+// edited since.
 func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []Relation) error {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
-	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics)
+	headline, err := currentHeadline(ctx, tx, ev)
+	if err != nil {
+		return err
+	}
+	err = tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
-		summary = excluded.summary, first_seen = excluded.first_seen, last_updated = excluded.last_updated,
+		summary = excluded.summary, first_seen = excluded.first_seen,
+		last_updated = CASE WHEN excluded.last_updated > events.last_updated THEN excluded.last_updated ELSE events.last_updated END,
 		size = excluded.size, entities = excluded.entities, topics = excluded.topics`,
-		ev.ID, ev.Headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics))
+		ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics))
 	if err != nil {
 		return fmt.Errorf("save event %s: %w", ev.ID, err)
 	}
@@ -168,6 +179,31 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 		}
 	}
 	return nil
+}
+
+// currentHeadline is the stored title of the event's headline item: the
+// earliest source whose title, as the deduplicator read it, is the
+// headline.
+func currentHeadline(ctx context.Context, tx *txn, ev events.Event) (string, error) {
+	for _, src := range ev.Sources {
+		if src.Title != ev.Headline {
+			continue
+		}
+		id, err := strconv.ParseInt(src.DocID, 10, 64)
+		if err != nil {
+			break
+		}
+		var title string
+		err = tx.scanRow(ctx, `SELECT title FROM items WHERE id = ?`, []any{id}, &title)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("headline of event %s: %w", ev.ID, err)
+		}
+		return title, nil
+	}
+	return ev.Headline, nil
 }
 
 func nonNil(s []string) []string {

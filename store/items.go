@@ -146,7 +146,7 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 		default:
 			it.ID = k.id
 			res.Edited++
-			if err := updateItem(ctx, tx, feedID, it); err != nil {
+			if err := updateItem(ctx, tx, feedID, it, now); err != nil {
 				return res, err
 			}
 		}
@@ -228,13 +228,38 @@ func insertItem(ctx context.Context, tx *txn, it *feeds.Item, now time.Time) (in
 }
 
 // updateItem stores an edited entry: the item takes the newest content, and
-// the feed's membership remembers the hash it sent.
-func updateItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item) error {
+// the feed's membership remembers the hash it sent. A new title changes
+// the item's event for readers (editedTitle).
+func updateItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item, now time.Time) error {
+	var oldTitle, eventID string
+	if err := tx.scanRow(ctx, `SELECT title, COALESCE(event_id, '') FROM items WHERE id = ?`, []any{it.ID},
+		&oldTitle, &eventID); err != nil {
+		return err
+	}
 	if err := tx.exec(ctx, qUpdateItem, it.Title, it.Summary, it.Content, it.Text, it.Author,
 		ms(it.Updated), it.Hash, it.ID); err != nil {
 		return err
 	}
+	if eventID != "" && oldTitle != it.Title {
+		if err := editedTitle(ctx, tx, eventID, oldTitle, it.Title, now); err != nil {
+			return err
+		}
+	}
 	return tx.exec(ctx, qUpdateMembership, it.Hash, feedID, it.GUID)
+}
+
+// editedTitle updates an event one of whose items got a new title: the
+// headline follows when it was that item's title, and the event's updated
+// time moves to now either way (its feed item lists the sources' titles),
+// so that feed readers show the change.
+func editedTitle(ctx context.Context, tx *txn, eventID, oldTitle, newTitle string, now time.Time) error {
+	err := tx.exec(ctx, `UPDATE events SET headline = CASE WHEN headline = ? THEN ? ELSE headline END,
+		last_updated = CASE WHEN last_updated < ? THEN ? ELSE last_updated END WHERE id = ?`,
+		oldTitle, newTitle, ms(now), ms(now), eventID)
+	if err != nil {
+		return fmt.Errorf("update event %s after an edit: %w", eventID, err)
+	}
+	return nil
 }
 
 func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }

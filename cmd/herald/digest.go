@@ -86,8 +86,10 @@ func findSubscriber(cfg *Config, email string) (Subscriber, error) {
 }
 
 // parseAt reads --at: RFC 3339, or "2006-01-02 15:04" in the subscriber's
-// zone; empty means now. Seconds are dropped so that a repeated command
-// names the same period.
+// zone, resolved as the schedule resolves its firings (a time that happens
+// twice is the first, one a clock change skips is the change); empty means
+// now. Seconds are dropped so that a repeated command names the same
+// period.
 func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Truncate(time.Second), nil
@@ -98,9 +100,11 @@ func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		if t, err = time.ParseInLocation("2006-01-02 15:04", s, loc); err != nil {
+		wall, err := time.Parse("2006-01-02 15:04", s)
+		if err != nil {
 			return time.Time{}, fmt.Errorf("--at %q: write it like 2026-11-24T07:00:00+01:00 or \"2026-11-24 07:00\"", s)
 		}
+		t = digest.LocalTime(wall, loc)
 	}
 	if t.After(now) {
 		return time.Time{}, fmt.Errorf("--at %s is in the future: a digest covers what has happened", s)

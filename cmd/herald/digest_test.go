@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest"
 	"herald/digest/smtptest"
 	"herald/events"
 	"herald/feeds"
@@ -623,4 +624,35 @@ func TestDigestCatchesReportsPlacedLate(t *testing.T) {
 	if second := parse(t, msgs[1]); !strings.Contains(second.text, "Bridge reopens") || strings.Contains(second.text, "Talks agreed") {
 		t.Errorf("second digest: want the event placed late, and not the one sent:\n%s", second.text)
 	}
+}
+
+// `--at` with a local time names the instant the schedule would: 01:30 on
+// London's fall-back day is its first occurrence (BST), and 01:30 on the
+// spring-forward day, which does not exist, is 02:00 BST.
+func TestDigestAtResolvesLikeTheSchedule(t *testing.T) {
+	sub := Subscriber{Email: "ada@example.org", Schedule: "30 1 * * *", Timezone: "Europe/London"}
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	sched, err := digest.ParseSchedule(sub.Schedule, mustZone(t, sub.Timezone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []string{"2026-10-25", "2027-03-28"} {
+		at, err := parseAt(day+" 01:30", sub, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		midnight, _ := time.Parse(time.DateOnly, day)
+		if want := sched.Next(midnight.Add(-2 * time.Hour)); !at.Equal(want) {
+			t.Errorf("--at \"%s 01:30\" = %v, but the schedule fires at %v", day, at.UTC(), want.UTC())
+		}
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

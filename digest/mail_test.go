@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"herald/digest/smtptest"
@@ -72,8 +73,8 @@ func TestMailerClassifiesFailures(t *testing.T) {
 		m.Password = "wrong"
 		err := m.Send(context.Background(), "a@herald.example", "b@example.org", bytes.NewReader([]byte("\r\nhi\r\n")))
 		var se *SendError
-		if !errors.As(err, &se) || se.Stage != "auth" || se.Permanent {
-			t.Fatalf("err = %v, want a temporary auth failure (the operator fixes the password)", err)
+		if !errors.As(err, &se) || se.Stage != "auth" || !se.Permanent || !IsLoginRefused(err) {
+			t.Fatalf("err = %v, want a refused login (535: permanent until the credentials change)", err)
 		}
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
@@ -84,4 +85,20 @@ func TestMailerClassifiesFailures(t *testing.T) {
 			t.Fatalf("err = %v, want a temporary TLS failure", err)
 		}
 	})
+}
+
+// A password never goes over a connection without TLS unless the operator
+// allowed it: the mailer refuses before connecting.
+func TestMailerRefusesPlaintextAuth(t *testing.T) {
+	msg := bytes.NewReader([]byte("Subject: x\r\n\r\nhi\r\n"))
+	srv := smtptest.Start(t, smtptest.Options{AllowInsecureAuth: true})
+	m := testMailer(srv, "none")
+	err := m.Send(context.Background(), "a@herald.example", "b@example.org", msg)
+	if !IsLoginRefused(err) || !strings.Contains(err.Error(), "allow_insecure_auth") || srv.Attempts("connect") != 0 {
+		t.Fatalf("err = %v after %d connections; want a refusal naming smtp.allow_insecure_auth, before connecting", err, srv.Attempts("connect"))
+	}
+	m.AllowInsecureAuth = true
+	if err := m.Send(context.Background(), "a@herald.example", "b@example.org", msg); err != nil || len(srv.Messages()) != 1 {
+		t.Fatalf("with allow_insecure_auth: %v, %d messages", err, len(srv.Messages()))
+	}
 }

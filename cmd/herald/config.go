@@ -84,6 +84,9 @@ type SMTPConfig struct {
 	From     string   `yaml:"from"`
 	TLS      string   `yaml:"tls"`
 	Timeout  Duration `yaml:"timeout"` // the whole delivery of one message
+	// AllowInsecureAuth lets the password go without TLS (tls: none): for
+	// a relay on a network the operator trusts.
+	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
 }
 
 // DigestConfig tunes the digests mailed to subscribers.

@@ -162,6 +162,10 @@ func (k *checker) checkMail() {
 	if c.SMTP.Host == "" {
 		k.failf(p("smtp", "host"), "no mail server: set smtp.host to the submission server's name")
 	}
+	if c.SMTP.TLS == "none" && c.SMTP.Username != "" && !c.SMTP.AllowInsecureAuth {
+		k.failf(p("smtp", "tls"), "none would send the password in the clear (AUTH PLAIN over plain TCP): use starttls or implicit, "+
+			"or, for a relay on a network you trust, set smtp.allow_insecure_auth: true")
+	}
 	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 		k.failf(p("smtp", "from"), "%q is not a sender address: write it like \"Herald <news@example.org>\"", c.SMTP.From)
 	}

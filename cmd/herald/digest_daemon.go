@@ -44,6 +44,7 @@ type digester struct {
 
 	mu      sync.Mutex
 	checked map[string]time.Time // per subscriber, the latest firing already dealt with: no queries until the next
+	refused error                // the login the server refused: nothing is sent with these settings again
 }
 
 func newDigester(ctx context.Context, e *env, cfg *Config, log *slog.Logger, st *store.Store) (*digester, error) {
@@ -62,7 +63,8 @@ func newDigester(ctx context.Context, e *env, cfg *Config, log *slog.Logger, st 
 		id:    fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4)),
 		crash: crashHook(e.getenv("HERALD_CRASH_AT"), e.stderr),
 		mailer: &digest.Mailer{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS,
-			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, Timeout: time.Duration(cfg.SMTP.Timeout)}}
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth,
+			Timeout: time.Duration(cfg.SMTP.Timeout)}}
 	return g, nil
 }
 
@@ -222,6 +224,9 @@ func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, 
 // from now plus the time spent so far, so a long round never hands out a
 // claim that has already expired.
 func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
+	if g.loginRefused() != nil {
+		return nil // reported once; a reload with new settings builds a new digester
+	}
 	began := time.Now()
 	var errs []error
 	for ctx.Err() == nil {
@@ -232,6 +237,9 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 		claimed := 0
 		for _, row := range due {
 			ok, err := g.deliver(ctx, row, now, now.Add(time.Since(began)))
+			if digest.IsLoginRefused(err) {
+				return err
+			}
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -247,10 +255,11 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 }
 
 // deliver claims one digest and sends it. It returns false when another
-// sender holds it. Only store errors are returned: a refused or failed
-// delivery is recorded on the digest. round is when this round of sending
-// began, which times a retry (so the round a wait later finds it due); now
-// times the claim.
+// sender holds it. A refused or failed delivery is recorded on the digest;
+// the errors returned are the store's and a refused login, after which
+// this digester sends nothing more (digest.IsLoginRefused). round is when
+// this round of sending began, which times a retry (so the round a wait
+// later finds it due); now times the claim.
 func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
 	claimFor := 2 * time.Duration(g.cfg.SMTP.Timeout) // a send is cut at the timeout: a live sender never loses its claim
 	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(claimFor))
@@ -272,6 +281,15 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		g.crash("after-accept")
 		log.Info("digest sent", "message_id", row.MessageID)
 		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
+	case digest.IsLoginRefused(err):
+		g.mu.Lock()
+		g.refused = err
+		g.mu.Unlock()
+		log.Error("SMTP login refused: digests wait, unsent, until the smtp settings are fixed in the config (reload or restart)", "error", err)
+		if err := g.store.RetryDigest(ctx, row.ID, g.id, round, err.Error()); err != nil {
+			return true, err
+		}
+		return true, err
 	case digest.IsPermanent(err):
 		log.Warn("digest refused", "error", err)
 		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
@@ -284,6 +302,13 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		log.Warn("digest delivery failed, will retry", "error", err, "next_attempt", next)
 		return true, g.store.RetryDigest(ctx, row.ID, g.id, next, err.Error())
 	}
+}
+
+// loginRefused is the refused login that stopped this digester, if any.
+func (g *digester) loginRefused() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.refused
 }
 
 // crashHook returns the fault-injection hook: with HERALD_CRASH_AT=point

@@ -487,6 +487,8 @@ func TestDigestConfigChecks(t *testing.T) {
 			"subscribers[1].email: ADA@example.org is listed twice"},
 		{base + "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\ndigest: {max_events: 0, update_growth: 0.5, secret: short}\nsubscribers:\n  - {email: ada@example.org}\n",
 			"digest.update_growth: 0.5 is below 1"},
+		{base + "smtp: {host: mail.example, tls: none, username: herald, password: x, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: ada@example.org}\n",
+			"smtp.tls: none would send the password in the clear"},
 	}
 	for _, c := range cases {
 		_, err := ParseConfig("test.yaml", []byte(c.yaml), func(string) string { return "" })
@@ -503,6 +505,42 @@ func TestDigestConfigChecks(t *testing.T) {
 	masked, _ := cfg.Masked()
 	if strings.Contains(string(masked), "thirty-two") || cfg.Subscribers[0].Schedule != "0 7 * * *" || cfg.Digest.MaxEvents != 25 {
 		t.Fatalf("defaults or masking wrong:\n%s", masked)
+	}
+	if _, err := ParseConfig("test.yaml", []byte(base+"smtp: {host: 127.0.0.1, tls: none, username: herald, password: x, allow_insecure_auth: true, from: \"Herald <news@example.org>\"}\n"+
+		"subscribers:\n  - {email: ada@example.org}\n"), noEnv); err != nil {
+		t.Fatalf("tls: none with allow_insecure_auth: %v", err)
+	}
+}
+
+// A refused login (535) is not retried with the same credentials: the
+// digest stays pending with the reason, no attempt follows however long
+// the daemon runs, and the digests go once the credentials are fixed.
+func TestDigestLoginRefusedWaitsForNewCredentials(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, schedule: "0 7 * * *"}`)
+	cfg.SMTP.Password = "wrong"
+	d := newTestDaemon(t, cfg, srv)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	d.mustSend(t, day)
+	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+	err := d.sendDigests(context.Background(), day.Add(31*time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "535") {
+		t.Fatalf("first round: %v; want the refused login reported", err)
+	}
+	for h := 32; h < 55; h++ { // up to the next firing
+		d.sendDigests(context.Background(), day.Add(time.Duration(h)*time.Hour))
+	}
+	row := onlyDigest(t, d.store)
+	if row.Status != store.DigestPending || !strings.Contains(row.LastError, "535") || srv.Attempts("auth") != 1 {
+		t.Fatalf("after a day of rounds: %+v, %d logins tried; want it pending with the reason, one login", row, srv.Attempts("auth"))
+	}
+	fixed := *cfg
+	fixed.SMTP.Password = smtptest.Password
+	fresh := newTestDaemon(t, &fixed, srv) // what a reload builds
+	fresh.store = d.store
+	fresh.mustSend(t, day.Add(54*time.Hour))
+	if got := srv.Messages(); len(got) != 1 {
+		t.Fatalf("%d messages after the fix, want the held digest", len(got))
 	}
 }
 

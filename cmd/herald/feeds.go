@@ -190,6 +190,9 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.path)
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(e.stdout, "# warning: %s\n", w)
+	}
 	_, err = e.stdout.Write(out)
 	return err
 }

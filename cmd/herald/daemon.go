@@ -39,6 +39,7 @@ type daemon struct {
 	jobIDs   []cron.EntryID // the topics' jobs in cron, replaced by a reload
 	wake     chan struct{}  // a reload wakes the digest loop
 	webParts                // metrics and scheduler state for the web server (web.go)
+	limits   httpLimits     // what one web client may hold (httpserver.go)
 
 	passMu sync.Mutex     // one poll pass at a time: a feed in two topics is never polled twice at once
 	jobs   sync.WaitGroup // running passes
@@ -62,7 +63,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1),
+	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument()
@@ -247,11 +248,8 @@ func (d *daemon) listen() (*http.Server, net.Listener, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", cfg.HTTP.Listen, err, cfg.path)
 	}
-	srv := &http.Server{
-		// Each request goes to the handler of the running config.
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.cur().web.ServeHTTP(w, r) }),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
-	}
+	// Each request goes to the handler of the running config.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.cur().web.ServeHTTP(w, r) })
+	srv, ln := newHTTPServer(ln, h, d.log, d.limits)
 	return srv, ln, nil
 }

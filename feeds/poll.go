@@ -189,10 +189,10 @@ func (p *Poller) log(r pollResult) {
 	if p.Log == nil {
 		return
 	}
-	attrs := []any{"feed_id", r.Feed.ID, "feed_url", r.Feed.URL, "status", r.Status,
+	attrs := []any{"feed_id", r.Feed.ID, "feed_url", RedactURL(r.Feed.URL), "status", r.Status,
 		"new_items", r.Saved.New, "duration_ms", r.Duration.Milliseconds()}
 	if r.Err != nil {
-		p.Log.Warn("poll failed", append(attrs, "error", r.Err, "failures", r.Feed.Failures,
+		p.Log.Warn("poll failed", append(attrs, "error", RedactText(r.Err.Error(), r.Feed.URL), "failures", r.Feed.Failures,
 			"next_poll", r.Feed.NextPoll)...)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"herald/events"
+	"herald/feeds"
 	"herald/store"
 )
 
@@ -39,4 +40,14 @@ func (s StoreReader) Event(ctx context.Context, id string) (events.Event, []Rela
 		out[i] = Relation{EventID: r.EventID, Shared: r.Shared}
 	}
 	return ev, out, err
+}
+
+// Feeds returns every polled feed with its state, the credentials a feed
+// URL may carry masked in the URL and in the last error.
+func (s StoreReader) Feeds(ctx context.Context) ([]feeds.Feed, error) {
+	fs, err := s.Store.Feeds(ctx)
+	for i, f := range fs {
+		fs[i].URL, fs[i].LastError = feeds.RedactURL(f.URL), feeds.RedactText(f.LastError, f.URL)
+	}
+	return fs, err
 }

@@ -151,10 +151,10 @@ func printSummary(w io.Writer, results []feeds.Result) {
 	tw.Flush()
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(w, "failed: %s: %v\n", r.Feed.URL, r.Err)
+			fmt.Fprintf(w, "failed: %s: %s\n", feeds.RedactURL(r.Feed.URL), feeds.RedactText(r.Err.Error(), r.Feed.URL))
 		}
 		if r.Dropped > 0 {
-			fmt.Fprintf(w, "cut: %s: kept its newest %d items, left out %d older ones\n", r.Feed.URL, feeds.MaxItems, r.Dropped)
+			fmt.Fprintf(w, "cut: %s: kept its newest %d items, left out %d older ones\n", feeds.RedactURL(r.Feed.URL), feeds.MaxItems, r.Dropped)
 		}
 	}
 }

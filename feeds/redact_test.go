@@ -51,4 +51,6 @@ func TestPollLogsHideCredentials(t *testing.T) {
 
 type discardStore struct{}
 
-func (discardStore) SavePoll(context.Context, Feed, []Item, time.Time) (Saved, error) { return Saved{}, nil }
+func (discardStore) SavePoll(context.Context, Feed, []Item, time.Time) (Saved, error) {
+	return Saved{}, nil
+}

@@ -39,7 +39,10 @@ type Mailer struct {
 type SendError struct {
 	Stage     string // connect, tls, auth, mail, rcpt, data
 	Permanent bool
-	Err       error
+	// Unconfirmed: the message was handed over and no answer came (the
+	// connection broke or timed out): the server may have accepted it.
+	Unconfirmed bool
+	Err         error
 }
 
 func (e *SendError) Error() string {
@@ -67,13 +70,23 @@ func IsLoginRefused(err error) bool {
 	return errors.As(err, &se) && se.Permanent && se.Stage == "auth"
 }
 
+// IsUnconfirmed reports whether err came after the message was handed over,
+// without an answer from the server: it may have been delivered.
+func IsUnconfirmed(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Unconfirmed
+}
+
 // errPlaintextAuth is the refusal to send a password without TLS.
 var errPlaintextAuth = errors.New("refusing to send the SMTP password over a connection without TLS (tls: none): " +
 	"use tls: starttls or implicit, or set smtp.allow_insecure_auth: true for a relay on a network you trust")
 
 // Send delivers msg from the envelope sender from to one recipient. It
 // returns nil once the server has accepted the message (250 after DATA).
-func (m *Mailer) Send(ctx context.Context, from, to string, msg io.Reader) error {
+// handover, when not nil, runs once the recipient is accepted, just before
+// the message is handed over: the caller records that the server may have
+// it from then on; an error from it stops the delivery before DATA.
+func (m *Mailer) Send(ctx context.Context, from, to string, msg io.Reader, handover func() error) error {
 	timeout := m.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
@@ -99,15 +112,20 @@ func (m *Mailer) Send(ctx context.Context, from, to string, msg io.Reader) error
 	if err := c.Rcpt(to, nil); err != nil {
 		return stageError("rcpt", err, true)
 	}
+	if handover != nil {
+		if err := handover(); err != nil {
+			return &SendError{Stage: "data", Err: err}
+		}
+	}
 	w, err := c.Data()
 	if err != nil {
 		return stageError("data", err, true)
 	}
 	if _, err := io.Copy(w, msg); err != nil {
-		return stageError("data", err, true)
+		return unanswered(err)
 	}
 	if err := w.Close(); err != nil {
-		return stageError("data", err, true)
+		return unanswered(err)
 	}
 	c.Quit() // accepted: a failed goodbye changes nothing
 	return nil
@@ -163,6 +181,17 @@ func (m *Mailer) tlsConfig() *tls.Config {
 // stageError classifies err: a 5xx answer is permanent at a stage where
 // it is final (the login, the recipient, the message); a 5xx to a stage
 // between them (the sender) is retried like a 4xx.
+// unanswered classifies a failure while the message goes or while its
+// answer is awaited: an SMTP answer is final like any other; anything else
+// (a broken connection, the deadline) leaves it unconfirmed.
+func unanswered(err error) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return stageError("data", err, true)
+	}
+	return &SendError{Stage: "data", Unconfirmed: true, Err: err}
+}
+
 func stageError(stage string, err error, final bool) error {
 	var se *smtp.SMTPError
 	permanent := errors.As(err, &se) && se.Code >= 500 && final

@@ -264,7 +264,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func digestList(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("digest")
 	email := fs.String("subscriber", "", "only this subscriber's digests")
-	status := fs.String("status", "", "only digests in this state: pending, sent, failed, empty, cancelled")
+	status := fs.String("status", "", "only digests in this state: pending, sent, maybe_sent, failed, empty, cancelled")
 	limit := fs.Int("limit", 50, "show at most this many, newest first")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
@@ -294,7 +294,11 @@ func outboxDetail(d store.OutboxDigest) string {
 	}
 	switch d.Status {
 	case store.DigestSent:
-		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID
+		again := ""
+		if d.Unconfirmed > 0 {
+			again = " (sent again after an attempt the server did not answer: a copy may have arrived)"
+		}
+		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID + again
 	case store.DigestPending:
 		if d.LastError != "" {
 			return late + "next attempt " + d.NextAttempt.Format("2006-01-02 15:04") + "; last error: " + d.LastError

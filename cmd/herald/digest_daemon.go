@@ -260,14 +260,19 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 // this digester sends nothing more (digest.IsLoginRefused). round is when
 // this round of sending began, which times a retry (so the round a wait
 // later finds it due); now times the claim.
+//
+// The handover to the server (SMTP DATA) is recorded before it happens. A
+// digest whose earlier attempt handed it over and got no answer (killed,
+// or cut off while waiting) may have arrived: it is sent once more, the
+// same bytes under the same Message-ID, and never a third time.
 func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
 	claimFor := 2 * time.Duration(g.cfg.SMTP.Timeout) // a send is cut at the timeout: a live sender never loses its claim
-	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(claimFor))
+	ok, unconfirmed, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(claimFor))
 	if err != nil || !ok {
 		return false, err
 	}
 	attempt := row.Attempts + 1
-	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt)
+	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt, "message_id", row.MessageID)
 	if gone, err := g.store.Unsubscribed(ctx, row.Subscriber); err != nil || gone {
 		if err != nil {
 			return true, err
@@ -275,32 +280,52 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		log.Info("digest cancelled: unsubscribed")
 		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestCancelled, "unsubscribed", now)
 	}
-	err = g.mailer.Send(ctx, g.from.Address, row.Subscriber, g.crashDuring(row.Message))
+	if unconfirmed >= store.MaxUnconfirmed {
+		log.Warn("digest not sent again: the server may have it", "unconfirmed", unconfirmed)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestMaybeSent, maybeSent, now)
+	}
+	if unconfirmed > 0 {
+		log.Warn("sending a digest again: an earlier attempt handed it over and got no answer (same Message-ID)")
+	}
+	handover := func() error { return g.store.HandOver(ctx, row.ID, g.id, time.Now()) }
+	err = g.mailer.Send(ctx, g.from.Address, row.Subscriber, g.crashDuring(row.Message), handover)
+	return true, g.record(ctx, log, row, attempt, unconfirmed, err, round, now)
+}
+
+// maybeSent is the reason a digest is settled as maybe sent.
+const maybeSent = "two attempts handed it to the SMTP server and got no answer: it may have arrived (once or twice, one Message-ID); not sent again"
+
+// record stores the outcome of one delivery attempt.
+func (g *digester) record(ctx context.Context, log *slog.Logger, row store.OutboxDigest, attempt, unconfirmed int,
+	err error, round, now time.Time) error {
 	switch {
 	case err == nil:
 		g.crash("after-accept")
-		log.Info("digest sent", "message_id", row.MessageID)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
+		log.Info("digest sent")
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
 	case digest.IsLoginRefused(err):
 		g.mu.Lock()
 		g.refused = err
 		g.mu.Unlock()
 		log.Error("SMTP login refused: digests wait, unsent, until the smtp settings are fixed in the config (reload or restart)", "error", err)
-		if err := g.store.RetryDigest(ctx, row.ID, g.id, round, err.Error()); err != nil {
-			return true, err
+		if err := g.store.RetryDigest(ctx, row.ID, g.id, round, err.Error(), false); err != nil {
+			return err
 		}
-		return true, err
+		return err
 	case digest.IsPermanent(err):
 		log.Warn("digest refused", "error", err)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
+	case digest.IsUnconfirmed(err) && unconfirmed+1 >= store.MaxUnconfirmed:
+		log.Warn("digest not sent again: the server may have it", "error", err)
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestMaybeSent, maybeSent+": "+err.Error(), now)
 	case attempt > len(retryWaits):
 		log.Warn("digest failed: giving up", "error", err)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed,
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed,
 			fmt.Sprintf("gave up after %d attempts: %v", attempt, err), now)
 	default:
 		next := round.Add(retryWaits[attempt-1])
 		log.Warn("digest delivery failed, will retry", "error", err, "next_attempt", next)
-		return true, g.store.RetryDigest(ctx, row.ID, g.id, next, err.Error())
+		return g.store.RetryDigest(ctx, row.ID, g.id, next, err.Error(), digest.IsUnconfirmed(err))
 	}
 }
 

@@ -46,15 +46,19 @@ func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
 func newMetrics(st *store.Store) *metrics.Metrics {
 	m := metrics.New()
 	m.AddGauge(metrics.NewGaugeFunc("herald_digests", "Digests in the outbox by status.", "status",
-		func(ctx context.Context) (map[string]float64, error) {
-			counts, err := st.OutboxCounts(ctx)
-			out := make(map[string]float64, len(counts))
-			for k, v := range counts {
-				out[k] = float64(v)
-			}
-			return out, err
-		}))
+		func(ctx context.Context) (map[string]float64, error) { return floats(st.OutboxCounts(ctx)) }))
+	m.AddGauge(metrics.NewGaugeFunc("herald_digests_unconfirmed",
+		"Digests an attempt handed to the SMTP server without an answer, by status (sent again at most once; maybe_sent: not again).", "status",
+		func(ctx context.Context) (map[string]float64, error) { return floats(st.UnconfirmedDigests(ctx)) }))
 	return m
+}
+
+func floats(counts map[string]int, err error) (map[string]float64, error) {
+	out := make(map[string]float64, len(counts))
+	for k, v := range counts {
+		out[k] = float64(v)
+	}
+	return out, err
 }
 
 // recordPolls counts one pass's polls by result, their duration and the

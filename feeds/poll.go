@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -99,13 +100,26 @@ func (p *Poller) PollOne(ctx context.Context, f Feed) Result {
 	}
 	saved, err := p.Store.SavePoll(ctx, res.Feed, res.items, start)
 	if err != nil {
-		res.Err = errors.Join(res.Err, err)
-		res.Status = StatusError
+		res = p.saveFailed(ctx, f, start, err) // f: the validators of the last poll that was kept
 	}
 	res.Saved = saved
 	res.Duration = p.now().Sub(start)
 	p.log(res)
 	return res.Result
+}
+
+// saveFailed is a poll of f whose store refused what it brought (a full
+// disk, say): nothing of it was kept, so f keeps its old validators (the
+// next poll must fetch the body again), and it backs off like after any
+// failure, with the error counted, rather than being due again at once.
+// Recording that needs only a small write, which often still goes through.
+func (p *Poller) saveFailed(ctx context.Context, f Feed, now time.Time, err error) pollResult {
+	f.LastPoll = now
+	r := p.failed(f, now, fmt.Errorf("store: %w", err))
+	if _, err := p.Store.SavePoll(ctx, r.Feed, nil, now); err != nil && p.Log != nil {
+		p.Log.Warn("could not record a failed poll", "feed_id", f.ID, "error", err)
+	}
+	return r
 }
 
 type pollResult struct {

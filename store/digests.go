@@ -94,6 +94,9 @@ func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []Covere
 		stored, err = scanOutbox(ctx, tx, `subscriber = ? AND period_end = ?`, d.Subscriber, ms(d.PeriodEnd))
 		return err
 	})
+	if err == nil && created {
+		s.keptData()
+	}
 	return stored, created, err
 }
 

@@ -88,7 +88,7 @@ func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
 // SaveClustering records, in one transaction, where the deduplicator put
 // each doc and the new state of every event it touched.
 func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs []events.Event, related map[string][]Relation) error {
-	return s.inTx(ctx, func(tx *txn) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		last, err := nextSeq(ctx, tx, "cluster_seq", len(as))
 		if err != nil {
 			return err
@@ -120,6 +120,10 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 		}
 		return nil
 	})
+	if err == nil {
+		s.keptData()
+	}
+	return err
 }
 
 // foldEvent moves the items of event old into event into, drops old, and

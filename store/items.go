@@ -16,7 +16,8 @@ import (
 // SavePoll records a poll of f in one transaction: the feed's new state
 // (validators, status, next poll, URL after a permanent redirect) and its
 // items. Saving the same items twice stores nothing new. It releases the
-// feed's lease (LeaseDueFeeds): the poll is done.
+// feed's lease (LeaseDueFeeds): the poll is done. When it fails nothing
+// was stored, and it counts nothing.
 func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
 	err := s.inTx(ctx, func(tx *txn) error {
@@ -33,7 +34,13 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 		}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return feeds.Saved{}, err // rolled back
+	}
+	if res.New+res.Edited+res.Linked > 0 {
+		s.keptData()
+	}
+	return res, nil
 }
 
 func (s *Store) saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error {

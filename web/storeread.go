@@ -51,3 +51,15 @@ func (s StoreReader) Feeds(ctx context.Context) ([]feeds.Feed, error) {
 	}
 	return fs, err
 }
+
+// Ping checks that the store answers and that its last write went through:
+// a store that cannot write (a full disk) is not ready, whatever it reads.
+func (s StoreReader) Ping(ctx context.Context) error {
+	if err := s.Store.Ping(ctx); err != nil {
+		return err
+	}
+	if err := s.Store.WriteError(); err != nil {
+		return fmt.Errorf("cannot write: %w", err)
+	}
+	return nil
+}

@@ -43,6 +43,8 @@ type daemon struct {
 
 	passMu sync.Mutex     // one poll pass at a time: a feed in two topics is never polled twice at once
 	jobs   sync.WaitGroup // running passes
+
+	clusterBehind atomic.Bool // clustering failed to write: polls wait until it catches up
 }
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
@@ -217,7 +219,13 @@ func (d *daemon) startPass(ctx context.Context, topic string) {
 
 // pass polls the due feeds this instance can lease (all of them on
 // SQLite), then asks for a clustering round, which runs on the leader.
+// While clustering could not store its decisions for lack of space, no
+// feed is polled: new items would take the space it needs first.
 func (d *daemon) pass(ctx context.Context, topic string) error {
+	if d.clusterBehind.Load() {
+		d.nudgeClustering()
+		return nil
+	}
 	start := time.Now()
 	l := d.cur()
 	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers)

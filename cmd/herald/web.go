@@ -47,6 +47,20 @@ func newMetrics(st *store.Store) *metrics.Metrics {
 	m := metrics.New()
 	m.AddGauge(metrics.NewGaugeFunc("herald_digests", "Digests in the outbox by status.", "status",
 		func(ctx context.Context) (map[string]float64, error) { return floats(st.OutboxCounts(ctx)) }))
+	m.AddGauge(metrics.NewGaugeFunc("herald_store_writable",
+		"1 while the store's last write went through, 0 while it cannot write (a full disk: see /readyz and the log).", "backend",
+		func(ctx context.Context) (map[string]float64, error) {
+			v := 1.0
+			if st.WriteError() != nil {
+				v = 0
+			}
+			return map[string]float64{st.Dialect(): v}, nil
+		}))
+	m.AddGauge(metrics.NewGaugeFunc("herald_store_write_failures",
+		"Writes the store refused for lack of storage since the daemon started (a count that only grows).", "backend",
+		func(ctx context.Context) (map[string]float64, error) {
+			return map[string]float64{st.Dialect(): float64(st.WriteFailures())}, nil
+		}))
 	m.AddGauge(metrics.NewGaugeFunc("herald_digests_unconfirmed",
 		"Digests an attempt handed to the SMTP server without an answer, by status (sent again at most once; maybe_sent: not again).", "status",
 		func(ctx context.Context) (map[string]float64, error) { return floats(st.UnconfirmedDigests(ctx)) }))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"runtime"
 	"sync"
 	"time"
@@ -33,6 +32,8 @@ type Poller struct {
 
 	parsersOnce sync.Once
 	parsers     chan struct{} // bounds concurrent parses
+	limitsOnce  sync.Once
+	lim         *pollLimits // workers and hosts, shared by concurrent PollAlls
 }
 
 // Result is what one poll of one feed did.
@@ -49,42 +50,42 @@ type Result struct {
 
 // PollAll polls every feed in fs and returns when all are done or ctx ends.
 // onResult, when not nil, is called once per feed, never concurrently.
+//
+// Feeds start as soon as a worker and their host have room: a feed whose
+// host is busy waits without holding a worker, so a slow host occupies at
+// most PerHost workers and the others go on. The workers and the host
+// limits are the Poller's, shared by every PollAll running at once.
 func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) []Result {
-	workers := p.Workers
-	if workers <= 0 {
-		workers = 16
-	}
-	limit := newHostLimit(p.PerHost)
-	jobs := make(chan Feed)
+	lim := p.limits()
+	queue := newHostQueue(fs)
 	var mu sync.Mutex
 	var results []Result
 	var wg sync.WaitGroup
-	for range min(workers, len(fs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range jobs {
-				release := limit.acquire(f.URL)
-				r := p.PollOne(ctx, f)
-				release()
-				mu.Lock()
-				results = append(results, r)
-				if onResult != nil {
-					onResult(r)
-				}
-				mu.Unlock()
+	for queue.len() > 0 && ctx.Err() == nil {
+		freed := lim.changed() // before trying: a slot freed meanwhile wakes the wait
+		f, ok := queue.next(lim.tryHost)
+		if !ok {
+			select { // every pending feed's host is busy
+			case <-freed:
+			case <-ctx.Done():
 			}
-		}()
-	}
-feed:
-	for _, f := range fs {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-			break feed
+			continue
 		}
+		if !lim.takeWorker(ctx) {
+			lim.release(f.URL, false)
+			break
+		}
+		wg.Go(func() {
+			r := p.PollOne(ctx, f)
+			lim.release(f.URL, true)
+			mu.Lock()
+			results = append(results, r)
+			if onResult != nil {
+				onResult(r)
+			}
+			mu.Unlock()
+		})
 	}
-	close(jobs)
 	wg.Wait()
 	return results
 }
@@ -249,35 +250,4 @@ func keep(fresh, old string) string {
 		return fresh
 	}
 	return old
-}
-
-// hostLimit caps concurrent fetches per host, so that many feeds on one
-// server do not hammer it.
-type hostLimit struct {
-	per int
-	mu  sync.Mutex
-	sem map[string]chan struct{}
-}
-
-func newHostLimit(per int) *hostLimit {
-	if per <= 0 {
-		per = 2
-	}
-	return &hostLimit{per: per, sem: map[string]chan struct{}{}}
-}
-
-func (h *hostLimit) acquire(rawURL string) (release func()) {
-	host := rawURL
-	if u, err := url.Parse(rawURL); err == nil {
-		host = u.Host
-	}
-	h.mu.Lock()
-	ch := h.sem[host]
-	if ch == nil {
-		ch = make(chan struct{}, h.per)
-		h.sem[host] = ch
-	}
-	h.mu.Unlock()
-	ch <- struct{}{}
-	return func() { <-ch }
 }

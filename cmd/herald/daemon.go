@@ -41,8 +41,8 @@ type daemon struct {
 	webParts                // metrics and scheduler state for the web server (web.go)
 	limits   httpLimits     // what one web client may hold (httpserver.go)
 
-	passMu sync.Mutex     // one poll pass at a time: a feed in two topics is never polled twice at once
-	jobs   sync.WaitGroup // running passes
+	passes passes         // one pass per topic at a time, ticks coalesced (passes.go)
+	jobs   sync.WaitGroup // running passes and prunes
 
 	clusterBehind atomic.Bool // clustering failed to write: polls wait until it catches up
 }
@@ -201,20 +201,19 @@ func (d *daemon) scheduleTopics(ctx context.Context, topics []Topic) error {
 }
 
 // startPass polls the due feeds of topic ("" for all) in the background and
-// clusters what they brought.
+// clusters what they brought. Topics are polled side by side, sharing the
+// poller's workers; a tick that comes while its topic's pass runs makes
+// one more pass after it, never a burst. A feed in two topics is never
+// polled twice at once: a pass leases the feeds it polls.
 func (d *daemon) startPass(ctx context.Context, topic string) {
-	d.jobs.Add(1)
-	go func() {
-		defer d.jobs.Done()
-		d.passMu.Lock()
-		defer d.passMu.Unlock()
+	d.passes.start(topic, &d.jobs, func() {
 		if ctx.Err() != nil {
 			return
 		}
 		if err := d.pass(ctx, topic); err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Error("poll pass failed", "topic", topic, "error", err)
 		}
-	}()
+	})
 }
 
 // pass polls the due feeds this instance can lease (all of them on

@@ -24,12 +24,12 @@ var plainIntegerID = regexp.MustCompile(`(?i)\bid\s+INTEGER\s+PRIMARY\s+KEY\b`)
 // INTEGER PRIMARY KEY without AUTOINCREMENT. A rebuild keeps the table's
 // columns (whatever migrations added), rows, indexes and the references
 // to it; the migration runs it with foreign keys off and checks them after.
-func autoincrementIDs(ctx context.Context, tx *sql.Tx, d dialect) error {
-	if d.name != "sqlite" {
+func autoincrementIDs(ctx context.Context, tx *txn) error {
+	if tx.s.dialect.name != "sqlite" {
 		return nil // identity columns never reuse ids
 	}
 	tables := map[string]string{}
-	err := eachRow(ctx, tx, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+	err := tx.query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`, nil,
 		func(rows *sql.Rows) error {
 			var name, ddl string
 			if err := rows.Scan(&name, &ddl); err != nil {
@@ -51,15 +51,15 @@ func autoincrementIDs(ctx context.Context, tx *sql.Tx, d dialect) error {
 	return nil
 }
 
-func rebuildAutoincrement(ctx context.Context, tx *sql.Tx, name, ddl string) error {
+func rebuildAutoincrement(ctx context.Context, tx *txn, name, ddl string) error {
 	var extras []string // indexes and triggers: dropped with the table
-	err := eachRow(ctx, tx, `SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`,
-		func(rows *sql.Rows) error {
+	err := tx.query(ctx, `SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`,
+		[]any{name}, func(rows *sql.Rows) error {
 			var s string
 			err := rows.Scan(&s)
 			extras = append(extras, s)
 			return err
-		}, name)
+		})
 	if err != nil {
 		return err
 	}
@@ -84,20 +84,6 @@ func rebuildAutoincrement(ctx context.Context, tx *sql.Tx, name, ddl string) err
 		}
 	}
 	return nil
-}
-
-func eachRow(ctx context.Context, tx *sql.Tx, query string, each func(*sql.Rows) error, args ...any) error {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // nextSeq advances the named sequence by n in tx and returns its new

@@ -160,7 +160,7 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if step := migrationSteps[m.Version]; step != nil {
-		if err := step(ctx, tx, s.dialect); err != nil {
+		if err := step(ctx, &txn{Tx: tx, s: s, stmts: map[string]*sql.Stmt{}}); err != nil {
 			return false, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 
 // migrationSteps are the parts of migrations that portable SQL cannot say,
 // by version; each runs after its file, in the same transaction.
-var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx, d dialect) error{
+var migrationSteps = map[int]func(ctx context.Context, tx *txn) error{
 	100: autoincrementIDs,
 }
 

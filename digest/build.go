@@ -15,6 +15,7 @@ import (
 type Subscriber struct {
 	Email, Name string
 	Topics      []string       // none means every topic
+	TopicTitles []string       // the display names of Topics, in order, for the footer
 	Location    *time.Location // dates in the mail are shown in it
 }
 

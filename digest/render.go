@@ -56,7 +56,7 @@ func newView(d Digest, publicURL, unsubscribeURL string) view {
 		Intro:          intro(d),
 		UnsubscribeURL: unsubscribeURL,
 		Footer: fmt.Sprintf("You receive this briefing (topics: %s) at %s because %s is subscribed to Herald.",
-			topicList(d.Subscriber.Topics), end.Format("15:04 MST"), d.Subscriber.Email),
+			topicList(d.Subscriber), end.Format("15:04 MST"), d.Subscriber.Email),
 	}
 	if d.Period.Late {
 		v.LateNote = fmt.Sprintf(lateNoteFormat, end.Format("15:04 MST on Monday 2 January"))
@@ -79,11 +79,20 @@ func intro(d Digest) string {
 	}
 }
 
-func topicList(topics []string) string {
-	if len(topics) == 0 {
+// topicList names the subscriber's topics by their titles (their ids
+// where a title is missing).
+func topicList(s Subscriber) string {
+	if len(s.Topics) == 0 {
 		return "all"
 	}
-	return strings.Join(topics, ", ")
+	names := make([]string, len(s.Topics))
+	for i, t := range s.Topics {
+		names[i] = t
+		if i < len(s.TopicTitles) && s.TopicTitles[i] != "" {
+			names[i] = s.TopicTitles[i]
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 func newViewItem(e Entry, publicURL string) viewItem {

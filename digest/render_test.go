@@ -23,9 +23,10 @@ func sampleDigest() Digest {
 	upd := Entry{Event: event("ev-upd", "Talks resume", 6, 0, 3*time.Hour, "world"), Sources: 6, Update: true, Was: 2}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	return Digest{
-		Subscriber: Subscriber{Email: "zoe@example.org", Name: "Zoë Ångström", Topics: []string{"world"}, Location: berlin},
-		Period:     Period{Start: t0.Add(-24 * time.Hour), End: t0, Late: true},
-		Entries:    []Entry{{Event: korea, Sources: 4}, {Event: cafe, Sources: 2}, upd},
+		Subscriber: Subscriber{Email: "zoe@example.org", Name: "Zoë Ångström", Topics: []string{"world"},
+			TopicTitles: []string{"World news"}, Location: berlin},
+		Period:  Period{Start: t0.Add(-24 * time.Hour), End: t0, Late: true},
+		Entries: []Entry{{Event: korea, Sources: 4}, {Event: cafe, Sources: 2}, upd},
 	}
 }
 
@@ -43,7 +44,8 @@ func TestRenderPartsAndEscaping(t *testing.T) {
 		t.Fatal("the HTML part carries markup or a script link from a feed")
 	}
 	for _, want := range []string{"&lt;script&gt;", `href="https://news0.example/ev-korea" rel="noopener noreferrer"`,
-		`href="https://herald.example/events/ev-korea.html"`, "Covered by 4 sources", "Update", "color-scheme"} {
+		`href="https://herald.example/events/ev-korea.html"`, "Covered by 4 sources", "Update", "color-scheme",
+		"(topics: World news)"} {
 		if !strings.Contains(msg.HTML, want) {
 			t.Errorf("HTML part lacks %q", want)
 		}

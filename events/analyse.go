@@ -2,6 +2,7 @@ package events
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -11,6 +12,7 @@ import (
 type analysed struct {
 	vec      sparse // title, body and names
 	tvec     sparse // the title and its names alone
+	soft     sparse // tvec's weight spread onto words close in meaning (lexicon.go)
 	sig      signature
 	entities []entity
 	entIDs   []uint32 // term ids of the entities, as "@key"
@@ -42,7 +44,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	// are the title's.
 	names := make([]uint32, len(ents))
 	for i, e := range ents {
-		names[i] = c.vocab.id("@" + e.key)
+		names[i] = c.vocab.id("@"+e.key, e.name)
 	}
 	if len(names) > 0 {
 		a.entIDs = slices.Sorted(slices.Values(names)) // for lookups; nameIDF follows this order
@@ -51,6 +53,8 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	var factors weights
 	a.vec, a.terms, factors = c.vectorize(src, tterms, bterms, names)
 	a.tvec = c.titleVector(factors, tterms, names[:len(tents)])
+	a.soft = c.softVector(a.tvec)
+	c.vocab.hold(a.soft)
 	c.habits.record(src, factors, c.vocab.keys)
 	for _, e := range a.vec {
 		a.mass += float64(e.w)
@@ -82,6 +86,9 @@ type scratch struct {
 	raw, factors weights
 	fresh        []termStat // centroids.add's new terms
 	added        []uint32   // eventState.add's result
+	events       []scored   // score's result
+	stories      []scored   // storyCandidates' result
+	soft         weights    // softVector's raw weights
 }
 
 // terms maps words to term ids, leaving out stop words.
@@ -117,7 +124,7 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (s
 	c.vocab.count(ids)
 	factors := c.buf.factors[:0]
 	for i := range raw {
-		f := c.vocab.idf(raw[i].id) * c.habits.discount(src, c.vocab.keys[raw[i].id])
+		f := math.Pow(c.vocab.idf(raw[i].id), o.IDFPower) * c.habits.discount(src, c.vocab.keys[raw[i].id])
 		raw[i].w *= f
 		factors = append(factors, weight{raw[i].id, f})
 	}

@@ -190,12 +190,31 @@ func (b *boilerplate) bodyShingles(body []word) []uint64 {
 	return out
 }
 
+// hashWords hashes a title segment's words, leaving out dates and
+// numbers: a show's "Teleradyo (2 June 2020)" is the same furniture every
+// day.
 func hashWords(ws []word) uint64 {
-	hs := make([]uint64, len(ws))
-	for i, w := range ws {
-		hs[i] = w.hash
+	hs := make([]uint64, 0, len(ws))
+	for _, w := range ws {
+		if !isDated(w.lower) {
+			hs = append(hs, w.hash)
+		}
 	}
 	return combine(hs)
+}
+
+// isDated reports words that change from one edition of a show to the
+// next: calendar words and numbers.
+func isDated(lower string) bool {
+	if isCalendar(lower) {
+		return true
+	}
+	for i := 0; i < len(lower); i++ {
+		if !isDigitByte(lower[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // combine hashes a sequence of word hashes, order-sensitive.

@@ -3,7 +3,6 @@ package events
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -11,18 +10,22 @@ import (
 // Clusterer assigns a stream of docs to events, one doc at a time. It is
 // not safe for concurrent use; the daemon feeds it from one goroutine.
 type Clusterer struct {
-	opts   Options
-	vocab  *vocab
-	boiler *boilerplate
-	habits *habits
-	dups   *lsh
-	index  *index
+	opts       Options
+	vocab      *vocab
+	boiler     *boilerplate
+	habits     *habits
+	dups       *lsh
+	index      *index[*eventState]
+	storyIndex *index[*storyline]
 
-	docs    map[string]*docState
-	events  map[string]*eventState // by id, live events only
-	aliases map[string]string      // merged-away id -> the id it went into
-	now     time.Time              // latest publication time seen: the stream's clock
-	buf     scratch
+	docs         map[string]*docState
+	events       map[string]*eventState // by id, live events only
+	stories      map[string]*storyline  // by id
+	storyAliases map[string]string      // merged-away storyline id -> the id it went into
+	aliases      map[string]string      // merged-away id -> the id it went into
+	now          time.Time              // latest publication time seen: the stream's clock
+	buf          scratch
+	spread       spread // the doc being placed, laid out for scoring
 }
 
 // docState is what an active doc leaves behind.
@@ -37,66 +40,71 @@ type docState struct {
 func New(opts Options) *Clusterer {
 	opts = opts.withDefaults()
 	return &Clusterer{
-		opts:    opts,
-		vocab:   newVocab(),
-		boiler:  newBoilerplate(opts.BoilerplateItems),
-		habits:  newHabits(opts.HabitShare),
-		dups:    newLSH(),
-		index:   newIndex(),
-		docs:    make(map[string]*docState),
-		events:  make(map[string]*eventState),
-		aliases: make(map[string]string),
+		opts:         opts,
+		vocab:        newVocab(opts.BackgroundIDF),
+		boiler:       newBoilerplate(opts.BoilerplateItems),
+		habits:       newHabits(opts.HabitShare),
+		dups:         newLSH(),
+		index:        newIndex[*eventState](),
+		storyIndex:   newIndex[*storyline](),
+		docs:         make(map[string]*docState),
+		events:       make(map[string]*eventState),
+		stories:      make(map[string]*storyline),
+		aliases:      make(map[string]string),
+		storyAliases: make(map[string]string),
 	}
 }
 
-// Add assigns d to the most likely active event, or opens a new event.
-// Adding a doc id that is already held returns its current event.
+// Add assigns d to the most likely active event, or opens a new event in
+// the storyline it is closest to, or in a storyline of its own. Adding a
+// doc id that is already held returns its current event.
 func (c *Clusterer) Add(d Doc) Assignment {
 	if ds, ok := c.docs[d.ID]; ok {
-		return Assignment{DocID: d.ID, EventID: ds.event.id, DuplicateOf: ds.dupOf}
+		return Assignment{DocID: d.ID, EventID: ds.event.id, StorylineID: ds.event.story.id, DuplicateOf: ds.dupOf}
 	}
 	ds := c.read(d)
 	a := Assignment{DocID: d.ID, DuplicateOf: ds.dupOf}
-	ev, others := c.decide(ds)
+	ev, st, bridged := c.decide(ds)
 	if ev == nil {
 		ev = c.newEvent(c.eventID(d.ID))
+		c.joinStory(ev, st)
 		a.NewEvent = true
 	}
 	c.attach(ds, ev)
-	for _, o := range others {
-		if c.events[o.id] == o && ev.sums.cosineTo(&o.sums) >= c.mergeCosine(ev, o) {
-			c.merge(ev, o)
-			a.Merged = append(a.Merged, o.id)
-		}
+	for _, o := range bridged {
+		c.mergeStories(ev.story, o)
+		a.MergedStorylines = append(a.MergedStorylines, o.id)
 	}
-	a.EventID = ev.id
+	a.EventID, a.StorylineID = ev.id, ev.story.id
 	return a
 }
 
-// mergeCosine is the centroid cosine two events need to be folded into
-// one: more when both are settled than when one is young.
-func (c *Clusterer) mergeCosine(a, b *eventState) float64 {
-	if min(a.size(), b.size()) >= c.opts.SettledSize {
-		return max(c.opts.MergeCosine, c.opts.MergeSettled)
-	}
-	return c.opts.MergeCosine
-}
-
-// Restore re-loads a doc with the event decided for it earlier (after a
-// restart: the store's current event of the doc, merges applied). It
+// Restore re-loads a doc with the event and storyline decided for it
+// earlier (after a restart: the store's current event of the doc). It
 // learns from the doc exactly as Add does but decides nothing, so
 // restoring a prefix of a stream and adding the rest gives the same
 // events as adding the whole stream.
-func (c *Clusterer) Restore(d Doc, eventID string) {
+func (c *Clusterer) Restore(d Doc, eventID, storylineID string) {
 	if _, ok := c.docs[d.ID]; ok {
 		return
 	}
 	ds := c.read(d)
-	ev := c.lookupEvent(eventID)
-	if ev == nil {
-		ev = c.newEvent(eventID)
+	c.attach(ds, c.restoredEvent(eventID, storylineID))
+}
+
+// restoredEvent returns the held event of that id, or a new one in the
+// storyline of that id.
+func (c *Clusterer) restoredEvent(eventID, storylineID string) *eventState {
+	if ev := c.lookupEvent(eventID); ev != nil {
+		return ev
 	}
-	c.attach(ds, ev)
+	ev := c.newEvent(eventID)
+	st := c.stories[storylineID]
+	if st == nil && storylineID != "" {
+		st = c.newStory(storylineID)
+	}
+	c.joinStory(ev, st)
+	return ev
 }
 
 // read analyses a new doc and looks for an earlier doc it nearly copies.
@@ -138,32 +146,49 @@ func (c *Clusterer) duplicateOf(ds *docState) string {
 }
 
 // decide picks the event for a doc: the event of its near copy, else the
-// likeliest candidate if likely enough. It also returns the other
-// candidates likely enough to join: the doc bridges them, and Add merges
-// those that resemble the chosen one.
-func (c *Clusterer) decide(ds *docState) (*eventState, []*eventState) {
+// likeliest candidate if likely enough. When none is, it returns the
+// storyline a new event of the doc joins (nil: a new storyline).
+func (c *Clusterer) decide(ds *docState) (*eventState, *storyline, []*storyline) {
 	if ds.dupOf != "" {
-		return c.docs[ds.dupOf].event, nil
+		return c.docs[ds.dupOf].event, nil, nil
 	}
-	var best *eventState
-	var bestP float64
-	var likely []*eventState
 	nameIDF := c.nameIDFs(ds)
-	for _, ev := range c.candidates(ds) {
-		if ev.dayClash(ds.an.day) {
-			continue
-		}
-		p := c.opts.Model.prob(c.features(ds, nameIDF, ev))
-		if p < c.opts.Join {
-			continue
-		}
-		likely = append(likely, ev)
-		if best == nil || p > bestP {
-			best, bestP = ev, p
+	cands := c.score(ds, nameIDF)
+	var best *eventState
+	bestP := c.opts.Join
+	for _, s := range cands {
+		if s.p >= bestP {
+			best, bestP = s.ev, s.p
 		}
 	}
-	others := slices.DeleteFunc(likely, func(ev *eventState) bool { return ev == best })
-	return best, others
+	if best != nil {
+		return best, nil, nil
+	}
+	st, bridged := c.chooseStory(ds, nameIDF, cands)
+	return nil, st, bridged
+}
+
+// score returns the candidate events with the probability that the doc
+// joins each; the result is valid until the next doc.
+func (c *Clusterer) score(ds *docState, nameIDF []float64) []scored {
+	out := c.buf.events[:0]
+	c.eachCandidate(ds, nameIDF, func(ev *eventState, x features) {
+		out = append(out, scored{ev: ev, p: c.opts.Model.prob(x)})
+	})
+	c.buf.events = out
+	return out
+}
+
+// eachCandidate calls fn with each candidate event the doc may join and
+// their features.
+func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*eventState, features)) {
+	c.spread.load(ds.an.vec, ds.an.tvec, ds.an.soft, ds.an.entIDs, len(c.vocab.df), c.vocab.idf)
+	defer c.spread.clear(ds.an.vec, ds.an.tvec, ds.an.soft)
+	for _, ev := range c.candidates(ds) {
+		if !ev.dayClash(ds.an.day) {
+			fn(ev, c.features(ds, nameIDF, ev))
+		}
+	}
 }
 
 // candidates are the active events sharing the doc's heaviest terms,
@@ -220,22 +245,7 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 	c.docs[ds.doc.ID] = ds
 	c.dups.add(ds.doc.ID, &ds.an.sig)
 	c.index.add(ev, ev.add(ds, &c.buf))
-}
-
-// merge folds event b into a: b's docs move, b's id becomes an alias.
-func (c *Clusterer) merge(a, b *eventState) {
-	for _, ds := range b.members {
-		ds.event = a
-		c.index.add(a, a.add(ds, &c.buf))
-	}
-	delete(c.events, b.id)
-	c.index.forget(b, len(c.events))
-	c.aliases[b.id] = a.id
-	for old, to := range c.aliases {
-		if to == b.id {
-			c.aliases[old] = a.id
-		}
-	}
+	c.addToStory(ev, ds)
 }
 
 // lookupEvent finds a live event by its id or by an alias.
@@ -266,9 +276,11 @@ func (c *Clusterer) Evict(before time.Time) {
 			continue
 		}
 		gone = true
+		c.leaveStory(ev)
 		for _, ds := range ev.members {
 			c.dups.remove(ds.doc.ID, &ds.an.sig)
 			c.vocab.uncount(ds.an.terms)
+			c.vocab.release(ds.an.soft)
 			delete(c.docs, ds.doc.ID)
 		}
 		delete(c.events, ev.id)
@@ -277,10 +289,18 @@ func (c *Clusterer) Evict(before time.Time) {
 	if !gone {
 		return
 	}
-	c.vocab.forget(c.index.drop)
+	c.vocab.forget(func(id uint32) {
+		c.index.drop(id)
+		c.storyIndex.drop(id)
+	})
 	for old, to := range c.aliases {
 		if c.events[to] == nil {
 			delete(c.aliases, old)
+		}
+	}
+	for old, to := range c.storyAliases {
+		if c.stories[to] == nil {
+			delete(c.storyAliases, old)
 		}
 	}
 }

@@ -36,40 +36,50 @@ type Doc struct {
 // Assignment is the decision made for one doc.
 type Assignment struct {
 	DocID, EventID string
+	StorylineID    string // the thread of related events EventID belongs to
 	NewEvent       bool
 	// DuplicateOf is the earlier doc this one nearly copies (syndicated
 	// wire copy, a headline edited between polls), if any.
 	DuplicateOf string
-	// Merged lists events found, thanks to this doc, to report the same
-	// happening as EventID: they are folded into it, and their docs now
-	// belong to EventID. A store re-points those docs; the old ids stay
-	// known to Event as aliases while the event is held.
-	Merged []string
+	// MergedStorylines lists storylines folded into StorylineID: this doc
+	// showed them to be one thread.
+	MergedStorylines []string
 }
 
 // Options tune the clusterer. DefaultOptions is the one configuration
 // used for every feed and every evaluation set.
 type Options struct {
 	// Window is how long an event accepts docs after its latest one, and
-	// MaxSpan how long after its first one.
+	// MaxSpan how long after its first one: an event is one news cycle,
+	// and a later happening of its storyline opens an event of its own.
 	Window, MaxSpan time.Duration
 	// Join is the probability (from Model) a doc needs to join an event.
 	Join float64
-	// MergeCosine is the cosine between two events' centroids above which
-	// a doc that qualifies for both folds them into one. MergeSettled is
-	// the cosine needed instead when both already hold SettledSize docs:
-	// the stream kept them apart through several docs each, which is
-	// evidence of two happenings, while a young event is often a split.
-	MergeCosine, MergeSettled float64
-	SettledSize               int
 	// Duplicate is the MinHash estimate of word-pair overlap above which a
 	// doc is a near copy of an earlier one.
 	Duplicate float64
 	// Model scores a (doc, event) pair; see match.go.
 	Model Model
+	// StoryJoin is the probability (from StoryModel) a doc that opens an
+	// event needs for the event to join a storyline; see storyline.go.
+	StoryJoin  float64
+	StoryModel StoryModel
+	// StoryMerge is the probability above which a doc that opens an event
+	// folds the storylines it is that likely to belong to into one.
+	StoryMerge float64
+	// StoryFounders keeps only each event's first doc in its storyline's
+	// sums, instead of every doc.
+	StoryFounders bool
 
 	// Weights of the parts of a doc in its vector.
 	TitleWeight, BodyWeight, EntityWeight float64
+	// BackgroundIDF is the weight, from 0 to 1, of a term's IDF in the news
+	// at large (lexicon.go) against its IDF in the window.
+	BackgroundIDF float64
+	// IDFPower raises the IDF factor of a term's weight: above 1, the rare
+	// words that tell one happening from another outweigh a storyline's
+	// common words.
+	IDFPower float64
 	// BodyWords caps how much of summary and text is read.
 	BodyWords int
 	// BoilerplateItems is how many earlier items of the same source must
@@ -87,33 +97,37 @@ type Options struct {
 	QueryTerms, MaxPostings, MaxCandidates int
 }
 
-// DefaultOptions returns the tuned configuration.
+// DefaultOptions returns the one configuration: the weights and
+// thresholds fitted on the labeled sets (fitted.go, written by
+// `herald eval fit`) over the structure below.
 func DefaultOptions() Options {
+	return fitted.apply(baseOptions())
+}
+
+// baseOptions is the structure the fitted weights are fitted for.
+func baseOptions() Options {
 	return Options{
 		Window:           72 * time.Hour,
-		MaxSpan:          7 * 24 * time.Hour,
-		Join:             0.5,
-		MergeCosine:      0.15,
-		MergeSettled:     0.2,
-		SettledSize:      5,
+		MaxSpan:          48 * time.Hour,
 		Duplicate:        0.6,
-		Model:            defaultModel,
 		TitleWeight:      2,
 		BodyWeight:       1,
 		EntityWeight:     1,
 		BodyWords:        80,
+		IDFPower:         1,
 		BoilerplateItems: 2,
 		HabitShare:       0.25,
 		QueryTerms:       10,
 		MaxPostings:      40,
-		MaxCandidates:    16,
+		MaxCandidates:    8,
 	}
 }
 
-// withDefaults fills unset fields, so that Options{} works.
+// withDefaults fills unset fields from DefaultOptions, so that Options{}
+// works.
 func (o Options) withDefaults() Options {
 	d := DefaultOptions()
-	set := func(v *float64, def float64) {
+	setf := func(v *float64, def float64) {
 		if *v <= 0 {
 			*v = def
 		}
@@ -129,13 +143,16 @@ func (o Options) withDefaults() Options {
 	if o.MaxSpan <= 0 {
 		o.MaxSpan = d.MaxSpan
 	}
-	set(&o.Join, d.Join)
-	set(&o.MergeCosine, d.MergeCosine)
-	set(&o.MergeSettled, d.MergeSettled)
-	seti(&o.SettledSize, d.SettledSize)
-	set(&o.Duplicate, d.Duplicate)
+	setf(&o.Join, d.Join)
+	setf(&o.StoryJoin, d.StoryJoin)
+	setf(&o.StoryMerge, d.StoryMerge)
+	setf(&o.Duplicate, d.Duplicate)
+	setf(&o.IDFPower, d.IDFPower)
 	if o.Model == (Model{}) {
 		o.Model = d.Model
+	}
+	if o.StoryModel == (StoryModel{}) {
+		o.StoryModel = d.StoryModel
 	}
 	if o.TitleWeight <= 0 && o.BodyWeight <= 0 {
 		o.TitleWeight, o.BodyWeight = d.TitleWeight, d.BodyWeight

@@ -105,6 +105,7 @@ func StreamClusterer(docs []LabeledDoc, opts Options) ([]Assignment, *Clusterer)
 	}
 	for i := range out {
 		out[i].EventID, _ = c.EventOf(out[i].DocID)
+		out[i].StorylineID, _ = c.StorylineOf(out[i].EventID)
 	}
 	return out, c
 }

@@ -17,6 +17,7 @@ type Event struct {
 	Sources     []Source // by publication time
 	Entities    []string // the names the sources share, most mentioned first
 	Topics      []string
+	Storyline   string // the id of the thread of related events it belongs to
 }
 
 // Source is one doc of an event.
@@ -24,21 +25,23 @@ type Source struct {
 	DocID, Publisher, Title, URL string
 	Published                    time.Time
 	Duplicate                    bool // a near copy of an earlier source
+	// Link marks the one report of its publisher that readers are sent
+	// to: the publisher's report closest to what the event says, the most
+	// recent of those about as close.
+	Link bool
 }
 
 // eventState is the clusterer's working copy of an event. Everything in
 // it is a sum or a set over the members, never a product of their order,
 // so an event restored doc by doc equals one grown and merged live.
 type eventState struct {
-	id              string
-	rank            uint64            // a hash of id: orders equal hits without comparing strings
-	slot            int32             // its place in the index, -1 before it is posted
-	firstMS, lastMS int64             // first and last as Unix milliseconds
-	sums            centroids         // sums of member vectors, per term
-	entities        map[string]*named // names mentioned, with counts
-	members         []*docState
-	first, last     time.Time
-	days            map[int]int // members per day their titles name
+	posted
+	sums        centroids         // sums of member vectors, per term
+	entities    map[string]*named // names mentioned, with counts
+	members     []*docState
+	first, last time.Time
+	days        map[int]int // members per day their titles name
+	story       *storyline
 }
 
 type named struct {
@@ -47,7 +50,7 @@ type named struct {
 }
 
 func newEventState(id string) *eventState {
-	return &eventState{id: id, rank: hashString(id), slot: -1, entities: make(map[string]*named)}
+	return &eventState{posted: newPosted(id), entities: make(map[string]*named)}
 }
 
 // add folds a member in and returns the terms new to the event, which the
@@ -83,6 +86,8 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 	return added
 }
 
+func (ev *eventState) post() *posted { return &ev.posted }
+
 // size is the number of members.
 func (ev *eventState) size() int { return len(ev.members) }
 
@@ -100,6 +105,47 @@ func (ev *eventState) headline() *docState {
 	return best
 }
 
+// linkSlack is how much less central than a publisher's most central
+// report a later one may be and still be the one linked: a follow-up that
+// tells the event as well is the better link than the first word of it.
+const linkSlack = 0.05
+
+// links picks each publisher's report to link: among its reports within
+// linkSlack of its most central one, the most recent.
+func (ev *eventState) links() map[*docState]bool {
+	type pick struct {
+		best     float64
+		chosen   *docState
+		chosenAt float64
+	}
+	central := make(map[*docState]float64, len(ev.members))
+	byPub := map[string]*pick{}
+	for _, m := range ev.members {
+		c := ev.sums.cosine(m.an.vec)
+		central[m] = c
+		p := byPub[m.doc.Source]
+		if p == nil {
+			p = &pick{best: c}
+			byPub[m.doc.Source] = p
+		}
+		p.best = max(p.best, c)
+	}
+	for _, m := range ev.members {
+		p := byPub[m.doc.Source]
+		if central[m] < p.best-linkSlack {
+			continue
+		}
+		if p.chosen == nil || earlier(p.chosen, m) {
+			p.chosen = m
+		}
+	}
+	out := make(map[*docState]bool, len(byPub))
+	for _, p := range byPub {
+		out[p.chosen] = true
+	}
+	return out
+}
+
 func earlier(a, b *docState) bool {
 	if !a.doc.Published.Equal(b.doc.Published) {
 		return a.doc.Published.Before(b.doc.Published)
@@ -113,7 +159,7 @@ func (ev *eventState) record() Event {
 	e := Event{
 		ID: ev.id, Headline: h.doc.Title, Summary: clip(h.an.lead, 280),
 		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
-		Entities: ev.topEntities(10),
+		Entities: ev.topEntities(10), Storyline: ev.story.id,
 	}
 	members := slices.Clone(ev.members)
 	slices.SortFunc(members, func(a, b *docState) int {
@@ -122,11 +168,12 @@ func (ev *eventState) record() Event {
 		}
 		return 1
 	})
+	links := ev.links()
 	seen := map[string]bool{}
 	for _, m := range members {
 		e.Sources = append(e.Sources, Source{
 			DocID: m.doc.ID, Publisher: m.doc.Source, Title: m.doc.Title, URL: m.doc.URL,
-			Published: m.doc.Published, Duplicate: m.dupOf != "",
+			Published: m.doc.Published, Duplicate: m.dupOf != "", Link: links[m],
 		})
 		for _, t := range m.doc.Topics {
 			if !seen[t] {
@@ -141,21 +188,27 @@ func (ev *eventState) record() Event {
 // topEntities lists the event's names, most mentioned first. In an event
 // of several docs, a name only one doc mentions is left out.
 func (ev *eventState) topEntities(max int) []string {
-	keys := make([]string, 0, len(ev.entities))
-	for k, n := range ev.entities {
-		if n.count >= 2 || ev.size() == 1 {
+	return topNames(ev.entities, ev.size(), max)
+}
+
+// topNames lists the most mentioned names of counts, leaving out those
+// mentioned once among several docs.
+func topNames(counts map[string]*named, docs, max int) []string {
+	keys := make([]string, 0, len(counts))
+	for k, n := range counts {
+		if n.count >= 2 || docs == 1 {
 			keys = append(keys, k)
 		}
 	}
 	slices.SortFunc(keys, func(a, b string) int {
-		if d := ev.entities[b].count - ev.entities[a].count; d != 0 {
+		if d := counts[b].count - counts[a].count; d != 0 {
 			return d
 		}
 		return cmp.Compare(a, b)
 	})
 	out := make([]string, 0, min(max, len(keys)))
 	for _, k := range keys[:min(max, len(keys))] {
-		out = append(out, ev.entities[k].name)
+		out = append(out, counts[k].name)
 	}
 	return out
 }

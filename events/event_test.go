@@ -20,7 +20,7 @@ func TestEventRecord(t *testing.T) {
 		{ID: "d3", Source: "Courier", Title: "Storm closes schools and roads across the region", Summary: "Heavy snow shut schools and roads in the region.", Published: t0.Add(time.Hour)},
 	}
 	for _, d := range docs {
-		c.Restore(d, "ev-storm")
+		c.Restore(d, "ev-storm", "")
 	}
 	ev, ok := c.Event("ev-storm")
 	if !ok {

@@ -53,7 +53,7 @@ func TestMarksAgreeWithStrings(t *testing.T) {
 // another order (an eviction walks a map) must leave the same lists.
 func TestIndexForgetOrderDoesNotMatter(t *testing.T) {
 	lengths := func(order []int) map[uint32]int {
-		x := newIndex()
+		x := newIndex[*eventState]()
 		evs := make([]*eventState, 10)
 		for i := range evs {
 			evs[i] = newEventState(strconv.Itoa(i))

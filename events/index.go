@@ -2,6 +2,23 @@ package events
 
 import "slices"
 
+// posted is what the index keeps on a posted element (an event or a
+// storyline): its id and a hash of it for ties, its slot, and its span.
+type posted struct {
+	id              string
+	rank            uint64 // a hash of id: orders equal hits without comparing strings
+	slot            int32  // its place in the index, -1 before it is posted
+	firstMS, lastMS int64  // first and last doc as Unix milliseconds
+}
+
+func newPosted(id string) posted { return posted{id: id, rank: hashString(id), slot: -1} }
+
+// indexed is an element the index can post: events and storylines.
+type indexed interface {
+	comparable
+	post() *posted
+}
+
 // index is the inverted index from a term to the events whose docs hold
 // it. Candidate events for a doc come from here, never from a scan of all
 // events, so the cost of an item stays flat as history grows: the doc's
@@ -13,17 +30,17 @@ import "slices"
 // running hit weight: those sit in one dense array of slots, where a
 // pointer would cost a cache miss per event, and lists of numbers give
 // the garbage collector nothing to scan.
-type index struct {
+type index[T indexed] struct {
 	postings map[uint32][]int32
 	slots    []slot
-	events   []*eventState // by slot; nil once the slot is free
-	free     []int32       // slots no list mentions any more, for reuse
-	query    uint32        // lookups so far, modulo 2^32
-	stale    int           // events gone since the last compaction
-	live     int           // events live when the last one went
-	hits     []int32       // lookup's buffer, reused
-	order    []int32       // topHits' buffer, reused
-	top      []*eventState // lookup's result, valid until the next lookup
+	events   []T     // by slot; zero once the slot is free
+	free     []int32 // slots no list mentions any more, for reuse
+	query    uint32  // lookups so far, modulo 2^32
+	stale    int     // events gone since the last compaction
+	live     int     // events live when the last one went
+	hits     []int32 // lookup's buffer, reused
+	order    []int32 // topHits' buffer, reused
+	top      []T     // lookup's result, valid until the next lookup
 }
 
 // slot is what a lookup reads of an event, in 32 bytes: two to a cache
@@ -36,32 +53,33 @@ type slot struct {
 	firstMS, lastMS int64  // the event's span, as Unix milliseconds
 }
 
-func newIndex() *index { return &index{postings: make(map[uint32][]int32)} }
+func newIndex[T indexed]() *index[T] { return &index[T]{postings: make(map[uint32][]int32)} }
 
 // add posts the event under terms new to it, and records its span.
-func (x *index) add(ev *eventState, terms []uint32) {
+func (x *index[T]) add(el T, terms []uint32) {
 	x.settle()
-	if ev.slot < 0 {
-		ev.slot = x.enter(ev)
+	p := el.post()
+	if p.slot < 0 {
+		p.slot = x.enter(el)
 	}
-	s := &x.slots[ev.slot]
-	s.firstMS, s.lastMS = ev.firstMS, ev.lastMS
+	s := &x.slots[p.slot]
+	s.firstMS, s.lastMS = p.firstMS, p.lastMS
 	for _, t := range terms {
-		x.postings[t] = append(x.postings[t], ev.slot)
+		x.postings[t] = append(x.postings[t], p.slot)
 	}
 }
 
 // enter gives an event a slot, a freed one if there is one.
-func (x *index) enter(ev *eventState) int32 {
-	s := slot{rank: uint32(ev.rank >> 32)}
+func (x *index[T]) enter(el T) int32 {
+	s := slot{rank: uint32(el.post().rank >> 32)}
 	if n := len(x.free); n > 0 {
 		i := x.free[n-1]
 		x.free = x.free[:n-1]
-		x.slots[i], x.events[i] = s, ev
+		x.slots[i], x.events[i] = s, el
 		return i
 	}
 	x.slots = append(x.slots, s)
-	x.events = append(x.events, ev)
+	x.events = append(x.events, el)
 	return int32(len(x.slots) - 1)
 }
 
@@ -70,7 +88,7 @@ func (x *index) enter(ev *eventState) int32 {
 // by the id, so the result is a function of the index's content alone. keep is asked
 // about the span of each event met. The result is only valid until the
 // next lookup.
-func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(firstMS, lastMS int64) bool) []*eventState {
+func (x *index[T]) lookup(query sparse, maxPostings, maxEvents int, keep func(firstMS, lastMS int64) bool) []T {
 	x.settle()
 	x.query++ // marks the events met in this lookup, instead of a map
 	if x.query == 0 {
@@ -111,7 +129,7 @@ func (x *index) lookup(query sparse, maxPostings, maxEvents int, keep func(first
 
 // topHits appends to top the max events with the largest hit weights, in
 // order.
-func (x *index) topHits(top []*eventState, hits []int32, max int) []*eventState {
+func (x *index[T]) topHits(top []T, hits []int32, max int) []T {
 	better := func(a, b int32) bool {
 		sa, sb := &x.slots[a], &x.slots[b]
 		if sa.hit != sb.hit {
@@ -120,7 +138,7 @@ func (x *index) topHits(top []*eventState, hits []int32, max int) []*eventState 
 		if sa.rank != sb.rank {
 			return sa.rank < sb.rank
 		}
-		return x.events[a].id < x.events[b].id
+		return x.events[a].post().id < x.events[b].post().id
 	}
 	order := x.order[:0] // the best so far; top follows it
 	for _, n := range hits {
@@ -150,12 +168,12 @@ func (x *index) topHits(top []*eventState, hits []int32, max int) []*eventState 
 
 // postingsOf lists the live events posted under a term, unless more than
 // max events (live or not yet compacted away) are.
-func (x *index) postingsOf(term uint32, max int) []*eventState {
+func (x *index[T]) postingsOf(term uint32, max int) []T {
 	p := x.postings[term]
 	if len(p) > max {
 		return nil
 	}
-	out := make([]*eventState, 0, len(p))
+	out := make([]T, 0, len(p))
 	for _, n := range p {
 		if !x.slots[n].gone {
 			out = append(out, x.events[n])
@@ -166,18 +184,19 @@ func (x *index) postingsOf(term uint32, max int) []*eventState {
 
 // drop forgets a term's list: no held doc uses the term any more, so the
 // list holds only gone events, and the term's id will name another term.
-func (x *index) drop(term uint32) { delete(x.postings, term) }
+func (x *index[T]) drop(term uint32) { delete(x.postings, term) }
 
 // count is how many events (live or not yet compacted away) are posted
 // under a term.
-func (x *index) count(term uint32) int { return len(x.postings[term]) }
+func (x *index[T]) count(term uint32) int { return len(x.postings[term]) }
 
 // stalest lists the live events whose latest doc is older than beforeMS
 // (or of it: the caller compares exactly), in slot order.
-func (x *index) stalest(beforeMS int64) []*eventState {
-	var out []*eventState
+func (x *index[T]) stalest(beforeMS int64) []T {
+	var out []T
+	var zero T
 	for n := range x.slots {
-		if s := &x.slots[n]; !s.gone && x.events[n] != nil && s.lastMS <= beforeMS {
+		if s := &x.slots[n]; !s.gone && x.events[n] != zero && s.lastMS <= beforeMS {
 			out = append(out, x.events[n])
 		}
 	}
@@ -190,8 +209,8 @@ func (x *index) stalest(beforeMS int64) []*eventState {
 // and a compaction part-way through a batch would leave a set of gone
 // postings behind that depends on the batch's order, while the lengths of
 // the lists decide which terms a lookup walks.
-func (x *index) forget(ev *eventState, live int) {
-	x.slots[ev.slot].gone = true
+func (x *index[T]) forget(el T, live int) {
+	x.slots[el.post().slot].gone = true
 	x.stale++
 	x.live = live
 	if live == 0 {
@@ -200,14 +219,14 @@ func (x *index) forget(ev *eventState, live int) {
 }
 
 // settle compacts the lists if enough events went since the last time.
-func (x *index) settle() {
+func (x *index[T]) settle() {
 	if x.stale > x.live/2 {
 		x.compact()
 	}
 }
 
 // compact drops gone events from every list, then frees their slots.
-func (x *index) compact() {
+func (x *index[T]) compact() {
 	x.stale = 0
 	for t, p := range x.postings {
 		q := p[:0]
@@ -222,9 +241,10 @@ func (x *index) compact() {
 			x.postings[t] = q
 		}
 	}
+	var zero T
 	for n := range x.slots {
-		if x.slots[n].gone && x.events[n] != nil {
-			x.events[n] = nil
+		if x.slots[n].gone && x.events[n] != zero {
+			x.events[n] = zero
 			x.free = append(x.free, int32(n))
 		}
 	}

@@ -9,7 +9,7 @@ import (
 // A lookup adds up the weight each event shares with the query, also
 // when the lookup counter that marks the events met wraps around.
 func TestIndexLookupAcrossCounterWrap(t *testing.T) {
-	x := newIndex()
+	x := newIndex[*eventState]()
 	evs := make([]*eventState, 3)
 	for i := range evs {
 		evs[i] = newEventState("ev" + strconv.Itoa(i))

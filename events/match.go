@@ -1,62 +1,46 @@
 package events
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // Whether a doc joins an event is decided from several views of their
-// likeness, because each alone fails somewhere:
+// likeness, each of which fails somewhere alone:
 //
-//   - cos: the cosine between the doc and the event's centroid, the
-//     classic single-pass measure;
-//   - ratio: that cosine over the event's cohesion, because a story told
-//     in many wordings has a diffuse centroid that no member is close to,
-//     while one doc or a set of wire copies should be matched closely;
-//   - tcos, tratio: the same for titles alone, because a headline is the
-//     writer's own summary and a long description dilutes the full vector;
-//   - vote: the share of the doc's weight on terms that, in the docs seen so
-//     far, occur mostly in this event: each term splits its weight among
-//     the earlier docs holding it, so a name found only in one story
-//     points at it, whatever its IDF, and a word found in many stories
-//     says little about any (only the excess over the event's own share
-//     of the docs counts: a big event is no evidence by its size);
-//   - hours: the log of the hours since the event's latest doc, because news
-//     moves on (Tuesday's case count is not Wednesday's);
-//   - names: the share of the doc's names (by IDF) the event mentions.
+//   - cos, tcos: the cosine between the doc and the event's centroid, for
+//     the full vector and for titles alone;
+//   - best, agree: the doc's cosine to the event's closest core member, and
+//     the mean over its two closest: an event is what its first reports
+//     say, and a doc that resembles only one member of a grown event
+//     (through the storyline's common words) does not report its happening;
+//   - tbest, tagree: the same for titles;
+//   - hours since the event's latest doc and since its first: news moves on,
+//     and an event is one news cycle;
+//   - names: the share of the doc's names (by IDF) the event mentions;
+//   - size: the log of the event's size.
 //
 // A logistic model combines them into the probability that the doc
-// reports the event's happening. Its weights were fitted on the three
-// development sets together, one set of weights for all: first a logistic
-// regression on every (doc, candidate event) pair with the gold clusters
-// as events, then a coordinate search on the scores of the streaming runs
-// (rounded; the scores move by about 0.01 within ±10% of each weight).
-// The ratios weigh negatively given the cosines: among events equally
-// close, a loose one is the weaker match.
+// reports the event's happening. Its weights are fitted (fit.go) on
+// labeled windows with the gold events as events.
 
 const (
-	fCos = iota
-	fRatio
-	fTitleCos
-	fTitleRatio
-	fVote
-	fHours
+	fBest = iota
+	fAgree
+	fTitleBest
+	fTitleAgree
+	fHoursLast
+	fHoursFirst
 	fNames
+	fRare
+	fSoft
 	numFeatures
 )
+
+// featureNames name the features in the generated model file.
+var featureNames = [numFeatures]string{"best", "agree", "tbest", "tagree", "hours_last", "hours_first", "names", "rare", "soft"}
 
 // Model is a logistic model over the (doc, event) features.
 type Model struct {
 	Weights [numFeatures]float64
 	Bias    float64
-}
-
-// defaultModel holds the fitted weights (see the package README for how
-// they were fitted and what they score).
-var defaultModel = Model{
-	//                        cos  ratio tcos tratio vote hours names
-	Weights: [numFeatures]float64{15, -1, 5.5, -1.5, 19.5, -1.5, 1},
-	Bias:    -5.8,
 }
 
 // features of a (doc, event) pair.
@@ -70,41 +54,113 @@ func (m Model) prob(x features) float64 {
 	return 1 / (1 + math.Exp(-z))
 }
 
+// coreSize is how many of an event's first members stand for it.
+const coreSize = 8
+
 // features computes the likeness of a doc and an event. nameIDF holds the
-// IDF of each of the doc's entities, computed once per doc.
+// IDF of each of the doc's entities, computed once per doc; the doc must
+// be loaded in c.spread.
 func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) features {
 	var x features
 	n := ev.size()
-	var names float64
-	// The event's share of the docs held is what a term spread at random
-	// would point at it; only the excess counts, so a big event does not
-	// win every doc through common words. (A hundred pseudo-docs keep a
-	// young stream from counting every event as big.)
-	base := float64(n) / float64(len(c.docs)+100)
-	var votes float64
-	l := ev.sums.compare(ds.an.vec, ds.an.tvec, func(e entry, st termStat) {
-		earlier := float64(c.vocab.df[e.id]) - 1 // the docs before this one
-		if share := float64(st.count) / (earlier + 1); share > base {
-			votes += float64(e.w) * (share - base) / (1 - base)
+	var b1, b2, t1, t2, rare, soft, names float64
+	for _, m := range ev.members[:min(n, coreSize)] {
+		s, ts, r, so, nm := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
+		soft, names = max(soft, so), max(names, nm)
+		if s > b1 {
+			b1, b2 = s, b1
+		} else if s > b2 {
+			b2 = s
 		}
-		if k, ok := slices.BinarySearch(ds.an.entIDs, e.id); ok {
-			names += nameIDF[k]
+		if ts > t1 {
+			t1, t2 = ts, t1
+		} else if ts > t2 {
+			t2 = ts
 		}
-	})
-	x[fCos] = l.cos
-	x[fRatio] = l.cos / cohesion(ev.sums.allNorm2, n)
-	x[fTitleCos] = l.titleCos
-	if coh := cohesion(ev.sums.tNorm2, n); coh > 0 {
-		x[fTitleRatio] = l.titleCos / coh
+		rare = max(rare, r)
 	}
-	if ds.an.mass > 0 {
-		x[fVote] = votes / ds.an.mass
+	if n == 1 {
+		b2, t2 = b1, t1
 	}
-	x[fHours] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.last).Hours()))
+	x[fBest], x[fAgree] = b1, (b1+b2)/2
+	x[fTitleBest], x[fTitleAgree] = t1, (t1+t2)/2
+	x[fHoursLast] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.last).Hours()))
+	x[fHoursFirst] = math.Log1p(math.Abs(ds.doc.Published.Sub(ev.first).Hours()))
 	if total := sum(nameIDF); total > 0 {
 		x[fNames] = names / total
 	}
+	x[fRare] = rare / (math.Log(float64(c.vocab.n+1)) + 1)
+	x[fSoft] = soft
 	return x
+}
+
+// spread is one doc's vectors laid out by term id, so that comparing the
+// doc with many members costs one walk of each member's vectors. One
+// term's numbers sit together, one cache line for all of them.
+type spread []spreadTerm
+
+// spreadTerm is what the loaded doc holds of one term, zero if nothing:
+// its weight, title weight and soft weight, its IDF if the doc holds it,
+// and its IDF again if it is one of the doc's names.
+type spreadTerm struct {
+	w, t, soft int32
+	idf, name  float32
+}
+
+// load lays out a doc's vectors; nTerms bounds the term ids.
+func (s *spread) load(vec, tvec, soft sparse, names []uint32, nTerms int, idf func(uint32) float64) {
+	if len(*s) < nTerms {
+		*s = make(spread, max(nTerms, 2*len(*s)))
+	}
+	sp := *s
+	for _, e := range vec {
+		sp[e.id].w, sp[e.id].idf = e.w, float32(idf(e.id))
+	}
+	for _, e := range tvec {
+		sp[e.id].t = e.w
+	}
+	for _, e := range soft {
+		sp[e.id].soft = e.w
+	}
+	for _, id := range names {
+		sp[id].name = sp[id].idf
+	}
+}
+
+// clear undoes load.
+func (s spread) clear(vec, tvec, soft sparse) {
+	for _, v := range [3]sparse{vec, tvec, soft} {
+		for _, e := range v {
+			s[e.id] = spreadTerm{}
+		}
+	}
+}
+
+// compare returns the loaded doc's cosine with a member's vector and
+// title vector, the highest IDF among the terms they share, the titles'
+// likeness through words close in meaning (each title against the other's
+// soft vector, averaged), and the IDF of the doc's names the member
+// mentions.
+func (s spread) compare(vec, tvec, soft sparse) (cos, tcos, rare, sim, names float64) {
+	var dot, tdot, sdot int64
+	var r, nm float32
+	for _, e := range vec {
+		if x := &s[e.id]; x.w != 0 {
+			dot += int64(x.w) * int64(e.w)
+			r = max(r, x.idf)
+			nm += x.name
+		}
+	}
+	for _, e := range tvec {
+		x := &s[e.id]
+		tdot += int64(x.t) * int64(e.w)
+		sdot += int64(x.soft) * int64(e.w)
+	}
+	for _, e := range soft {
+		sdot += int64(s[e.id].t) * int64(e.w)
+	}
+	const u2 = unit * unit
+	return float64(dot) / u2, float64(tdot) / u2, float64(r), float64(sdot) / 2 / u2, float64(nm)
 }
 
 func sum(xs []float64) float64 {

@@ -51,12 +51,14 @@ func checkRestore(t *testing.T, docs []Doc) {
 	half := len(docs) / 2
 	live := New(DefaultOptions())
 	var liveTail []Assignment
-	recorded := map[string]string{}
+	recorded := map[string][2]string{}
 	for i, d := range docs {
 		a := live.Add(d)
 		if i == half-1 {
 			for _, d := range docs[:half] { // what the store holds at the restart
-				recorded[d.ID], _ = live.EventOf(d.ID)
+				ev, _ := live.EventOf(d.ID)
+				st, _ := live.StorylineOf(ev)
+				recorded[d.ID] = [2]string{ev, st}
 			}
 		}
 		if i >= half {
@@ -65,7 +67,7 @@ func checkRestore(t *testing.T, docs []Doc) {
 	}
 	restarted := New(DefaultOptions())
 	for _, d := range docs[:half] {
-		restarted.Restore(d, recorded[d.ID])
+		restarted.Restore(d, recorded[d.ID][0], recorded[d.ID][1])
 	}
 	for i, d := range docs[half:] {
 		if a := restarted.Add(d); !reflect.DeepEqual(a, liveTail[i]) {
@@ -88,40 +90,43 @@ func checkRestore(t *testing.T, docs []Doc) {
 	}
 }
 
-// When a doc shows two events to be one, the later is folded into the
-// earlier: its docs move, and its id still finds the merged event.
-func TestMergedEventsKeepTheirIDsAsAliases(t *testing.T) {
+// When a doc shows two storylines to be one thread, the later is folded
+// into the other: its events move, and its id still finds the merged
+// storyline.
+func TestMergedStorylinesKeepTheirIDsAsAliases(t *testing.T) {
 	docs := inOrder(devSet(t, "uci-newsagg-head-dev"))
 	c := New(DefaultOptions())
-	byEvent := map[string][]string{}
+	byStory := map[string][]string{} // storyline -> events
 	merges := 0
 	for _, d := range docs {
 		a := c.Add(d)
-		byEvent[a.EventID] = append(byEvent[a.EventID], d.ID)
-		for _, old := range a.Merged {
+		if a.NewEvent {
+			byStory[a.StorylineID] = append(byStory[a.StorylineID], a.EventID)
+		}
+		for _, old := range a.MergedStorylines {
 			merges++
-			if old == a.EventID {
+			if old == a.StorylineID {
 				t.Fatalf("%s merged into itself", old)
 			}
-			ev, ok := c.Event(old)
-			if !ok || ev.ID != a.EventID {
-				t.Fatalf("merged id %s gives %q, %v; want the record of %s", old, ev.ID, ok, a.EventID)
+			st, ok := c.Storyline(old)
+			if !ok || st.ID != a.StorylineID {
+				t.Fatalf("merged id %s gives %q, %v; want the record of %s", old, st.ID, ok, a.StorylineID)
 			}
-			for _, id := range byEvent[old] {
-				if got, _ := c.EventOf(id); got != a.EventID {
-					t.Fatalf("doc %s of merged event %s is in %s, want %s", id, old, got, a.EventID)
+			for _, ev := range byStory[old] {
+				if got, _ := c.StorylineOf(ev); got != a.StorylineID {
+					t.Fatalf("event %s of merged storyline %s is in %s, want %s", ev, old, got, a.StorylineID)
 				}
 			}
-			byEvent[a.EventID] = append(byEvent[a.EventID], byEvent[old]...)
-			delete(byEvent, old)
+			byStory[a.StorylineID] = append(byStory[a.StorylineID], byStory[old]...)
+			delete(byStory, old)
 		}
 	}
 	if merges == 0 {
-		t.Skip("no merge happened on this set")
+		t.Fatal("no storylines merged on this set")
 	}
-	for id, members := range byEvent {
-		if ev, ok := c.Event(id); !ok || ev.Size != len(members) {
-			t.Errorf("event %s: size %d, %d docs assigned", id, ev.Size, len(members))
+	for id, evs := range byStory {
+		if st, ok := c.Storyline(id); !ok || len(st.Events) != len(evs) {
+			t.Errorf("storyline %s: %d events, %d assigned", id, len(st.Events), len(evs))
 		}
 	}
 }

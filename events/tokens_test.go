@@ -86,11 +86,11 @@ func TestFindEntities(t *testing.T) {
 }
 
 func TestMinhashEstimatesOverlap(t *testing.T) {
-	v := newVocab()
+	v := newVocab(0)
 	ids := func(text string) []uint32 {
 		var out []uint32
 		for _, w := range strings.Fields(text) {
-			out = append(out, v.id(w))
+			out = append(out, v.id(w, w))
 		}
 		return out
 	}

@@ -27,10 +27,21 @@ import (
 // forgotten (before their ids go to new terms), and refilled from the
 // same function.
 type vocab struct {
-	ids    map[string]uint32
-	terms  []string // by id; "" while the id is free
+	ids   map[string]uint32
+	terms []string  // by id; "" while the id is free
+	forms []string  // by id: the first word seen for the term, to show it ("protests" for "protest")
+	bgIDF []float32 // by id: the term's IDF in the news at large (lexicon.go)
+	mix   float64   // the weight of bgIDF in idf, against the window's own counts
+	bg    background
+	// The lexicon's neighbours of each term, resolved to held terms, while
+	// known[id]; a neighbour's arrival or departure unsets it for the
+	// terms it is a neighbour of.
+	lex    lexiconTable
+	nbrs   [][]softLink
+	known  []bool
 	keys   []uint64 // by id: the term's hash, a name for it that outlives the id (habits count by it)
 	df     []uint32
+	refs   []uint32             // by id: held docs pointing at the term other than by holding it (soft vectors)
 	n      int                  // items counted
 	words  [2]map[uint64]uint32 // by the lower-cased word's hash; [1] for English
 	unused []uint32             // ids whose count fell to zero since the last forget
@@ -42,7 +53,34 @@ const (
 	wordCacheSize = 1 << 17
 )
 
-func newVocab() *vocab { return &vocab{ids: make(map[string]uint32)} }
+func newVocab(mix float64) *vocab {
+	return &vocab{ids: make(map[string]uint32), mix: mix, bg: backgroundTable(), lex: lexicon()}
+}
+
+// neighbours returns the held terms close in meaning to a term.
+func (v *vocab) neighbours(id uint32) []softLink {
+	if v.known[id] {
+		return v.nbrs[id]
+	}
+	links := v.nbrs[id][:0]
+	for _, nb := range v.lex.nbrs[v.terms[id]] {
+		if nid, ok := v.ids[nb.stem]; ok {
+			links = append(links, softLink{nid, nb.sim})
+		}
+	}
+	v.nbrs[id], v.known[id] = links, true
+	return links
+}
+
+// relink unsets the resolved neighbours of the terms that have term as
+// a neighbour, which arrived or left.
+func (v *vocab) relink(term string) {
+	for _, s := range v.lex.rev[term] {
+		if id, ok := v.ids[s]; ok {
+			v.known[id] = false
+		}
+	}
+}
 
 // term returns the term id of a word, or noTerm for a stop word.
 func (v *vocab) term(w word, english bool) uint32 {
@@ -58,34 +96,49 @@ func (v *vocab) term(w word, english bool) uint32 {
 	}
 	id := noTerm
 	if !isStop(w.lower) {
-		id = v.id(stem(w.lower, english))
+		id = v.id(stem(w.lower, english), w.lower)
 	}
 	v.words[k][w.hash] = id
 	return id
 }
 
-func (v *vocab) id(term string) uint32 {
+// id returns the id of a term, interning it with form as the word to
+// show for it.
+func (v *vocab) id(term, form string) uint32 {
 	if id, ok := v.ids[term]; ok {
 		return id
 	}
 	var id uint32
 	if n := len(v.free); n > 0 {
 		id, v.free = v.free[n-1], v.free[:n-1]
-		v.terms[id], v.keys[id] = term, hashString(term)
+		v.terms[id], v.keys[id], v.forms[id] = term, hashString(term), form
+		v.bgIDF[id] = float32(v.bg.idf(term))
+		v.known[id] = false
 	} else {
 		id = uint32(len(v.df))
 		v.terms = append(v.terms, term)
+		v.forms = append(v.forms, form)
+		v.bgIDF = append(v.bgIDF, float32(v.bg.idf(term)))
+		v.refs = append(v.refs, 0)
+		v.nbrs = append(v.nbrs, nil)
+		v.known = append(v.known, false)
 		v.keys = append(v.keys, hashString(term))
 		v.df = append(v.df, 0)
 	}
 	v.ids[term] = id
+	v.relink(term)
 	return id
 }
 
-// idf is the smoothed inverse document frequency. The +1 keeps a term seen
-// in every item from vanishing entirely.
+// idf is the smoothed inverse document frequency, the window's own mixed
+// with the news at large's. The +1 keeps a term seen in every item from
+// vanishing entirely.
 func (v *vocab) idf(id uint32) float64 {
-	return math.Log(float64(v.n+1)/float64(v.df[id]+1)) + 1
+	own := math.Log(float64(v.n+1)/float64(v.df[id]+1)) + 1
+	if v.mix == 0 {
+		return own
+	}
+	return (1-v.mix)*own + v.mix*float64(v.bgIDF[id])
 }
 
 // count records one item's distinct terms.
@@ -100,8 +153,25 @@ func (v *vocab) count(ids []uint32) {
 func (v *vocab) uncount(ids []uint32) {
 	v.n--
 	for _, id := range ids {
-		if v.df[id]--; v.df[id] == 0 {
+		if v.df[id]--; v.df[id] == 0 && v.refs[id] == 0 {
 			v.unused = append(v.unused, id)
+		}
+	}
+}
+
+// hold keeps the terms of a vector from being forgotten while a held doc
+// points at them without counting them (its soft vector).
+func (v *vocab) hold(vec sparse) {
+	for _, e := range vec {
+		v.refs[e.id]++
+	}
+}
+
+// release undoes hold for a doc that is let go.
+func (v *vocab) release(vec sparse) {
+	for _, e := range vec {
+		if v.refs[e.id]--; v.refs[e.id] == 0 && v.df[e.id] == 0 {
+			v.unused = append(v.unused, e.id)
 		}
 	}
 }
@@ -113,9 +183,10 @@ func (v *vocab) forget(gone func(id uint32)) {
 		return
 	}
 	for _, id := range v.unused {
-		if v.df[id] == 0 && v.terms[id] != "" {
+		if v.df[id] == 0 && v.refs[id] == 0 && v.terms[id] != "" {
 			delete(v.ids, v.terms[id])
-			v.terms[id] = ""
+			v.relink(v.terms[id])
+			v.terms[id], v.forms[id] = "", ""
 			v.free = append(v.free, id)
 			gone(id)
 		}
@@ -441,4 +512,37 @@ func (c *centroids) heaviest(k int) []uint32 {
 		out = append(out, st.id)
 	}
 	return out
+}
+
+// sub takes a doc back out of the sums (add's inverse): a term no member
+// holds any more is removed.
+func (c *centroids) sub(vec, title sparse) {
+	i, j := 0, 0
+	for _, e := range vec {
+		k, ok := c.find(e.id, i)
+		if !ok {
+			continue
+		}
+		i = k
+		st := &c.terms[k]
+		c.allNorm2 += -2*st.all*int64(e.w) + int64(e.w)*int64(e.w)
+		st.all -= int64(e.w)
+		st.count--
+		for j < len(title) && title[j].id < e.id {
+			j++
+		}
+		if j < len(title) && title[j].id == e.id {
+			w := int64(title[j].w)
+			c.tNorm2 += -2*st.title*w + w*w
+			st.title -= w
+		}
+	}
+	n := 0
+	for k := range c.terms {
+		if c.terms[k].count > 0 {
+			c.terms[n], c.ids[n] = c.terms[k], c.ids[k]
+			n++
+		}
+	}
+	c.terms, c.ids = c.terms[:n], c.ids[:n]
 }

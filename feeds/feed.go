@@ -27,6 +27,33 @@ type Feed struct {
 	ItemCount  int   // items stored from this feed (filled by the store)
 }
 
+// A feed's health, as `herald feeds`, /feeds and the herald_feeds gauge
+// show it (Feed.Health).
+const (
+	HealthOK          = "ok"
+	HealthFailing     = "failing" // the last poll failed; due for a retry
+	HealthBackoff     = "backoff" // the last poll failed; waiting before the next
+	HealthDisabled    = "disabled"
+	HealthNeverPolled = "never_polled"
+)
+
+// Health is the feed's state at now: disabled (410 Gone), backoff or
+// failing (its last poll failed, and it waits or is due), never_polled,
+// or ok.
+func (f Feed) Health(now time.Time) string {
+	switch {
+	case f.Disabled:
+		return HealthDisabled
+	case f.Failures > 0 && f.NextPoll.After(now):
+		return HealthBackoff
+	case f.Failures > 0:
+		return HealthFailing
+	case f.LastPoll.IsZero():
+		return HealthNeverPolled
+	}
+	return HealthOK
+}
+
 // Poll outcomes stored in Feed.LastStatus.
 const (
 	StatusOK          = "ok"

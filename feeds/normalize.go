@@ -30,14 +30,14 @@ var earliestDate = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // normalizeItems turns gofeed items into Items: canonical URLs first, then
 // cleaned fields, dates, identity keys and content hashes.
-func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetchedAt time.Time) []Item {
+func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetchedAt time.Time, extra trackingSet) []Item {
 	items := make([]Item, 0, len(raw))
 	var keys []guidKeys
 	for _, r := range raw {
 		if r == nil {
 			continue
 		}
-		it, k := normalizeItem(r, base, fetchedAt)
+		it, k := normalizeItem(r, base, fetchedAt, extra)
 		it.Source, it.Lang = source, lang
 		items = append(items, it)
 		keys = append(keys, k)
@@ -77,9 +77,9 @@ func newestItems(raw []*gofeed.Item, n int) (kept []*gofeed.Item, dropped int) {
 	return kept, len(raw) - n
 }
 
-func normalizeItem(r *gofeed.Item, base *url.URL, fetchedAt time.Time) (Item, guidKeys) {
+func normalizeItem(r *gofeed.Item, base *url.URL, fetchedAt time.Time, extra trackingSet) (Item, guidKeys) {
 	it := Item{
-		URL:     resolveURL(base, itemLink(r)),
+		URL:     resolveURL(base, itemLink(r), extra),
 		Title:   xmlText(plainText(r.Title, maxTitleLen)),
 		Summary: xmlText(sanitizeHTML(r.Description, base)),
 		Author:  xmlText(itemAuthor(r)),

@@ -11,10 +11,16 @@ import (
 	"golang.org/x/net/html/charset"
 )
 
-// OPMLFeed is one feed of an OPML subscription list. Topic is the text of
-// the outline that encloses it ("" at the top level).
+// OPMLFeed is one feed of an OPML subscription list: its outline's text
+// (or title) as Title and htmlUrl as SiteURL. Topic is the text of the
+// outline that encloses it ("" at the top level).
 type OPMLFeed struct {
-	URL, Title, Topic string
+	URL, Title, Topic, SiteURL string
+}
+
+// OPMLSkip is an outline ReadOPML left out, and why.
+type OPMLSkip struct {
+	Title, URL, Reason string
 }
 
 // maxOPMLSize bounds what ReadOPML reads: real subscription lists are a few
@@ -38,16 +44,18 @@ type opmlDoc struct {
 // ReadOPML reads the feeds of an OPML 1.0 or 2.0 subscription list. An
 // outline with an xmlUrl attribute is a feed whatever its type; an outline
 // without one is a folder whose text (or title) becomes the topic of the
-// feeds inside it, the innermost folder winning. Feeds with a URL that is
-// not http(s) are skipped. A URL listed twice in one topic is kept once; in
-// two topics, twice (WriteOPML writes a feed into each of its topics).
-func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
+// feeds inside it, the innermost folder winning. Feeds whose URL is not an
+// http(s) address (javascript:, data:, file:, a relative or broken URL)
+// are left out and returned as skipped, with the reason. A URL listed
+// twice in one topic is kept once; in two topics, twice (WriteOPML writes
+// a feed into each of its topics).
+func ReadOPML(r io.Reader) ([]OPMLFeed, []OPMLSkip, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxOPMLSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read OPML: %w", err)
+		return nil, nil, fmt.Errorf("read OPML: %w", err)
 	}
 	if len(b) > maxOPMLSize {
-		return nil, fmt.Errorf("read OPML: larger than %d bytes", maxOPMLSize)
+		return nil, nil, fmt.Errorf("read OPML: the file is larger than %d MiB, more than any subscription list needs: split it into smaller files and import each", maxOPMLSize>>20)
 	}
 	dec := decodeBody(b, "")
 	d := xml.NewDecoder(bytes.NewReader(dec.body))
@@ -57,35 +65,67 @@ func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
 	var doc opmlDoc
 	if err := d.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("read OPML: no <opml> element")
+			return nil, nil, errors.New("read OPML: no <opml> element")
 		}
-		return nil, fmt.Errorf("read OPML: %w", err)
+		return nil, nil, fmt.Errorf("read OPML: %w", err)
 	}
 	if !strings.EqualFold(doc.XMLName.Local, "opml") {
-		return nil, fmt.Errorf("read OPML: root element is <%s>, not <opml>", doc.XMLName.Local)
+		return nil, nil, fmt.Errorf("read OPML: root element is <%s>, not <opml>", doc.XMLName.Local)
 	}
-	var feeds []OPMLFeed
-	seen := map[string]bool{}
-	collectOPML(doc.Body.Outlines, "", &feeds, seen)
-	return feeds, nil
+	var l opmlList
+	l.seen = map[string]bool{}
+	l.collect(doc.Body.Outlines, "")
+	return l.feeds, l.skipped, nil
 }
 
-// collectOPML walks outlines depth first, appending feeds in document order.
-func collectOPML(outlines []opmlOutline, topic string, feeds *[]OPMLFeed, seen map[string]bool) {
+// opmlList gathers the feeds of a document, and what it left out.
+type opmlList struct {
+	feeds   []OPMLFeed
+	skipped []OPMLSkip
+	seen    map[string]bool // URL and topic
+}
+
+// collect walks outlines depth first, in document order.
+func (l *opmlList) collect(outlines []opmlOutline, topic string) {
 	for _, o := range outlines {
 		name := firstNonEmpty(attr(o, "text"), attr(o, "title"))
 		raw := attr(o, "xmlUrl")
 		if raw == "" {
-			collectOPML(o.Outlines, firstNonEmpty(name, topic), feeds, seen)
+			l.collect(o.Outlines, firstNonEmpty(name, topic))
 			continue
 		}
-		f := OPMLFeed{URL: CanonicalURL(strings.Replace(raw, "feed://", "http://", 1)), Title: name, Topic: feedTopic(o, topic)}
-		if key := f.URL + "\n" + f.Topic; f.URL != "" && !seen[key] {
-			seen[key] = true
-			*feeds = append(*feeds, f)
+		f := OPMLFeed{URL: CanonicalURL(strings.Replace(raw, "feed://", "http://", 1)), Title: name,
+			Topic: feedTopic(o, topic), SiteURL: CanonicalURL(attr(o, "htmlUrl"))}
+		switch key := f.URL + "\n" + f.Topic; {
+		case f.URL == "":
+			l.skipped = append(l.skipped, OPMLSkip{Title: name, URL: clipURL(raw), Reason: skipReason(raw)})
+		case !l.seen[key]:
+			l.seen[key] = true
+			l.feeds = append(l.feeds, f)
 		}
-		collectOPML(o.Outlines, topic, feeds, seen)
+		l.collect(o.Outlines, topic)
 	}
+}
+
+// skipReason says why a feed URL cannot be subscribed to.
+func skipReason(raw string) string {
+	scheme, _, found := strings.Cut(raw, ":")
+	scheme = strings.ToLower(strings.TrimSpace(scheme))
+	switch {
+	case !found || strings.ContainsAny(scheme, "/?#"):
+		return "not an absolute URL"
+	case scheme == "http" || scheme == "https":
+		return "not a valid web address"
+	}
+	return scheme + ": URLs are not feeds Herald can fetch (only http and https)"
+}
+
+// clipURL shortens a URL for a message: a data: URL can be megabytes.
+func clipURL(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
 }
 
 // feedTopic is the enclosing folder, or else the first of the outline's own
@@ -130,6 +170,7 @@ type outOutline struct {
 	Title    string       `xml:"title,attr,omitempty"`
 	Type     string       `xml:"type,attr,omitempty"`
 	XMLURL   string       `xml:"xmlUrl,attr,omitempty"`
+	HTMLURL  string       `xml:"htmlUrl,attr,omitempty"`
 	Outlines []outOutline `xml:"outline"`
 }
 
@@ -140,7 +181,7 @@ func WriteOPML(w io.Writer, title string, feeds []OPMLFeed) error {
 	doc := opmlOut{Version: "2.0", Title: title}
 	folders := map[string]int{} // topic -> index in doc.Body
 	for _, f := range feeds {
-		o := outOutline{Text: firstNonEmpty(f.Title, f.URL), Title: f.Title, Type: "rss", XMLURL: f.URL}
+		o := outOutline{Text: firstNonEmpty(f.Title, f.URL), Title: f.Title, Type: "rss", XMLURL: f.URL, HTMLURL: f.SiteURL}
 		if f.Topic == "" {
 			doc.Body = append(doc.Body, o)
 			continue

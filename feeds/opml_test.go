@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -11,16 +12,41 @@ import (
 
 func readOPMLFixture(t *testing.T, name string) []OPMLFeed {
 	t.Helper()
+	feeds, _ := readOPMLSkips(t, name)
+	return feeds
+}
+
+func readOPMLSkips(t *testing.T, name string) ([]OPMLFeed, []OPMLSkip) {
+	t.Helper()
 	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	feeds, err := ReadOPML(f)
+	feeds, skipped, err := ReadOPML(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return feeds
+	return feeds, skipped
+}
+
+// An import reports the outlines it left out and why, and keeps a feed's
+// title and site link (htmlUrl, canonicalized).
+func TestReadOPMLReportsSkips(t *testing.T) {
+	got, skipped := readOPMLSkips(t, "opml-skips.opml")
+	want := []OPMLFeed{{URL: "https://wire.example/rss", Title: "Wire", Topic: "World News", SiteURL: "https://wire.example/"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("feeds:\n got %+v\nwant %+v", got, want)
+	}
+	wantSkips := []OPMLSkip{
+		{Title: "Clicky", URL: "javascript:alert(1)", Reason: "javascript: URLs are not feeds Herald can fetch (only http and https)"},
+		{Title: "Inline", URL: "data:application/rss+xml;base64,PHJzcz48L3Jzcz4=", Reason: "data: URLs are not feeds Herald can fetch (only http and https)"},
+		{Title: "Local", URL: "file:///etc/passwd", Reason: "file: URLs are not feeds Herald can fetch (only http and https)"},
+		{Title: "Relative", URL: "/feeds/rss.xml", Reason: "not an absolute URL"},
+	}
+	if !slices.Equal(skipped, wantSkips) {
+		t.Errorf("skipped:\n got %+v\nwant %+v", skipped, wantSkips)
+	}
 }
 
 func TestReadOPMLNested(t *testing.T) {
@@ -53,12 +79,16 @@ func TestReadOPMLErrors(t *testing.T) {
 		"empty":   "",
 		"html":    "<html><body>not opml</body></html>",
 		"rss":     `<rss version="2.0"><channel/></rss>`,
-		"too big": "<opml>" + strings.Repeat(" ", maxOPMLSize) + "</opml>",
+		"too big": "<opml>" + strings.Repeat(" ", maxOPMLSize) + "</opml>", // the message says to split the file
 		"garbage": "{}",
 	}
 	for name, in := range tests {
-		if feeds, err := ReadOPML(strings.NewReader(in)); err == nil {
+		feeds, _, err := ReadOPML(strings.NewReader(in))
+		if err == nil {
 			t.Errorf("%s: got %v, want an error", name, feeds)
+		}
+		if name == "too big" && !strings.Contains(fmt.Sprint(err), "split it into smaller files") {
+			t.Errorf("too big: %v, want the error to say what to do", err)
 		}
 	}
 }
@@ -87,7 +117,7 @@ func TestWriteOPMLRoundTrip(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), new(struct{})); err != nil {
 		t.Errorf("output is not well-formed XML: %v", err)
 	}
-	back, err := ReadOPML(&buf)
+	back, _, err := ReadOPML(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}

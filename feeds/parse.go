@@ -59,6 +59,20 @@ var (
 // item dates. Parse does no I/O and never panics: a panic inside gofeed
 // comes back as an error.
 func Parse(body []byte, contentType string, feed Feed, fetchedAt time.Time) (*Document, error) {
+	return ParseWith(body, contentType, feed, fetchedAt, ParseOptions{})
+}
+
+// ParseOptions are the operator's additions to how Parse normalizes.
+type ParseOptions struct {
+	// TrackingParams are query parameters to drop from item links, beyond
+	// the built-in list (poll.tracking_params): names, or prefixes ending
+	// in "*" like "utm_*"; case-insensitive.
+	TrackingParams []string
+}
+
+// ParseWith is Parse with options.
+func ParseWith(body []byte, contentType string, feed Feed, fetchedAt time.Time, opt ParseOptions) (*Document, error) {
+	extra := newTrackingSet(opt.TrackingParams)
 	return catchPanic(func() (*Document, error) {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, fmt.Errorf("parse feed: %w (%d bytes)", ErrEmptyBody, len(body))
@@ -68,7 +82,7 @@ func Parse(body []byte, contentType string, feed Feed, fetchedAt time.Time) (*Do
 		if err != nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
-		doc := buildDocument(gf, hints, feed, fetchedAt)
+		doc := buildDocument(gf, hints, feed, fetchedAt, extra)
 		doc.Dropped += dropped
 		return doc, nil
 	})
@@ -140,11 +154,11 @@ func detectType(b []byte) gofeed.FeedType {
 }
 
 // buildDocument normalizes the feed and its items.
-func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time) *Document {
+func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time, extra trackingSet) *Document {
 	feedBase := parseBase(feed.URL)
 	doc := &Document{
 		Title:   xmlText(plainText(gf.Title, maxTitleLen)),
-		SiteURL: resolveURL(feedBase, gf.Link),
+		SiteURL: resolveURL(feedBase, gf.Link, extra),
 		Lang:    normalizeLang(gf.Language),
 		Hints:   hints,
 	}
@@ -161,7 +175,7 @@ func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time)
 		source = doc.Title
 	}
 	kept, dropped := newestItems(gf.Items, MaxItems)
-	doc.Items = normalizeItems(kept, base, source, doc.Lang, fetchedAt)
+	doc.Items = normalizeItems(kept, base, source, doc.Lang, fetchedAt, extra)
 	doc.Dropped = dropped
 	return doc
 }

@@ -26,6 +26,7 @@ type Poller struct {
 	Workers int               // feeds fetched at once (default 16)
 	PerHost int               // feeds of one host fetched at once (default 2)
 	Filters map[string]Filter // include/exclude keywords by topic
+	Parse   ParseOptions      // the operator's additions to normalizing (tracking parameters)
 	Now     func() time.Time  // default time.Now
 	Jitter  func(time.Duration) time.Duration
 	Log     *slog.Logger
@@ -143,7 +144,7 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollR
 	}
 	slots := p.parseSlots()
 	slots <- struct{}{}
-	doc, err := Parse(resp.Body, resp.ContentType, f, now)
+	doc, err := ParseWith(resp.Body, resp.ContentType, f, now, p.Parse)
 	<-slots
 	if err != nil {
 		// Keep the old validators: the next poll must fetch the body again.

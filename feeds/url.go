@@ -17,12 +17,59 @@ import (
 const maxURLLen = 2048
 
 // trackingParams are query parameters that only say how a reader arrived at
-// a page. Dropping them makes the same article reached through different
-// campaigns carry the same URL.
+// a page (besides every utm_* parameter). Dropping them makes the same
+// article reached through different campaigns carry the same URL. The
+// README lists them; poll.tracking_params adds to them.
 var trackingParams = map[string]bool{
-	"fbclid": true, "gclid": true, "dclid": true, "msclkid": true, "yclid": true,
-	"mc_cid": true, "mc_eid": true, "at_medium": true, "at_campaign": true,
-	"_hsenc": true, "_hsmi": true, "mkt_tok": true, "igshid": true,
+	// ad and social click ids
+	"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true, "msclkid": true, "yclid": true,
+	"twclid": true, "ttclid": true, "li_fat_id": true, "igshid": true, "srsltid": true,
+	// mail campaigns: Mailchimp, HubSpot, Marketo, Vero
+	"mc_cid": true, "mc_eid": true, "_hsenc": true, "_hsmi": true, "mkt_tok": true, "vero_id": true, "vero_conv": true,
+	// analytics and news sites' campaign tags: AT Internet, Comscore, BBC, CNN, Adobe
+	"at_medium": true, "at_campaign": true, "ito": true, "ns_campaign": true, "ns_mchannel": true, "ns_source": true,
+	"ns_linkname": true, "ns_fee": true, "cmpid": true, "s_cid": true, "_ga": true, "_gl": true,
+	"oly_anon_id": true, "oly_enc_id": true, "rb_clickid": true, "wickedid": true,
+}
+
+// TrackingParams lists the built-in tracking parameters, sorted, for the
+// README and check-config.
+func TrackingParams() []string {
+	names := []string{"utm_*"}
+	for n := range trackingParams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// trackingSet is an operator's extra tracking parameters: exact names and
+// prefixes (written "name*"), lower-cased. Nil holds none.
+type trackingSet map[string]bool
+
+func newTrackingSet(names []string) trackingSet {
+	if len(names) == 0 {
+		return nil
+	}
+	set := trackingSet{}
+	for _, n := range names {
+		set[strings.ToLower(strings.TrimSpace(n))] = true
+	}
+	return set
+}
+
+// has reports whether name (lower case) is one of the set's names or
+// starts with one of its prefixes.
+func (t trackingSet) has(name string) bool {
+	if t[name] {
+		return true
+	}
+	for n := range t {
+		if prefix, ok := strings.CutSuffix(n, "*"); ok && strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // feedSourceParams are parameters that are tracking only when their value
@@ -46,13 +93,13 @@ func CanonicalURL(raw string) string {
 	if err != nil {
 		return ""
 	}
-	return canonical(u)
+	return canonical(u, nil)
 }
 
 // resolveURL resolves ref against base (which may be nil) and canonicalizes
-// the result, so relative item links become absolute before any identity key
-// is built from them.
-func resolveURL(base *url.URL, ref string) string {
+// the result, dropping extra tracking parameters too, so relative item
+// links become absolute before any identity key is built from them.
+func resolveURL(base *url.URL, ref string, extra trackingSet) string {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return ""
@@ -64,7 +111,7 @@ func resolveURL(base *url.URL, ref string) string {
 	if base != nil {
 		u = base.ResolveReference(u)
 	}
-	return canonical(u)
+	return canonical(u, extra)
 }
 
 // parseBase returns the URL relative links are resolved against, or nil.
@@ -80,8 +127,8 @@ func parseBase(raw string) *url.URL {
 	return u
 }
 
-// canonical is CanonicalURL for a parsed URL.
-func canonical(u *url.URL) string {
+// canonical is CanonicalURL for a parsed URL, dropping extra's parameters too.
+func canonical(u *url.URL, extra trackingSet) string {
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" || u.Host == "" || u.Opaque != "" {
 		return ""
@@ -95,7 +142,7 @@ func canonical(u *url.URL) string {
 		path = "/"
 	}
 	s := scheme + "://" + host + path
-	if q := canonicalQuery(u.RawQuery); q != "" {
+	if q := canonicalQuery(u.RawQuery, extra); q != "" {
 		s += "?" + q
 	}
 	if len(s) > maxURLLen {
@@ -149,14 +196,14 @@ func canonicalHost(host, port, scheme string) string {
 // canonicalQuery drops tracking parameters and sorts the rest by name,
 // keeping each parameter's original encoding and the order of repeated
 // names (some sites read a=1&a=2 in order).
-func canonicalQuery(raw string) string {
+func canonicalQuery(raw string, extra trackingSet) string {
 	if raw == "" {
 		return ""
 	}
 	var kept []string
 	for _, pair := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
 		name, value, _ := strings.Cut(pair, "=")
-		if isTrackingParam(name, value) {
+		if isTrackingParam(name, value, extra) {
 			continue
 		}
 		kept = append(kept, escapeQuery(pair))
@@ -192,12 +239,12 @@ func paramName(pair string) string {
 	return name
 }
 
-func isTrackingParam(name, value string) bool {
+func isTrackingParam(name, value string, extra trackingSet) bool {
 	if n, err := url.QueryUnescape(name); err == nil {
 		name = n
 	}
 	name = strings.ToLower(name)
-	if strings.HasPrefix(name, "utm_") || trackingParams[name] {
+	if strings.HasPrefix(name, "utm_") || trackingParams[name] || extra.has(name) {
 		return true
 	}
 	if feedSourceParams[name] {

@@ -1,6 +1,8 @@
 package feeds
 
 import (
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -75,11 +77,60 @@ func TestResolveURL(t *testing.T) {
 		{"javascript:void(0)", ""},
 	}
 	for _, tt := range tests {
-		if got := resolveURL(base, tt.ref); got != tt.want {
+		if got := resolveURL(base, tt.ref, nil); got != tt.want {
 			t.Errorf("resolveURL(%q) = %q, want %q", tt.ref, got, tt.want)
 		}
 	}
-	if got := resolveURL(nil, "/relative"); got != "" {
+	if got := resolveURL(nil, "/relative", nil); got != "" {
 		t.Errorf("resolveURL without base = %q, want empty", got)
+	}
+}
+
+// The same article with two tracking tails is one URL: the built-in list
+// (news sites' campaign tags among them) and the operator's additions,
+// names and prefixes, applied to item links.
+func TestTrackingParamsBuiltInAndExtra(t *testing.T) {
+	for _, raw := range []string{
+		"https://www.bbc.co.uk/news/world-1?at_medium=RSS&at_campaign=KARANGA",
+		"https://www.bbc.co.uk/news/world-1?ito=1234&ns_campaign=bbc_news&ns_mchannel=social&ns_source=twitter",
+		"https://www.bbc.co.uk/news/world-1?cmpid=rss&utm_source=x&fbclid=abc",
+	} {
+		if got := CanonicalURL(raw); got != "https://www.bbc.co.uk/news/world-1" {
+			t.Errorf("CanonicalURL(%q) = %q", raw, got)
+		}
+	}
+	doc := func(link string, opt ParseOptions) string {
+		t.Helper()
+		body := `<rss version="2.0"><channel><title>W</title><item><title>A</title><link>` + link + `</link></item></channel></rss>`
+		d, err := ParseWith([]byte(body), "", Feed{URL: "https://w.example/rss"}, testFetchedAt, opt)
+		if err != nil || len(d.Items) != 1 {
+			t.Fatalf("parse: %v", err)
+		}
+		return d.Items[0].URL
+	}
+	opt := ParseOptions{TrackingParams: []string{"Share_ID", "sh_*"}}
+	a := doc("https://w.example/a?id=7&amp;share_id=abc&amp;sh_src=x", opt)
+	b := doc("https://w.example/a?sh_medium=y&amp;id=7", opt)
+	if a != "https://w.example/a?id=7" || a != b {
+		t.Errorf("with poll.tracking_params: %q and %q, want both https://w.example/a?id=7", a, b)
+	}
+	if got := doc("https://w.example/a?id=7&amp;share_id=abc", ParseOptions{}); got != "https://w.example/a?id=7&share_id=abc" {
+		t.Errorf("without the extra parameters: %q keeps share_id", got)
+	}
+	if list := TrackingParams(); !slices.Contains(list, "utm_*") || !slices.Contains(list, "ns_mchannel") {
+		t.Errorf("TrackingParams: %v", list)
+	}
+}
+
+// The README lists every built-in tracking parameter.
+func TestREADMEListsTrackingParams(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range TrackingParams() {
+		if !strings.Contains(string(readme), "`"+name+"`") {
+			t.Errorf("README.md does not list the tracking parameter %s", name)
+		}
 	}
 }

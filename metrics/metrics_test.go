@@ -4,136 +4,141 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
-func TestTextFormat(t *testing.T) {
-	m := New()
-	m.Polls.Inc("ok")
-	m.Polls.Add(2, "error")
-	m.ItemsStored.Add(60)
-	m.EventsOpened.Inc()
-	m.ObserveRequest("GET /events/{file}", 200)
-	m.ObserveRequest("GET /events/{file}", 200)
-	m.ObserveRequest(`odd "route"\`, 404)
-	m.PollSeconds.Observe(0.2)
-	m.PollSeconds.Observe(7)
-	m.PollSeconds.Observe(100)
-	m.AddGauge(NewGaugeFunc("herald_digests", "Digests in the outbox by status.", "status",
-		func(context.Context) (map[string]float64, error) {
-			return map[string]float64{"sent": 3, "failed": 1}, nil
-		}))
-	var b strings.Builder
-	if err := m.WriteText(context.Background(), &b); err != nil {
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 {
+		t.Fatalf("/metrics: %d", rec.Code)
+	}
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+// Every series Herald exports follows the Prometheus naming rules, as the
+// Prometheus project's own linter reads them: counters end in _total,
+// units are base units and named, and so on.
+func TestNamesPassPromlint(t *testing.T) {
+	m := New(func(context.Context, time.Time) (StoreState, error) { return StoreState{}, nil }, time.Second, nil)
+	m.Polls.WithLabelValues("ok").Inc()
+	m.ConfigReloads.WithLabelValues("ok").Inc()
+	m.RetentionDeleted.WithLabelValues("items").Add(3)
+	m.ObserveRequest("GET /", 200)
+	problems, err := promlint.New(strings.NewReader(scrape(t, m))).Lint()
+	if err != nil {
 		t.Fatal(err)
 	}
-	fams, err := parseText(b.String())
-	if err != nil {
-		t.Fatalf("%v\n%s", err, b.String())
-	}
-	for series, want := range map[string]float64{
-		`herald_polls_total{result="ok"}`:                                     1,
-		`herald_polls_total{result="error"}`:                                  2,
-		`herald_items_stored_total`:                                           60,
-		`herald_events_opened_total`:                                          1,
-		`herald_events_grown_total`:                                           0,
-		`herald_http_requests_total{route="GET /events/{file}",status="200"}`: 2,
-		`herald_http_requests_total{route="odd \"route\"\\",status="404"}`:    1,
-		`herald_poll_duration_seconds_bucket{le="0.25"}`:                      1,
-		`herald_poll_duration_seconds_bucket{le="10"}`:                        2,
-		`herald_poll_duration_seconds_bucket{le="+Inf"}`:                      3,
-		`herald_poll_duration_seconds_count`:                                  3,
-		`herald_poll_duration_seconds_sum`:                                    107.2,
-		`herald_cluster_duration_seconds_count`:                               0,
-		`herald_digests{status="sent"}`:                                       3,
-		`herald_digests{status="failed"}`:                                     1,
-	} {
-		if got, ok := fams.samples[series]; !ok || got != want {
-			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "herald_") {
+			t.Errorf("%s: %s", p.Metric, p.Text)
 		}
-	}
-	if fams.types["herald_poll_duration_seconds"] != "histogram" || fams.types["herald_digests"] != "gauge" {
-		t.Errorf("types: %v", fams.types)
 	}
 }
 
-func TestFailingGaugeLeavesTheRest(t *testing.T) {
-	m := New()
-	m.Polls.Inc("ok")
-	m.AddGauge(NewGaugeFunc("herald_digests", "x", "status",
-		func(context.Context) (map[string]float64, error) { return nil, errors.New("db down") }))
-	var b strings.Builder
-	err := m.WriteText(context.Background(), &b)
-	if err == nil || !strings.Contains(err.Error(), "herald_digests") {
-		t.Errorf("error %v, want one naming the gauge", err)
+func TestCountersAndHistograms(t *testing.T) {
+	m := New(nil, 0, nil)
+	m.Polls.WithLabelValues("ok").Inc()
+	m.Polls.WithLabelValues("error").Add(2)
+	m.ItemsStored.Add(60)
+	m.ObserveRequest("GET /events/{file}", 200)
+	m.ObserveRequest("GET /events/{file}", 200)
+	for _, v := range []float64{0.2, 7, 100} {
+		m.PollSeconds.Observe(v)
 	}
-	if _, perr := parseText(b.String()); perr != nil || !strings.Contains(b.String(), `herald_polls_total{result="ok"} 1`) {
-		t.Errorf("output without the gauge: %v\n%s", perr, b.String())
+	want := `
+# HELP herald_polls_total Feed polls by result.
+# TYPE herald_polls_total counter
+herald_polls_total{result="error"} 2
+herald_polls_total{result="ok"} 1
+# HELP herald_items_stored_total New items stored.
+# TYPE herald_items_stored_total counter
+herald_items_stored_total 60
+# HELP herald_http_requests_total HTTP requests by route and status.
+# TYPE herald_http_requests_total counter
+herald_http_requests_total{route="GET /events/{file}",status="200"} 2
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want),
+		"herald_polls_total", "herald_items_stored_total", "herald_http_requests_total"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(m.PollSeconds); n != 1 {
+		t.Errorf("poll histogram series: %d", n)
+	}
+	body := scrape(t, m)
+	for _, line := range []string{`herald_poll_duration_seconds_bucket{le="0.25"} 1`, `herald_poll_duration_seconds_bucket{le="10"} 2`,
+		`herald_poll_duration_seconds_bucket{le="+Inf"} 3`, `herald_poll_duration_seconds_sum 107.2`,
+		"go_goroutines ", "process_cpu_seconds_total "} {
+		if !strings.Contains(body, line) {
+			t.Errorf("/metrics lacks %q", line)
+		}
 	}
 }
 
-// parsed is the text format read back: samples by series (name and
-// labels as written) and types by family.
-type parsed struct {
-	samples map[string]float64
-	types   map[string]string
+// The store gauges are read at scrape time, at most once per cacheFor,
+// and a failed read leaves them out while the rest is served.
+func TestStoreGaugesAreCached(t *testing.T) {
+	now := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
+	reads := 0
+	fail := false
+	read := func(ctx context.Context, at time.Time) (StoreState, error) {
+		reads++
+		if fail {
+			return StoreState{}, errors.New("db down")
+		}
+		return StoreState{Feeds: map[string]int{"ok": 3, "backoff": reads}, Items: 10, OpenEvents: 2,
+			OldestItem: at.Add(-time.Hour), Digests: map[string]int{"pending": 1}, OldestPending: at.Add(-90 * time.Second)}, nil
+	}
+	m := New(nil, 0, nil)
+	c := newStoreCollector(read, 5*time.Second, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	m.reg.MustRegister(c)
+	want := func(series string, v float64) {
+		t.Helper()
+		if got := gaugeValue(t, scrape(t, m), series); got != v {
+			t.Errorf("%s = %v, want %v", series, got, v)
+		}
+	}
+	want(`herald_feeds{status="backoff"}`, 1)
+	want(`herald_feeds{status="disabled"}`, 0)
+	want(`herald_items`, 10)
+	want(`herald_oldest_item_age_seconds`, 3600)
+	want(`herald_digests{status="sent"}`, 0)
+	want(`herald_oldest_pending_digest_age_seconds`, 90)
+	if reads != 1 {
+		t.Errorf("%d reads for scrapes within the cache time, want 1", reads)
+	}
+	now = now.Add(6 * time.Second)
+	want(`herald_feeds{status="backoff"}`, 2)
+	fail = true
+	now = now.Add(6 * time.Second)
+	body := scrape(t, m)
+	if strings.Contains(body, "herald_feeds{") || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("with the store down: want the store gauges left out and the rest served:\n%s", body)
+	}
 }
 
-var (
-	metricName = `[a-zA-Z_:][a-zA-Z0-9_:]*`
-	helpLine   = regexp.MustCompile(`^# HELP (` + metricName + `) .*$`)
-	typeLine   = regexp.MustCompile(`^# TYPE (` + metricName + `) (counter|gauge|histogram|summary|untyped)$`)
-	sampleLine = regexp.MustCompile(`^(` + metricName + `)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (\S+)$`)
-)
-
-// parseText checks text against the Prometheus text exposition format
-// 0.0.4 (one TYPE per family, before its samples; samples of a family
-// together; valid names, label escapes and values; cumulative histogram
-// buckets ending in +Inf equal to _count).
-func parseText(text string) (parsed, error) {
-	p := parsed{samples: map[string]float64{}, types: map[string]string{}}
-	done := map[string]bool{}
-	current := ""
-	var lastBucket float64
-	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		if m := typeLine.FindStringSubmatch(line); m != nil {
-			if _, dup := p.types[m[1]]; dup {
-				return p, fmt.Errorf("line %d: second TYPE for %s", i+1, m[1])
+// gaugeValue finds one sample in the exposition.
+func gaugeValue(t *testing.T, body, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var f float64
+			if _, err := fmt.Sscan(v, &f); err != nil {
+				t.Fatalf("%s: %v", line, err)
 			}
-			if current != "" {
-				done[current] = true
-			}
-			p.types[m[1]], current, lastBucket = m[2], m[1], 0
-			continue
+			return f
 		}
-		if helpLine.MatchString(line) {
-			continue
-		}
-		m := sampleLine.FindStringSubmatch(line)
-		if m == nil {
-			return p, fmt.Errorf("line %d: not a valid line: %q", i+1, line)
-		}
-		family := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(m[1], "_bucket"), "_sum"), "_count")
-		if family != current || done[family] {
-			return p, fmt.Errorf("line %d: sample of %s outside its family's block", i+1, m[1])
-		}
-		v, err := strconv.ParseFloat(m[3], 64)
-		if err != nil {
-			return p, fmt.Errorf("line %d: value %q: %v", i+1, m[3], err)
-		}
-		if strings.HasSuffix(m[1], "_bucket") {
-			if v < lastBucket {
-				return p, fmt.Errorf("line %d: buckets not cumulative", i+1)
-			}
-			lastBucket = v
-		}
-		if strings.HasSuffix(m[1], "_count") && p.types[family] == "histogram" && v != lastBucket {
-			return p, fmt.Errorf("line %d: _count %v != +Inf bucket %v", i+1, v, lastBucket)
-		}
-		p.samples[m[1]+m[2]] = v
 	}
-	return p, nil
+	t.Fatalf("no %s in\n%s", series, body)
+	return 0
 }

@@ -186,8 +186,8 @@ func TestDigestCandidatesAndFoldedSentEvents(t *testing.T) {
 	evA := events.Event{ID: "ev-a", Headline: "One", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"world"}}
 	evB := events.Event{ID: "ev-b", Headline: "Two", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"world"}}
 	evC := events.Event{ID: "ev-c", Headline: "Three", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"sport"}}
-	err := s.SaveClustering(ctx, []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
-		{DocID: docs[2].ID, EventID: "ev-c"}}, []events.Event{evA, evB, evC}, nil)
+	err := s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
+		{DocID: docs[2].ID, EventID: "ev-c"}}, Events: []events.Event{evA, evB, evC}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,9 @@ func TestDigestCandidatesAndFoldedSentEvents(t *testing.T) {
 	if seq, ok, err := s.DigestThrough(ctx, "A@x.org"); !ok || err != nil || seq != through {
 		t.Fatalf("digest through = %d, %v, %v; want %d", seq, ok, err, through)
 	}
-	s.SaveClustering(ctx, []events.Assignment{{DocID: docs[1].ID, EventID: "ev-a", Merged: []string{"ev-b"}}}, []events.Event{evA}, nil)
+	if err := foldForTest(ctx, s, "ev-b", "ev-a"); err != nil {
+		t.Fatal(err)
+	}
 	if sent, _ := s.SentEvents(ctx, "a@x.org", time.Time{}); sent["ev-a"] != 2 {
 		t.Fatalf("sent after the fold = %v, want ev-a: 2", sent)
 	}

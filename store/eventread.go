@@ -33,7 +33,7 @@ func (s *Store) Events(ctx context.Context, q EventQuery) ([]events.Event, error
 // queryEvents reads the events a WHERE clause selects, in order, with
 // their sources.
 func (s *Store) queryEvents(ctx context.Context, where string, args []any, order string, limit int) ([]events.Event, error) {
-	query := `SELECT id, headline, summary, first_seen, last_updated, size, entities, topics
+	query := `SELECT id, headline, summary, first_seen, last_updated, size, entities, topics, COALESCE(storyline_id, ''), links
 		FROM events` + where + ` ORDER BY ` + order
 	if limit > 0 {
 		query += ` LIMIT ` + strconv.Itoa(limit)
@@ -44,17 +44,21 @@ func (s *Store) queryEvents(ctx context.Context, where string, args []any, order
 	}
 	defer rows.Close()
 	var out []events.Event
+	linked := map[string]bool{}
 	for rows.Next() {
-		ev, err := scanEvent(rows)
+		ev, links, err := scanEvent(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ev)
+		for _, id := range links {
+			linked[id] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query events: %w", err)
 	}
-	return out, s.loadSources(ctx, out)
+	return out, s.loadSources(ctx, out, linked)
 }
 
 func (q EventQuery) where() (string, []any) {
@@ -93,25 +97,32 @@ func (q EventQuery) where() (string, []any) {
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
 
-func scanEvent(rows *sql.Rows) (events.Event, error) {
+// scanEvent reads an event row; the ids of its linked reports are
+// returned apart, for loadSources to mark.
+func scanEvent(rows *sql.Rows) (events.Event, []string, error) {
 	var ev events.Event
 	var first, last int64
-	var ents, topics string
-	if err := rows.Scan(&ev.ID, &ev.Headline, &ev.Summary, &first, &last, &ev.Size, &ents, &topics); err != nil {
-		return ev, fmt.Errorf("scan event: %w", err)
+	var ents, topics, links string
+	if err := rows.Scan(&ev.ID, &ev.Headline, &ev.Summary, &first, &last, &ev.Size, &ents, &topics, &ev.Storyline, &links); err != nil {
+		return ev, nil, fmt.Errorf("scan event: %w", err)
+	}
+	var linked []string
+	if err := json.Unmarshal([]byte(links), &linked); err != nil {
+		return ev, nil, fmt.Errorf("event %s: links: %w", ev.ID, err)
 	}
 	ev.FirstSeen, ev.LastUpdated = fromMS(first), fromMS(last)
 	if err := json.Unmarshal([]byte(ents), &ev.Entities); err != nil {
-		return ev, fmt.Errorf("event %s: entities: %w", ev.ID, err)
+		return ev, nil, fmt.Errorf("event %s: entities: %w", ev.ID, err)
 	}
 	if err := json.Unmarshal([]byte(topics), &ev.Topics); err != nil {
-		return ev, fmt.Errorf("event %s: topics: %w", ev.ID, err)
+		return ev, nil, fmt.Errorf("event %s: topics: %w", ev.ID, err)
 	}
-	return ev, nil
+	return ev, linked, nil
 }
 
-// loadSources fills in the sources of evs with one query per batch.
-func (s *Store) loadSources(ctx context.Context, evs []events.Event) error {
+// loadSources fills in the sources of evs with one query per batch, and
+// marks the linked ones.
+func (s *Store) loadSources(ctx context.Context, evs []events.Event, linked map[string]bool) error {
 	at := make(map[string]int, len(evs))
 	for i, ev := range evs {
 		at[ev.ID] = i
@@ -137,6 +148,7 @@ func (s *Store) loadSources(ctx context.Context, evs []events.Event) error {
 				return fmt.Errorf("scan event source: %w", err)
 			}
 			src.DocID, src.Published = strconv.FormatInt(id, 10), fromMS(published)
+			src.Link = linked[src.DocID]
 			ev := &evs[at[evID]]
 			ev.Sources = append(ev.Sources, src)
 		}

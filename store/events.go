@@ -18,10 +18,11 @@ type Relation struct {
 	Shared  []string
 }
 
-// ClusteredDoc is a doc the deduplicator placed earlier, with its event.
+// ClusteredDoc is a doc the deduplicator placed earlier, with its event
+// and the event's storyline.
 type ClusteredDoc struct {
-	Doc     events.Doc
-	EventID string
+	Doc                  events.Doc
+	EventID, StorylineID string
 }
 
 // The deduplicator reads an item's plain text (its summary's text, then its
@@ -52,7 +53,8 @@ func (s *Store) UnclusteredDocs(ctx context.Context, limit int) ([]events.Doc, e
 // ClusteredDocsSince returns the placed items published since, in the order
 // they were placed, so a restarted deduplicator can restore its state.
 func (s *Store) ClusteredDocsSince(ctx context.Context, since time.Time) ([]ClusteredDoc, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+`, i.event_id FROM items i
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+`, i.event_id, COALESCE(e.storyline_id, '')
+		FROM items i LEFT JOIN events e ON e.id = i.event_id
 		WHERE i.event_id IS NOT NULL AND i.published >= ? ORDER BY i.cluster_seq`), ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("query clustered items: %w", err)
@@ -61,7 +63,7 @@ func (s *Store) ClusteredDocsSince(ctx context.Context, since time.Time) ([]Clus
 	var out []ClusteredDoc
 	for rows.Next() {
 		var cd ClusteredDoc
-		if cd.Doc, err = scanDoc(rows, &cd.EventID); err != nil {
+		if cd.Doc, err = scanDoc(rows, &cd.EventID, &cd.StorylineID); err != nil {
 			return nil, err
 		}
 		out = append(out, cd)
@@ -85,9 +87,18 @@ func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
 	return d, nil
 }
 
-// SaveClustering records, in one transaction, where the deduplicator put
-// each doc and the new state of every event it touched.
-func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs []events.Event, related map[string][]Relation) error {
+// Clustering is what one batch of deduplication decided: where each doc
+// went, and the new state of every event and storyline it touched.
+type Clustering struct {
+	Assignments []events.Assignment
+	Events      []events.Event
+	Storylines  []events.Storyline
+	Related     map[string][]Relation // by event id
+}
+
+// SaveClustering records a batch of decisions in one transaction.
+func (s *Store) SaveClustering(ctx context.Context, cl Clustering) error {
+	as, evs, related := cl.Assignments, cl.Events, cl.Related
 	err := s.inTx(ctx, func(tx *txn) error {
 		last, err := nextSeq(ctx, tx, "cluster_seq", len(as))
 		if err != nil {
@@ -107,14 +118,19 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 				a.EventID, dup, seq, a.DocID); err != nil {
 				return fmt.Errorf("place item %s in event %s: %w", a.DocID, a.EventID, err)
 			}
-			for _, old := range a.Merged {
-				if err := foldEvent(ctx, tx, old, a.EventID); err != nil {
+			for _, old := range a.MergedStorylines {
+				if err := foldStoryline(ctx, tx, old, a.StorylineID); err != nil {
 					return err
 				}
 			}
 		}
 		for _, ev := range evs {
 			if err := s.saveEvent(ctx, tx, ev, related[ev.ID]); err != nil {
+				return err
+			}
+		}
+		for _, st := range cl.Storylines {
+			if err := saveStoryline(ctx, tx, st); err != nil {
 				return err
 			}
 		}
@@ -126,27 +142,38 @@ func (s *Store) SaveClustering(ctx context.Context, as []events.Assignment, evs 
 	return err
 }
 
-// foldEvent moves the items of event old into event into, drops old, and
-// keeps old as an alias of into so that links to it still resolve.
-func foldEvent(ctx context.Context, tx *txn, old, into string) error {
+// foldStoryline moves the events of storyline old into storyline into,
+// drops old, and keeps old as an alias of into so that links to it still
+// resolve.
+func foldStoryline(ctx context.Context, tx *txn, old, into string) error {
 	for _, q := range []string{
-		`UPDATE items SET event_id = ? WHERE event_id = ?`,
-		`UPDATE event_aliases SET new_id = ? WHERE new_id = ?`,
+		`UPDATE events SET storyline_id = ? WHERE storyline_id = ?`,
+		`UPDATE storyline_aliases SET new_id = ? WHERE new_id = ?`,
 	} {
 		if err := tx.exec(ctx, q, into, old); err != nil {
-			return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+			return fmt.Errorf("fold storyline %s into %s: %w", old, into, err)
 		}
 	}
-	if err := tx.exec(ctx, `DELETE FROM event_relations WHERE event_id = ? OR related_id = ?`, old, old); err != nil {
-		return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+	if err := tx.exec(ctx, `DELETE FROM storylines WHERE id = ?`, old); err != nil {
+		return fmt.Errorf("fold storyline %s into %s: %w", old, into, err)
 	}
-	if err := tx.exec(ctx, `DELETE FROM events WHERE id = ?`, old); err != nil {
-		return fmt.Errorf("fold event %s into %s: %w", old, into, err)
-	}
-	err := tx.exec(ctx, `INSERT INTO event_aliases (old_id, new_id) VALUES (?, ?)
+	err := tx.exec(ctx, `INSERT INTO storyline_aliases (old_id, new_id) VALUES (?, ?)
 		ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id`, old, into)
 	if err != nil {
-		return fmt.Errorf("fold event %s into %s: %w", old, into, err)
+		return fmt.Errorf("fold storyline %s into %s: %w", old, into, err)
+	}
+	return nil
+}
+
+func saveStoryline(ctx context.Context, tx *txn, st events.Storyline) error {
+	ents, _ := json.Marshal(nonNil(st.Entities))
+	err := tx.exec(ctx, `INSERT INTO storylines (id, name, first_seen, last_updated, events, size, entities)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+		first_seen = excluded.first_seen, last_updated = excluded.last_updated, events = excluded.events,
+		size = excluded.size, entities = excluded.entities`,
+		st.ID, st.Name, ms(st.FirstSeen), ms(st.LastUpdated), len(st.Events), st.Size, string(ents))
+	if err != nil {
+		return fmt.Errorf("save storyline %s: %w", st.ID, err)
 	}
 	return nil
 }
@@ -163,12 +190,24 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 	if err != nil {
 		return err
 	}
-	err = tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
+	var story sql.NullString
+	if ev.Storyline != "" {
+		story = sql.NullString{String: ev.Storyline, Valid: true}
+	}
+	links := []string{}
+	for _, src := range ev.Sources {
+		if src.Link {
+			links = append(links, src.DocID)
+		}
+	}
+	linksJSON, _ := json.Marshal(links)
+	err = tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
 		summary = excluded.summary, first_seen = excluded.first_seen,
 		last_updated = CASE WHEN excluded.last_updated > events.last_updated THEN excluded.last_updated ELSE events.last_updated END,
-		size = excluded.size, entities = excluded.entities, topics = excluded.topics`,
-		ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics))
+		size = excluded.size, entities = excluded.entities, topics = excluded.topics, storyline_id = excluded.storyline_id,
+		links = excluded.links`,
+		ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON))
 	if err != nil {
 		return fmt.Errorf("save event %s: %w", ev.ID, err)
 	}

@@ -17,9 +17,18 @@ const (
 	OriginCLI    = "cli"    // herald add, herald opml import
 )
 
-// FeedSpec names a feed to subscribe to and its topic.
+// FeedSpec names a feed to subscribe to and its topic. Title and SiteURL
+// are optional (an OPML outline's text and htmlUrl).
 type FeedSpec struct {
-	URL, Title, Topic string
+	URL, Title, Topic, SiteURL string
+}
+
+// Added says what subscribing to one feed changed.
+type Added struct {
+	ID        int64
+	NewFeed   bool // the URL was not subscribed before
+	NewTopic  bool // the feed joined the topic
+	Reenabled bool // the feed had answered 410 Gone and is polled again
 }
 
 // SyncFeeds makes the feeds of the given origin exactly specs: it adds new
@@ -65,68 +74,75 @@ func (s *Store) SyncFeeds(ctx context.Context, origin string, specs []FeedSpec, 
 // AddFeed subscribes to url in topic and returns the feed. Adding a feed
 // that is already there re-enables it (after a 410 Gone) and makes it due.
 func (s *Store) AddFeed(ctx context.Context, sp FeedSpec, origin string, now time.Time) (feeds.Feed, error) {
-	ids, err := s.AddFeeds(ctx, []FeedSpec{sp}, origin, now)
+	added, err := s.AddFeeds(ctx, []FeedSpec{sp}, origin, now)
 	if err != nil {
 		return feeds.Feed{}, err
 	}
-	return s.Feed(ctx, ids[0])
+	return s.Feed(ctx, added[0].ID)
 }
 
 // AddFeeds is AddFeed for many feeds in one transaction (an OPML import):
-// all of them are added, or none. It returns their ids in order.
-func (s *Store) AddFeeds(ctx context.Context, specs []FeedSpec, origin string, now time.Time) ([]int64, error) {
-	ids := make([]int64, len(specs))
+// all of them are added, or none. It says, in order, what each changed.
+func (s *Store) AddFeeds(ctx context.Context, specs []FeedSpec, origin string, now time.Time) ([]Added, error) {
+	out := make([]Added, len(specs))
 	err := s.inTx(ctx, func(tx *txn) error {
 		for i, sp := range specs {
-			id, err := s.addFeedTx(ctx, tx, sp, origin, now)
+			a, err := s.addFeedTx(ctx, tx, sp, origin, now)
 			if err != nil {
 				return err
 			}
-			err = tx.exec(ctx, `UPDATE feeds SET disabled = 0, failures = 0, next_poll = 0
-				WHERE id = ? AND disabled = 1`, id)
-			if err != nil {
+			err = tx.scanRow(ctx, `UPDATE feeds SET disabled = 0, failures = 0, next_poll = 0
+				WHERE id = ? AND disabled = 1 RETURNING id`, []any{a.ID}, &a.ID)
+			switch {
+			case err == nil:
+				a.Reenabled = true
+			case !errors.Is(err, sql.ErrNoRows):
 				return fmt.Errorf("re-enable feed %s: %w", sp.URL, err)
 			}
-			ids[i] = id
+			out[i] = a
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return out, nil
 }
 
 // addFeedTx runs its statements through tx's prepared-statement cache:
 // syncing 10,000 feeds from config.yaml at start runs them 10,000 times.
-func (s *Store) addFeedTx(ctx context.Context, tx *txn, sp FeedSpec, origin string, now time.Time) (int64, error) {
-	var id int64
-	err := tx.scanRow(ctx, `SELECT id FROM feeds WHERE url = ?`, []any{sp.URL}, &id)
+// A title or site given for a feed already there replaces a different
+// title and fills an empty site; the same spec twice changes nothing.
+func (s *Store) addFeedTx(ctx context.Context, tx *txn, sp FeedSpec, origin string, now time.Time) (Added, error) {
+	a := Added{}
+	err := tx.scanRow(ctx, `SELECT id FROM feeds WHERE url = ?`, []any{sp.URL}, &a.ID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// Instances starting together sync the same feeds: the one that
 		// loses the race finds the winner's row.
-		err = tx.scanRow(ctx, `INSERT INTO feeds (url, title, created_at) VALUES (?, ?, ?)
-			ON CONFLICT (url) DO NOTHING RETURNING id`, []any{sp.URL, sp.Title, ms(now)}, &id)
+		err = tx.scanRow(ctx, `INSERT INTO feeds (url, title, site_url, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (url) DO NOTHING RETURNING id`, []any{sp.URL, sp.Title, sp.SiteURL, ms(now)}, &a.ID)
+		a.NewFeed = err == nil
 		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.scanRow(ctx, `SELECT id FROM feeds WHERE url = ?`, []any{sp.URL}, &id)
+			err = tx.scanRow(ctx, `SELECT id FROM feeds WHERE url = ?`, []any{sp.URL}, &a.ID)
 		}
-		if err != nil {
-			return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
-		}
-	case err != nil:
-		return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
-	case sp.Title != "":
-		if err := tx.exec(ctx, `UPDATE feeds SET title = ? WHERE id = ?`, sp.Title, id); err != nil {
-			return 0, fmt.Errorf("add feed %s: %w", sp.URL, err)
-		}
+	case err == nil && sp.Title != "":
+		err = tx.exec(ctx, `UPDATE feeds SET title = ? WHERE id = ? AND title <> ?`, sp.Title, a.ID, sp.Title)
 	}
-	err = tx.exec(ctx, `INSERT INTO feed_topics (feed_id, topic, origin) VALUES (?, ?, ?)
-		ON CONFLICT (feed_id, topic) DO NOTHING`, id, sp.Topic, origin)
+	if err == nil && sp.SiteURL != "" && !a.NewFeed {
+		err = tx.exec(ctx, `UPDATE feeds SET site_url = ? WHERE id = ? AND site_url = ''`, sp.SiteURL, a.ID)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("add feed %s to topic %s: %w", sp.URL, sp.Topic, err)
+		return a, fmt.Errorf("add feed %s: %w", sp.URL, err)
 	}
-	return id, nil
+	var id int64
+	err = tx.scanRow(ctx, `INSERT INTO feed_topics (feed_id, topic, origin) VALUES (?, ?, ?)
+		ON CONFLICT (feed_id, topic) DO NOTHING RETURNING feed_id`, []any{a.ID, sp.Topic, origin}, &id)
+	a.NewTopic = err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("add feed %s to topic %s: %w", sp.URL, sp.Topic, err)
+	}
+	return a, nil
 }
 
 const feedColumns = `f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.last_poll, f.next_poll,
@@ -140,6 +156,19 @@ func (s *Store) Feeds(ctx context.Context) ([]feeds.Feed, error) {
 		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id) ORDER BY f.url`)
 }
 
+// FeedPage returns limit feeds of the Feeds list from offset on, and how
+// many there are in all: the item counts are read for that page only.
+func (s *Store) FeedPage(ctx context.Context, offset, limit int) ([]feeds.Feed, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM feeds f
+		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id)`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count feeds: %w", err)
+	}
+	list, err := s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f
+		WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id) ORDER BY f.url LIMIT ? OFFSET ?`, limit, offset)
+	return list, total, err
+}
+
 // DueFeeds returns the enabled feeds of topic (every topic when topic is
 // empty) whose next poll time has come.
 func (s *Store) DueFeeds(ctx context.Context, topic string, now time.Time) ([]feeds.Feed, error) {
@@ -147,6 +176,19 @@ func (s *Store) DueFeeds(ctx context.Context, topic string, now time.Time) ([]fe
 		WHERE f.disabled = 0 AND f.next_poll <= ?
 		AND EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id AND (? = '' OR t.topic = ?))
 		ORDER BY f.next_poll, f.id`, ms(now), topic, topic)
+}
+
+// FeedByURL returns the feed subscribed at url; an error wrapping
+// ErrNotFound when there is none.
+func (s *Store) FeedByURL(ctx context.Context, url string) (feeds.Feed, error) {
+	fs, err := s.queryFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f WHERE f.url = ?`, url)
+	if err != nil {
+		return feeds.Feed{}, err
+	}
+	if len(fs) == 0 {
+		return feeds.Feed{}, fmt.Errorf("feed %s: %w", url, ErrNotFound)
+	}
+	return fs[0], nil
 }
 
 // Feed returns one feed by id.

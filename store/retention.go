@@ -34,6 +34,9 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (Pruned, error) {
 				items, err = s.pruneUnplaced(ctx, before)
 				p.Items += items
 			}
+			if err == nil {
+				err = s.pruneStorylines(ctx)
+			}
 			return p, err
 		}
 	}
@@ -110,4 +113,18 @@ func (s *Store) pruneUnplaced(ctx context.Context, before time.Time) (int, error
 		}
 	}
 	return total, ctx.Err()
+}
+
+// pruneStorylines deletes the storylines no event is left in, with the
+// aliases that lead to them.
+func (s *Store) pruneStorylines(ctx context.Context) error {
+	for _, q := range []string{
+		`DELETE FROM storylines WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.storyline_id = storylines.id)`,
+		`DELETE FROM storyline_aliases WHERE NOT EXISTS (SELECT 1 FROM storylines t WHERE t.id = storyline_aliases.new_id)`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("prune storylines: %w", err)
+		}
+	}
+	return nil
 }

@@ -32,11 +32,13 @@ func TestPrune(t *testing.T) {
 	save("old2", old)
 	save("new1", recent)
 	docs, _ := s.UnclusteredDocs(ctx, 10)
-	evOld := events.Event{ID: "ev-old", Headline: "Old", FirstSeen: old, LastUpdated: old, Size: 2}
-	evNew := events.Event{ID: "ev-new", Headline: "New", FirstSeen: recent, LastUpdated: recent, Size: 1}
-	err = s.SaveClustering(ctx, []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
-		{DocID: docs[2].ID, EventID: "ev-new"}}, []events.Event{evOld, evNew},
-		map[string][]Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}})
+	evOld := events.Event{ID: "ev-old", Headline: "Old", FirstSeen: old, LastUpdated: old, Size: 2, Storyline: "sl-old"}
+	evNew := events.Event{ID: "ev-new", Headline: "New", FirstSeen: recent, LastUpdated: recent, Size: 1, Storyline: "sl-new"}
+	stories := []events.Storyline{{ID: "sl-old", FirstSeen: old, LastUpdated: old}, {ID: "sl-new", FirstSeen: recent, LastUpdated: recent},
+		{ID: "sl-gone", FirstSeen: old, LastUpdated: old}}
+	err = s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
+		{DocID: docs[2].ID, EventID: "ev-new", StorylineID: "sl-new", MergedStorylines: []string{"sl-gone"}}},
+		Events: []events.Event{evOld, evNew}, Storylines: stories, Related: map[string][]Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +56,12 @@ func TestPrune(t *testing.T) {
 	}
 	if _, rels, err := s.Event(ctx, "ev-new"); err != nil || len(rels) != 0 {
 		t.Errorf("recent event: relations %+v, %v; want the link to the pruned event gone", rels, err)
+	}
+	var storylines, aliases int
+	s.db.QueryRow(`SELECT COUNT(*) FROM storylines`).Scan(&storylines)
+	s.db.QueryRow(`SELECT COUNT(*) FROM storyline_aliases`).Scan(&aliases)
+	if storylines != 1 || aliases != 1 {
+		t.Errorf("%d storylines and %d aliases left, want the recent event's storyline and the alias into it", storylines, aliases)
 	}
 	var memberships int
 	s.db.QueryRow(`SELECT COUNT(*) FROM item_feeds`).Scan(&memberships)

@@ -22,7 +22,7 @@ func TestLargestEvents(t *testing.T) {
 		ev("ev-mid", "tech", 3, day.Add(11*time.Hour)), ev("ev-tie", "world", 3, day.Add(8*time.Hour)),
 		ev("ev-yesterday", "world", 9, day.Add(-time.Hour)),
 	}
-	if err := s.SaveClustering(ctx, nil, evs, nil); err != nil {
+	if err := s.SaveClustering(ctx, Clustering{Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(evs []events.Event, err error) []string {

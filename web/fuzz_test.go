@@ -27,6 +27,9 @@ type memStore struct {
 
 func (m *memStore) Ping(context.Context) error                  { return nil }
 func (m *memStore) Feeds(context.Context) ([]feeds.Feed, error) { return nil, nil }
+func (m *memStore) FeedPage(context.Context, int, int) ([]feeds.Feed, int, error) {
+	return nil, 0, nil
+}
 
 func (m *memStore) Events(_ context.Context, q Query) ([]events.Event, error) {
 	var out []events.Event

@@ -2,51 +2,102 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"net/http"
+	"strconv"
 	"time"
 
 	"herald/feeds"
 )
 
-// feedRow is one line of the feed health table, in HTML and JSON.
-type feedRow struct {
-	URL       string    `json:"url"`
-	Title     string    `json:"title"`
-	Topics    []string  `json:"topics"`
-	Status    string    `json:"status"`
-	Failures  int       `json:"failures"`
-	Disabled  bool      `json:"disabled"`
-	LastPoll  time.Time `json:"last_poll"`
-	NextPoll  time.Time `json:"next_poll"`
-	Items     int       `json:"items"`
-	LastError string    `json:"last_error"`
+// FeedHealth is one feed's state as `herald feeds --json`, /feeds.json and
+// the /feeds table show it: one schema, snake_case keys, RFC 3339 times in
+// UTC, null for a time that has not come (never polled, or due now).
+type FeedHealth struct {
+	URL        string     `json:"url"`
+	Title      string     `json:"title"`
+	SiteURL    string     `json:"site_url"`
+	Topics     []string   `json:"topics"`
+	Status     string     `json:"status"`      // ok, failing, backoff, disabled, never_polled (feeds.Feed.Health)
+	LastResult string     `json:"last_result"` // the last poll's: ok, not_modified, error, gone; "" before the first
+	Failures   int        `json:"failures"`    // failed polls in a row
+	LastPoll   *time.Time `json:"last_poll"`   // null before the first poll
+	Due        bool       `json:"due"`         // polled at the next pass of its topic
+	NextPoll   *time.Time `json:"next_poll"`   // null when due or disabled: never in the past
+	Items      int        `json:"items"`       // items kept from this feed (what retention left)
+	LastError  string     `json:"last_error"`
 }
 
-// feedHealth serves /feeds (HTML) and /feeds.json: every polled feed's
-// state. It is never cached: it is what an operator looks at after a fix.
+// NewFeedHealth describes f as of now.
+func NewFeedHealth(f feeds.Feed, now time.Time) FeedHealth {
+	h := FeedHealth{URL: f.URL, Title: f.Title, SiteURL: f.SiteURL, Topics: nonNil(f.Topics), Status: f.Health(now),
+		LastResult: f.LastStatus, Failures: f.Failures, Items: f.ItemCount, LastError: f.LastError,
+		Due: !f.Disabled && !f.NextPoll.After(now)}
+	if !f.LastPoll.IsZero() {
+		t := f.LastPoll.UTC()
+		h.LastPoll = &t
+	}
+	if !f.Disabled && !h.Due {
+		t := f.NextPoll.UTC()
+		h.NextPoll = &t
+	}
+	return h
+}
+
+// feedsPerPage is how many feeds one /feeds page lists: a page of a
+// 10,000-feed table stays quick to build and to read.
+const feedsPerPage = 200
+
+// feedTable is the /feeds page: one page of the table and where it is.
+type feedTable struct {
+	Rows               []FeedHealth
+	Total, First, Last int
+	Page, Pages        int
+	PrevURL, NextURL   string
+}
+
+// feedHealth serves /feeds (HTML, paginated by ?page=N) and /feeds.json
+// (every feed). It is never cached: it is what an operator looks at after
+// a fix.
 func (s *server) feedHealth(w http.ResponseWriter, r *http.Request) {
-	fs, err := s.st.Feeds(r.Context())
+	now := s.opt.Now()
+	w.Header().Set("Cache-Control", "no-store")
+	if r.URL.Path == "/feeds.json" {
+		fs, err := s.st.Feeds(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rows := make([]FeedHealth, 0, len(fs))
+		for _, f := range fs {
+			rows = append(rows, NewFeedHealth(f, now))
+		}
+		writeJSON(w, http.StatusOK, rows)
+		return
+	}
+	n, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("page"), "1"))
+	if err != nil || n < 1 {
+		http.Error(w, "page must be a number from 1", http.StatusBadRequest)
+		return
+	}
+	fs, total, err := s.st.FeedPage(r.Context(), (n-1)*feedsPerPage, feedsPerPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rows := make([]feedRow, 0, len(fs))
+	t := feedTable{Total: total, Page: n, Pages: max(1, (total+feedsPerPage-1)/feedsPerPage),
+		First: (n-1)*feedsPerPage + 1, Last: (n-1)*feedsPerPage + len(fs)}
 	for _, f := range fs {
-		status := f.LastStatus
-		if status == "" {
-			status = "never polled"
-		}
-		rows = append(rows, feedRow{URL: f.URL, Title: f.Title, Topics: nonNil(f.Topics), Status: status,
-			Failures: f.Failures, Disabled: f.Disabled, LastPoll: f.LastPoll, NextPoll: f.NextPoll,
-			Items: f.ItemCount, LastError: f.LastError})
+		t.Rows = append(t.Rows, NewFeedHealth(f, now))
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	if r.URL.Path == "/feeds.json" {
-		writeJSON(w, http.StatusOK, map[string]any{"feeds": rows})
-		return
+	if n > 1 {
+		t.PrevURL = "/feeds?page=" + strconv.Itoa(min(n-1, t.Pages))
+	}
+	if n < t.Pages {
+		t.NextURL = "/feeds?page=" + strconv.Itoa(n+1)
 	}
 	var b bytes.Buffer
-	p := page{Title: "Feed health", Topics: s.topics(), Body: rows,
+	p := page{Title: "Feed health", Topics: s.topics(), Body: t, Wide: true,
 		Alternates: []alternate{{"application/json", "/feeds.json", "JSON"}}}
 	if err := s.pages.ExecuteTemplate(&b, "feeds.html", p); err != nil {
 		s.fail(w, r, err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -26,6 +27,7 @@ type page struct {
 	Alternates []alternate
 	Body       any
 	Timeline   template.HTML // built from numbers only, see timeline.go
+	Wide       bool          // a table that needs the window's width (/feeds)
 }
 
 // alternate is another format of the same page, or a feed of it.
@@ -237,24 +239,36 @@ func (s *server) topics() []Topic {
 func when(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 func iso(t time.Time) string  { return t.UTC().Format(time.RFC3339) }
 
-// mdEscape makes text safe in Markdown: every ASCII punctuation mark gets
-// a backslash (CommonMark allows it before any), so no text can open a
-// link, an emphasis or raw HTML; line breaks become spaces.
+// mdEscape makes text safe in Markdown by escaping only what Markdown
+// reads as markup, so "Kim Jong-un" and "U.S." stay as written: anywhere,
+// the characters that open emphasis, code, links, raw HTML, tables and
+// strikethrough (\ ` * _ [ ] < > | ~) and an & that would start an
+// entity; at the start of the text, what starts a block (# + - = and a
+// number's "1." or "1)"); at the end, a "#" run that would close a
+// heading. Line breaks become spaces: text is one line.
 func mdEscape(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case r == '\n' || r == '\r':
 			b.WriteByte(' ')
-		case r < 128 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r):
+			continue
+		case strings.ContainsRune("\\`*_[]<>|~", r),
+			r == '&' && mdEntity.MatchString(s[i:]),
+			i == 0 && strings.ContainsRune("#+-=", r),
+			r == '#' && s[i-1] == ' ' && strings.Trim(s[i:], "#") == "", // would close a heading
+			(r == '.' || r == ')') && mdListNumber.MatchString(s[:i]):
 			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
 		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }
+
+var (
+	mdEntity     = regexp.MustCompile(`^&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
+	mdListNumber = regexp.MustCompile(`^[0-9]{1,9}$`) // the text so far is a number: "1." would start a list
+)
 
 // mdURL makes an http(s) URL safe inside a Markdown <...> destination.
 var mdURL = strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20", "\n", "", "\r", "", "(", "%28", ")", "%29").Replace

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"herald/events"
 	"herald/feeds"
 	"herald/metrics"
-	"herald/store"
 )
 
 // get fetches url and returns the status, the body and the headers.
@@ -177,28 +177,6 @@ func TestBriefingPagesListTheDaysEvents(t *testing.T) {
 	}
 }
 
-// TestFoldedEventRedirects: an event folded into another keeps its URL.
-func TestFoldedEventRedirects(t *testing.T) {
-	st, evs := fixture(t)
-	ctx := context.Background()
-	all, _ := st.Events(ctx, store.EventQuery{IDs: []string{"ev-summit"}})
-	merged := evs[0]
-	merged.Size = 5
-	if err := st.SaveClustering(ctx, []events.Assignment{{DocID: all[0].Sources[0].DocID, EventID: "ev-talks",
-		Merged: []string{"ev-summit"}}}, []events.Event{merged}, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv := serve(t, st, Options{})
-	resp, err := http.Get(srv.URL + "/events/ev-summit.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/events/ev-talks.json" || resp.StatusCode != 200 {
-		t.Errorf("folded id: ended at %s with %d", resp.Request.URL.Path, resp.StatusCode)
-	}
-}
-
 type pinger struct{ err error }
 
 func (p pinger) Ping(context.Context) error { return p.err }
@@ -209,6 +187,9 @@ func (pinger) Event(context.Context, string) (events.Event, []Relation, error) {
 	return events.Event{}, nil, errors.New("unused")
 }
 func (pinger) Feeds(context.Context) ([]feeds.Feed, error) { return nil, errors.New("unused") }
+func (pinger) FeedPage(context.Context, int, int) ([]feeds.Feed, int, error) {
+	return nil, 0, errors.New("unused")
+}
 
 func TestHealthAndReadiness(t *testing.T) {
 	for _, tc := range []struct {
@@ -246,7 +227,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // by route pattern, so one series covers every event page.
 func TestMetricsCountRequestsByRoute(t *testing.T) {
 	st, _ := fixture(t)
-	m := metrics.New()
+	m := metrics.New(nil, 0, nil)
 	srv := serve(t, st, Options{Metrics: m, Recorder: m})
 	for _, p := range []string{"/events/ev-talks.html", "/events/ev-summit.json", "/events/nope.html", "/all.rss", "/nope/nope"} {
 		get(t, srv.URL+p)
@@ -272,7 +253,7 @@ func TestOPMLListsOutputFeeds(t *testing.T) {
 	st, _ := fixture(t)
 	srv := serve(t, st, Options{PublicURL: "https://herald.example"})
 	_, body, _ := get(t, srv.URL+"/opml")
-	list, err := feeds.ReadOPML(strings.NewReader(body))
+	list, _, err := feeds.ReadOPML(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,5 +304,51 @@ func TestPlainText(t *testing.T) {
 		if got := plainText(in); got != want {
 			t.Errorf("plainText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Markdown pages escape what Markdown reads as markup and nothing else:
+// names and abbreviations stay readable.
+func TestMarkdownEscapesOnlyMarkup(t *testing.T) {
+	for in, want := range map[string]string{
+		"Kim Jong-un meets U.S. envoy (again)":  "Kim Jong-un meets U.S. envoy (again)",
+		"*bold* [link](javascript:x) <b>hi</b>": `\*bold\* \[link\](javascript:x) \<b\>hi\</b\>`,
+		"snake_case `code` a|b ~~gone~~":        `snake\_case \` + "`" + `code\` + "`" + ` a\|b \~\~gone\~\~`,
+		"1. Not a list":                         `1\. Not a list`,
+		"2026) a year":                          `2026\) a year`,
+		"- not a bullet, + nor this":            `\- not a bullet, + nor this`,
+		"# not a heading":                       `\# not a heading`,
+		"Vote for #":                            `Vote for \#`,
+		"We're #1":                              "We're #1",
+		"AT&T &amp; &#169; co":                  `AT&T \&amp; \&#169; co`,
+		"back\\slash":                           `back\\slash`,
+		"two\nlines":                            "two lines",
+	} {
+		if got := mdEscape(in); got != want {
+			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// An event's context shows the names it is about: not its publishers'
+// names (or parts of them), nor fragments of a longer name.
+func TestContextNames(t *testing.T) {
+	sources := []events.Source{
+		{Publisher: "CNN International", Title: "Kim Jong-un's sister warns Seoul - CNN"},
+		{Publisher: "BBC News", Title: "North Korea: Kim Jong-un's sister issues warning"},
+	}
+	names := []string{"North Korea", "CNN", "North", "Kim Jong", "Kim Yo Jong", "Yo", "BBC", "Seoul", "South Korea"}
+	got := contextNames(names, sources)
+	want := []string{"North Korea", "Kim Yo Jong", "Seoul", "South Korea"}
+	if !slices.Equal(got, want) {
+		t.Errorf("contextNames:\n got %v\nwant %v", got, want)
+	}
+	// A name written whole somewhere stays, even if elsewhere hyphenated.
+	sources[1].Title = "Kim Jong in Pyongyang"
+	if got := contextNames([]string{"Kim Jong"}, sources); !slices.Equal(got, []string{"Kim Jong"}) {
+		t.Errorf("a name written whole: %v", got)
+	}
+	if got := contextNames(nil, sources); got == nil || len(got) != 0 {
+		t.Errorf("no names: %#v, want an empty list", got)
 	}
 }

@@ -29,8 +29,11 @@ type Store interface {
 	// Event returns one event (a folded id resolves) and its related
 	// events; an error wrapping ErrNotFound when there is none.
 	Event(ctx context.Context, id string) (events.Event, []Relation, error)
-	// Feeds returns every polled feed with its state.
+	// Feeds returns every polled feed with its state, ordered by URL.
 	Feeds(ctx context.Context) ([]feeds.Feed, error)
+	// FeedPage returns limit feeds of that list from offset on, and how
+	// many there are in all.
+	FeedPage(ctx context.Context, offset, limit int) ([]feeds.Feed, int, error)
 }
 
 // ErrNotFound is what a Store wraps when an event does not exist.

@@ -62,7 +62,7 @@ func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]s
 	for i, d := range docs {
 		as[i] = events.Assignment{DocID: d.ID, EventID: eventOf[d.URL]}
 	}
-	if err := st.SaveClustering(ctx, as, evs, rels); err != nil {
+	if err := st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: evs, Related: rels}); err != nil {
 		t.Fatal(err)
 	}
 }

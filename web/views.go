@@ -79,7 +79,7 @@ func newEventView(base string, ev events.Event, rels []Relation, related map[str
 	v := eventView{
 		ID: ev.ID, URL: base + eventPath(ev.ID, "html"), Headline: ev.Headline, Summary: plainText(ev.Summary),
 		FirstSeen: ev.FirstSeen, LastUpdated: ev.LastUpdated, Size: ev.Size,
-		Topics: nonNil(ev.Topics), Entities: nonNil(ev.Entities),
+		Topics: nonNil(ev.Topics), Entities: contextNames(ev.Entities, ev.Sources),
 		Sources: []sourceView{}, Related: []relatedView{},
 		BriefingURL: base + briefingPath("", day(ev.FirstSeen), "html"),
 	}
@@ -90,7 +90,7 @@ func newEventView(base string, ev events.Event, rels []Relation, related map[str
 	for _, r := range rels {
 		if other, ok := related[r.EventID]; ok {
 			v.Related = append(v.Related, relatedView{ID: other.ID, URL: base + eventPath(other.ID, "html"),
-				Headline: other.Headline, Shared: nonNil(r.Shared)})
+				Headline: other.Headline, Shared: contextNames(r.Shared, slices.Concat(ev.Sources, other.Sources))})
 		}
 	}
 	return v

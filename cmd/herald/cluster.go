@@ -3,12 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strings"
 	"time"
 
 	"herald/events"
@@ -72,26 +68,28 @@ func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
 		as = append(as, a)
 		touched[a.EventID] = true
 	}
-	var evs []events.Event
-	related := map[string][]store.Relation{}
-	saved := map[string]bool{}
+	cl := store.Clustering{Assignments: as, Related: map[string][]store.Relation{}}
+	stories := map[string]bool{}
 	for id := range touched {
-		ev, ok := d.c.Event(id) // an id merged away resolves to the event it went into
-		if !ok || saved[ev.ID] {
+		ev, ok := d.c.Event(id)
+		if !ok {
 			continue
 		}
-		saved[ev.ID] = true
-		evs = append(evs, ev)
+		cl.Events = append(cl.Events, ev)
 		for _, r := range d.c.Related(ev.ID) {
-			related[ev.ID] = append(related[ev.ID], store.Relation{EventID: r.EventID, Shared: r.Shared})
+			cl.Related[ev.ID] = append(cl.Related[ev.ID], store.Relation{EventID: r.EventID, Shared: r.Shared})
+		}
+		if st, ok := d.c.Storyline(ev.Storyline); ok && !stories[st.ID] {
+			stories[st.ID] = true
+			cl.Storylines = append(cl.Storylines, st)
 		}
 	}
-	if err := d.store.SaveClustering(ctx, as, evs, related); err != nil {
+	if err := d.store.SaveClustering(ctx, cl); err != nil {
 		return fmt.Errorf("save clustering: %w", err)
 	}
 	recordClustering(d.metrics, as, start)
 	d.c.Evict(docs[len(docs)-1].Published.Add(-d.window))
-	d.log.Info("clustered", "items", len(docs), "events_touched", len(evs),
+	d.log.Info("clustered", "items", len(docs), "events_touched", len(cl.Events), "storylines_touched", len(cl.Storylines),
 		"duration_ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -111,7 +109,7 @@ func (d *deduper) restore(ctx context.Context) error {
 		return err
 	}
 	for _, cd := range docs {
-		c.Restore(cd.Doc, cd.EventID)
+		c.Restore(cd.Doc, cd.EventID, cd.StorylineID)
 	}
 	d.c = c
 	return nil
@@ -122,96 +120,4 @@ func (d *deduper) restore(ctx context.Context) error {
 func clusterNew(ctx context.Context, cfg *Config, st *store.Store, log *slog.Logger) (int, error) {
 	d := &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)}
 	return d.placeNew(ctx)
-}
-
-func cmdEval(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("eval")
-	predPath := fs.String("pred", "", "write predictions ({\"id\",\"cluster\"} per line) to this file")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return fmt.Errorf("eval needs one JSON Lines file")
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	defer f.Close()
-	docs, err := events.ReadDocs(f)
-	if err != nil {
-		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
-	}
-	start := time.Now()
-	as, c := events.StreamClusterer(docs, events.DefaultOptions())
-	elapsed := time.Since(start)
-	if *predPath != "" {
-		if err := writePredictions(*predPath, as); err != nil {
-			return err
-		}
-	}
-	gold, pred := map[string]string{}, map[string]string{}
-	for i, d := range docs {
-		gold[d.ID] = d.Event
-		pred[as[i].DocID] = as[i].EventID
-	}
-	fmt.Fprintf(e.stdout, "%s: %d items, %d clusters, %.0f items/s\n", fs.Arg(0), len(docs), countClusters(as),
-		float64(len(docs))/elapsed.Seconds())
-	if !labeled(docs) {
-		fmt.Fprintln(e.stdout, "no `event` labels in the file: scores skipped")
-		return nil
-	}
-	fmt.Fprintln(e.stdout, events.Score(gold, pred))
-	return printRelated(e, fs.Arg(0), c, gold, pred)
-}
-
-// printRelated scores the related-event links when the set has gold
-// related pairs beside it (NAME.related.tsv).
-func printRelated(e *env, path string, c *events.Clusterer, gold, pred map[string]string) error {
-	f, err := os.Open(strings.TrimSuffix(path, ".jsonl") + ".related.tsv")
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	defer f.Close()
-	pairs, err := events.ReadRelatedPairs(f)
-	if err != nil {
-		return fmt.Errorf("eval %s: %w", f.Name(), err)
-	}
-	fmt.Fprintln(e.stdout, events.ScoreRelated(c, gold, pred, pairs))
-	return nil
-}
-
-func labeled(docs []events.LabeledDoc) bool {
-	for _, d := range docs {
-		if d.Event == "" {
-			return false
-		}
-	}
-	return len(docs) > 0
-}
-
-func countClusters(as []events.Assignment) int {
-	seen := map[string]bool{}
-	for _, a := range as {
-		seen[a.EventID] = true
-	}
-	return len(seen)
-}
-
-func writePredictions(path string, as []events.Assignment) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write predictions: %w", err)
-	}
-	enc := json.NewEncoder(f)
-	for _, a := range as {
-		if err := enc.Encode(map[string]string{"id": a.DocID, "cluster": a.EventID}); err != nil {
-			f.Close()
-			return fmt.Errorf("write predictions %s: %w", path, err)
-		}
-	}
-	return f.Close()
 }

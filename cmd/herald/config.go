@@ -63,6 +63,9 @@ type PollConfig struct {
 	// AllowNetworks are internal networks (CIDRs or IPs) feeds may reach;
 	// by default loopback, private and link-local addresses are refused.
 	AllowNetworks []string `yaml:"allow_networks"`
+	// TrackingParams are query parameters to drop from item links beyond
+	// the built-in list (names, or prefixes like "sh_*").
+	TrackingParams []string `yaml:"tracking_params"`
 }
 
 // Topic is a named group of feeds polled on one schedule.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -14,7 +15,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+var (
+	topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	paramName = regexp.MustCompile(`^[A-Za-z0-9_.\[\]-]+\*?$`)
+)
 
 // checker collects validation errors, each located at a key of the file.
 type checker struct {
@@ -65,12 +69,23 @@ func (c *Config) validate() error {
 		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))
 	}
 	k.checkAllowNetworks()
+	for i, n := range c.Poll.TrackingParams {
+		if !paramName.MatchString(n) {
+			k.failf(p("poll", "tracking_params", i), "%q is not a query parameter name: write a name like share_id, or a prefix like sh_*", n)
+		}
+	}
 	if !slices.Contains([]string{"starttls", "implicit", "none"}, c.SMTP.TLS) {
 		k.failf(p("smtp", "tls"), "%q is not a TLS mode: use starttls, implicit or none", c.SMTP.TLS)
 	}
 	k.checkTopics()
 	k.checkSubscribers()
-	return errors.Join(k.errs...)
+	if len(k.errs) > 0 {
+		return errors.Join(k.errs...)
+	}
+	// Feeds written as addresses are judged here; host names need DNS,
+	// which only check-config asks (config_warn.go).
+	c.warnings = append(c.warnings, c.feedAddressWarnings(context.Background(), nil)...)
+	return nil
 }
 
 func (k *checker) checkTopics() {

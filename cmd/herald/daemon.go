@@ -49,7 +49,7 @@ type daemon struct {
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("run")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return flagErr(err)
 	}
 	cfg, log, st, err := e.setup(ctx)
@@ -68,7 +68,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
-	d.instrument()
+	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func (d *daemon) serve(ctx, pollCtx context.Context, hup <-chan os.Signal, httpE
 				result = "failed"
 				d.log.Error("config reload failed: the running config stays in effect", "config", d.env.configPath, "error", err)
 			}
-			d.metrics.ConfigReloads.Inc(result)
+			d.metrics.ConfigReloads.WithLabelValues(result).Inc()
 		}
 	}
 }

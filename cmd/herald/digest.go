@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,9 +50,11 @@ type digestRun struct {
 }
 
 // openDigestRun parses the flags and opens the store; a nil run with a nil
-// error means --help was shown.
-func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string, email, at *string) (*digestRun, error) {
-	if err := fs.Parse(reorder(args)); err != nil {
+// error means --help was shown. With anyone, an address that is no
+// subscriber gets the defaults (every topic, daily at 07:00 UTC), and
+// what it is not is said on stderr.
+func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string, email, at *string, anyone bool) (*digestRun, error) {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return nil, flagErr(err)
 	}
 	if *email == "" {
@@ -63,7 +66,19 @@ func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string,
 		return nil, err
 	}
 	r := &digestRun{cfg: cfg, st: st}
-	if r.sub, err = findSubscriber(cfg, *email); err == nil {
+	r.sub, err = findSubscriber(cfg, *email)
+	if err != nil && anyone {
+		fmt.Fprintf(e.stderr, "note: %s is not a subscriber in %s: previewing what it would get with every topic, daily at 07:00 UTC\n",
+			*email, cfg.path)
+		r.sub, err = Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
+	}
+	if err == nil && anyone {
+		var gone bool
+		if gone, err = st.Unsubscribed(ctx, r.sub.Email); gone {
+			fmt.Fprintf(e.stderr, "note: %s has unsubscribed: no digest is sent to it; previewing what it would get\n", r.sub.Email)
+		}
+	}
+	if err == nil {
 		r.at, err = parseAt(*at, r.sub, time.Now())
 	}
 	if err == nil {
@@ -134,7 +149,7 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 	email := fs.String("subscriber", "", "the subscriber's address")
 	at := fs.String("at", "", "build the digest as of this time (RFC 3339 or \"2006-01-02 15:04\"); default now")
 	out := fs.String("out", "", "write to FILE.html (HTML part), FILE.txt (text part) or FILE.eml (whole message); default: the text part to stdout")
-	r, err := openDigestRun(ctx, e, fs, args, email, at)
+	r, err := openDigestRun(ctx, e, fs, args, email, at, true)
 	if r == nil {
 		return err // also --help: nil
 	}
@@ -178,7 +193,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("digest")
 	email := fs.String("subscriber", "", "the subscriber's address")
 	at := fs.String("at", "", "end the digest's period at this time instead of now (RFC 3339 or \"2006-01-02 15:04\")")
-	r, err := openDigestRun(ctx, e, fs, args, email, at)
+	r, err := openDigestRun(ctx, e, fs, args, email, at, false)
 	if r == nil {
 		return err // also --help: nil
 	}
@@ -244,6 +259,7 @@ func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
 			}
 			continue
 		}
+		now = time.Now() // the read above may have waited: the claim starts now
 		if _, err := r.g.deliver(ctx, d, now, now); err != nil {
 			return err
 		}
@@ -266,8 +282,15 @@ func digestList(ctx context.Context, e *env, args []string) error {
 	email := fs.String("subscriber", "", "only this subscriber's digests")
 	status := fs.String("status", "", "only digests in this state: pending, sent, maybe_sent, failed, empty, cancelled")
 	limit := fs.Int("limit", 50, "show at most this many, newest first")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseFlags(fs, reorder(args)); err != nil {
 		return flagErr(err)
+	}
+	statuses := []string{store.DigestPending, store.DigestSent, store.DigestFailed, store.DigestEmpty, store.DigestCancelled}
+	if *status != "" && !slices.Contains(statuses, *status) {
+		return fmt.Errorf("--status %q is not a digest status: use one of %s", *status, strings.Join(statuses, ", "))
+	}
+	if *limit < 1 {
+		return fmt.Errorf("--limit %d: give 1 or more", *limit)
 	}
 	_, _, st, err := e.setup(ctx)
 	if err != nil {

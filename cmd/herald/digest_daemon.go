@@ -39,8 +39,9 @@ type digester struct {
 	mailer *digest.Mailer
 	secret []byte
 	from   *mail.Address
-	id     string             // this process, in claims
-	crash  func(point string) // fault injection for the crash test; no-op unless HERALD_CRASH_AT is set
+	id     string              // this process, in claims
+	crash  func(point string)  // fault injection for the crash test; no-op unless HERALD_CRASH_AT is set
+	sent   func(time.Duration) // records how long one delivery took; nil records nothing
 
 	mu      sync.Mutex
 	checked map[string]time.Time // per subscriber, the latest firing already dealt with: no queries until the next
@@ -173,7 +174,8 @@ func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (
 		return digest.Digest{}, 0, err
 	}
 	loc, _ := time.LoadLocation(sub.Timezone)
-	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, Location: loc}
+	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, TopicTitles: topicTitles(g.cfg, sub.Topics),
+		Location: loc}
 	opt := digest.Options{MaxEvents: g.cfg.Digest.MaxEvents, UpdateGrowth: g.cfg.Digest.UpdateGrowth}
 	return digest.Build(s, p, cands, sent, opt), through, nil
 }
@@ -266,11 +268,18 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 // or cut off while waiting) may have arrived: it is sent once more, the
 // same bytes under the same Message-ID, and never a third time.
 func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
-	claimFor := 2 * time.Duration(g.cfg.SMTP.Timeout) // a send is cut at the timeout: a live sender never loses its claim
-	ok, unconfirmed, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(claimFor))
+	timeout := time.Duration(g.cfg.SMTP.Timeout)
+	claimed := time.Now() // now may be a test's clock; the send's deadline is on the real one
+	ok, unconfirmed, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(2*timeout))
 	if err != nil || !ok {
 		return false, err
 	}
+	// The send must end while the claim holds, whatever delays its start
+	// (a busy database, a stalled machine): past the claim another sender
+	// may take the digest and send it too. Half a timeout is left for
+	// marking it sent.
+	sendCtx, cancel := context.WithDeadline(ctx, claimed.Add(2*timeout-timeout/2))
+	defer cancel()
 	attempt := row.Attempts + 1
 	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt, "message_id", row.MessageID)
 	if gone, err := g.store.Unsubscribed(ctx, row.Subscriber); err != nil || gone {
@@ -288,7 +297,11 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		log.Warn("sending a digest again: an earlier attempt handed it over and got no answer (same Message-ID)")
 	}
 	handover := func() error { return g.store.HandOver(ctx, row.ID, g.id, time.Now()) }
-	err = g.mailer.Send(ctx, g.from.Address, row.Subscriber, g.crashDuring(row.Message), handover)
+	began := time.Now()
+	err = g.mailer.Send(sendCtx, g.from.Address, row.Subscriber, g.crashDuring(row.Message), handover)
+	if g.sent != nil {
+		g.sent(time.Since(began))
+	}
 	return true, g.record(ctx, log, row, attempt, unconfirmed, err, round, now)
 }
 
@@ -494,4 +507,19 @@ func (d *daemon) webUnsubscriber(digests *digester) web.Unsubscriber {
 		return nil
 	}
 	return unsubscriber{store: d.store, secret: digests.secret, now: time.Now}
+}
+
+// topicTitles are the display names of topics (a topic's name when it has
+// no title), in order.
+func topicTitles(cfg *Config, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		for _, t := range cfg.Topics {
+			if t.Name == n && t.Title != "" {
+				out[i] = t.Title
+			}
+		}
+	}
+	return out
 }

@@ -120,7 +120,7 @@ func (s *seeder) reports(id, topic, headline string, n int, at time.Time) {
 	}
 	ev := events.Event{ID: id, Headline: headline, Summary: "About " + headline + ".", FirstSeen: at, LastUpdated: at,
 		Size: s.size[id], Topics: []string{topic}}
-	if err := s.st.SaveClustering(ctx, as, []events.Event{ev}, nil); err != nil {
+	if err := s.st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: []events.Event{ev}}); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -418,9 +418,34 @@ func TestDigestCommands(t *testing.T) {
 	if err != nil || !strings.Contains(text, "1. Talks agreed") || !strings.Contains(text, "Café reopens in Zürich") {
 		t.Fatalf("preview to stdout: %v\n%s", err, text)
 	}
-	if _, err := herald(t, ctx, "--config", cfgPath, "digest", "preview", "--subscriber", "bob@example.org"); err == nil ||
+	// An address that is no subscriber, or that unsubscribed, is said so on
+	// stderr, and the preview still renders; sending to it is refused.
+	var stdout, stderr bytes.Buffer
+	preview := func(addr string) {
+		t.Helper()
+		stdout.Reset()
+		stderr.Reset()
+		err := run(ctx, []string{"--config", cfgPath, "digest", "preview", "--subscriber", addr, "--at", at},
+			func(string) string { return "" }, &stdout, &stderr)
+		if err != nil || !strings.Contains(stdout.String(), "1. Talks agreed") {
+			t.Fatalf("preview for %s: %v\n%s", addr, err, stdout.String())
+		}
+	}
+	preview("bob@example.org")
+	if !strings.Contains(stderr.String(), "note: bob@example.org is not a subscriber in "+cfgPath) {
+		t.Errorf("preview for a stranger, stderr: %q", stderr.String())
+	}
+	if _, err := herald(t, ctx, "--config", cfgPath, "digest", "send", "--subscriber", "bob@example.org"); err == nil ||
 		!strings.Contains(err.Error(), "no subscriber bob@example.org") {
-		t.Fatalf("preview for an unknown subscriber: %v", err)
+		t.Fatalf("send to an unknown subscriber: %v", err)
+	}
+	if st, err := store.Open(ctx, db); err == nil {
+		st.Unsubscribe(ctx, "ada@example.org", time.Now())
+		st.Close()
+	}
+	preview("ada@example.org")
+	if !strings.Contains(stderr.String(), "note: ada@example.org has unsubscribed") {
+		t.Errorf("preview for an unsubscribed address, stderr: %q", stderr.String())
 	}
 
 	st, err := store.Open(ctx, db)

@@ -3,49 +3,64 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"herald/feeds"
 	"herald/store"
+	"herald/web"
 )
 
 func cmdFeeds(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("feeds")
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
+	asJSON := fs.Bool("json", false, "print JSON (the schema of /feeds.json) instead of a table")
+	if err := parseFlags(fs, args); err != nil {
 		return flagErr(err)
 	}
-	_, _, st, err := e.setup(ctx)
+	cfg, _, st, err := e.setup(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// The feeds of config.yaml show from the moment it is loaded, before
+	// their first poll.
+	if err := syncConfig(ctx, cfg, st); err != nil {
+		return err
+	}
 	list, err := st.Feeds(ctx)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	if *asJSON {
+		rows := make([]web.FeedHealth, 0, len(list))
+		for _, f := range list {
+			rows = append(rows, web.NewFeedHealth(f, now))
+		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return enc.Encode(rows)
 	}
-	now := time.Now()
 	leases, err := st.Leases(ctx, now)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "URL\tTOPICS\tSTATUS\tFAILURES\tNEXT POLL\tITEMS\tPOLLED BY\tLAST ERROR")
+	fmt.Fprintln(tw, "URL\tTOPICS\tSTATUS\tFAILURES\tNEXT POLL\tITEMS KEPT\tPOLLED BY\tLAST ERROR")
 	for _, f := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n", f.URL, strings.Join(f.Topics, ","), status(f),
-			f.Failures, nextPoll(f), f.ItemCount, leaseHolder(leases, f.ID),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n", f.URL, strings.Join(f.Topics, ","), f.Health(now),
+			f.Failures, nextPoll(f, now), f.ItemCount, leaseHolder(leases, f.ID),
 			oneLine(strings.TrimPrefix(f.LastError, "fetch "+f.URL+": "), 80))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(e.stdout, "no feeds: add some under topics in %s, or with `herald add URL --topic T`\n", cfg.path)
 	}
 	return printInstances(ctx, e, st, now)
 }
@@ -79,22 +94,14 @@ func printInstances(ctx context.Context, e *env, st *store.Store, now time.Time)
 	return tw.Flush()
 }
 
-func status(f feeds.Feed) string {
+// nextPoll is when f is polled next: "due" once that time has come (at
+// its topic's next pass), never a time in the past.
+func nextPoll(f feeds.Feed, now time.Time) string {
 	switch {
 	case f.Disabled:
-		return "disabled (gone)"
-	case f.LastStatus == "":
-		return "never polled"
-	}
-	return f.LastStatus
-}
-
-func nextPoll(f feeds.Feed) string {
-	switch {
-	case f.Disabled:
-		return "never"
-	case f.NextPoll.IsZero():
-		return "next run"
+		return "never (gone)"
+	case !f.NextPoll.After(now):
+		return "due"
 	}
 	return f.NextPoll.Local().Format(time.DateTime)
 }
@@ -129,11 +136,26 @@ func cmdAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	prev, err := st.FeedByURL(ctx, links[0].URL)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if slices.Contains(prev.Topics, *topic) && !prev.Disabled {
+		fmt.Fprintf(e.stdout, "already subscribed: %s (topic %s); nothing changed\n", prev.URL, strings.Join(prev.Topics, ", "))
+		return nil
+	}
 	f, err := st.AddFeed(ctx, store.FeedSpec{URL: links[0].URL, Title: links[0].Title, Topic: *topic}, store.OriginCLI, time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added %s to topic %s\n", f.URL, *topic)
+	switch {
+	case prev.Disabled:
+		fmt.Fprintf(e.stdout, "re-enabled %s in topic %s (it had answered 410 Gone); it is polled at the next pass\n", f.URL, *topic)
+	case len(prev.Topics) > 0:
+		fmt.Fprintf(e.stdout, "added %s to topic %s (already subscribed in topic %s)\n", f.URL, *topic, strings.Join(prev.Topics, ", "))
+	default:
+		fmt.Fprintf(e.stdout, "added %s to topic %s\n", f.URL, *topic)
+	}
 	for _, l := range links[1:] {
 		fmt.Fprintf(e.stdout, "also offered: %s (%s)\n", l.URL, l.Title)
 	}
@@ -178,7 +200,7 @@ func isBoolFlag(a string) bool {
 
 func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("check-config")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return flagErr(err)
 	}
 	cfg, err := LoadConfig(e.configPath, e.getenv)
@@ -190,9 +212,14 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.path)
-	for _, w := range cfg.Warnings() {
+	// One list: the file's own warnings, then feeds whose host name
+	// resolves to an address Herald refuses (only here: it asks DNS).
+	for _, w := range slices.Concat(cfg.Warnings(), cfg.feedAddressWarnings(ctx, lookupHost)) {
 		fmt.Fprintf(e.stdout, "# warning: %s\n", w)
 	}
+	fmt.Fprintf(e.stdout, "# Retention: events last updated more than %s ago are deleted with their items, daily and at\n"+
+		"# start; items published before then are not stored. Digests and what they listed are kept.\n",
+		formatDays(time.Duration(cfg.Retention)))
 	_, err = e.stdout.Write(out)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,6 +32,7 @@ func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
 		Workers: cfg.Poll.Workers,
 		PerHost: cfg.Poll.PerHost,
 		Filters: filters,
+		Parse:   feeds.ParseOptions{TrackingParams: cfg.Poll.TrackingParams},
 		Log:     log,
 	}
 }
@@ -61,7 +63,9 @@ func parseNetwork(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// syncConfig makes the store's config feeds match config.yaml.
+// syncConfig makes the store's config feeds match config.yaml, and when
+// the fetch settings changed since the last sync, retries the failing
+// feeds at once: the change may be what fixes them.
 func syncConfig(ctx context.Context, cfg *Config, st *store.Store) error {
 	var specs []store.FeedSpec
 	for _, t := range cfg.Topics {
@@ -72,7 +76,16 @@ func syncConfig(ctx context.Context, cfg *Config, st *store.Store) error {
 	if err := st.SyncFeeds(ctx, store.OriginConfig, specs, time.Now()); err != nil {
 		return fmt.Errorf("sync feeds from %s: %w", cfg.path, err)
 	}
-	return nil
+	_, err := st.RetryOnNewSettings(ctx, cfg.Poll.fetchSettings())
+	return err
+}
+
+// fetchSettings are the poll settings a failing feed may fail by, as one
+// string that changes when any of them does.
+func (pc PollConfig) fetchSettings() string {
+	allow := slices.Clone(pc.AllowNetworks)
+	slices.Sort(allow)
+	return fmt.Sprintf("allow=%v body=%d timeout=%s ua=%q", allow, pc.MaxBodyMB, time.Duration(pc.Timeout), pc.UserAgent)
 }
 
 func cmdPoll(ctx context.Context, e *env, args []string) error {
@@ -80,7 +93,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	topic := fs.String("topic", "", "poll only this topic's feeds")
 	feedURL := fs.String("feed", "", "poll only this feed (by URL)")
 	all := fs.Bool("all", false, "poll every enabled feed now, even those not due yet")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return flagErr(err)
 	}
 	cfg, log, st, err := e.setup(ctx)
@@ -88,6 +101,9 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if *topic != "" && !hasTopic(cfg, *topic) {
+		return fmt.Errorf("no topic %q in %s: use one of %s", *topic, cfg.path, strings.Join(topicNames(cfg), ", "))
+	}
 	if err := syncConfig(ctx, cfg, st); err != nil {
 		return err
 	}
@@ -100,9 +116,18 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(due) == 0 {
+		return printNothingDue(ctx, e, st, *topic)
+	}
 	defer coord.renewing(ctx, due)()
 	bar := newProgress(e.stderr, len(due), isTerminal(e.stderr))
-	results := newPoller(cfg, st, log).PollAll(ctx, due, func(feeds.Result) { bar.step() })
+	// The summary lists each failure: the poller's own warnings would say
+	// it twice (they stay in the log at debug level).
+	quiet := log
+	if cfg.Log.Level != "debug" {
+		quiet = newLogger(LogConfig{Format: cfg.Log.Format, Level: "error"}, e.stderr)
+	}
+	results := newPoller(cfg, st, quiet).PollAll(ctx, due, func(feeds.Result) { bar.step() })
 	bar.done()
 	if coord.lead(ctx) {
 		if _, err := clusterNew(ctx, cfg, st, log); err != nil {
@@ -111,8 +136,48 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintln(e.stdout, "another Herald instance leads clustering: it places the new items")
 	}
-	printSummary(e.stdout, results)
+	if failed := printSummary(e.stdout, results); failed == len(results) && ctx.Err() == nil {
+		return fmt.Errorf("every feed polled failed (%d, listed above)", failed)
+	}
 	return ctx.Err()
+}
+
+// printNothingDue says why a poll found nothing to do, and how to poll anyway.
+func printNothingDue(ctx context.Context, e *env, st *store.Store, topic string) error {
+	w, err := st.WaitingFeeds(ctx, topic, time.Now())
+	if err != nil {
+		return err
+	}
+	var parts []string
+	if w.Backoff > 0 {
+		parts = append(parts, fmt.Sprintf("%d in backoff after failures until %s", w.Backoff, clock(w.BackoffUntil)))
+	}
+	if w.Later > 0 {
+		parts = append(parts, fmt.Sprintf("%d not due until %s", w.Later, clock(w.LaterUntil)))
+	}
+	if len(parts) == 0 {
+		fmt.Fprintln(e.stdout, "0 feeds due: no enabled feeds to poll (see `herald feeds`)")
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "0 feeds due; %s — use --all to poll them now\n", strings.Join(parts, ", "))
+	return nil
+}
+
+// clock writes t for a person: the time of day today, else the date too.
+func clock(t time.Time) string {
+	t, now := t.Local(), time.Now()
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return t.Format("15:04")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+func topicNames(cfg *Config) []string {
+	names := make([]string, len(cfg.Topics))
+	for i, t := range cfg.Topics {
+		names[i] = t.Name
+	}
+	return names
 }
 
 // pollTargets leases the feeds to poll: the due ones, every enabled one
@@ -131,8 +196,9 @@ func pollTargets(ctx context.Context, st *store.Store, coord *coordinator, topic
 	return due, err
 }
 
-// printSummary writes the table `herald poll` ends with.
-func printSummary(w io.Writer, results []feeds.Result) {
+// printSummary writes the table `herald poll` ends with, each failure
+// once, and returns how many feeds failed.
+func printSummary(w io.Writer, results []feeds.Result) int {
 	var ok, notModified, failed, newItems int
 	for _, r := range results {
 		switch {
@@ -151,12 +217,14 @@ func printSummary(w io.Writer, results []feeds.Result) {
 	tw.Flush()
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(w, "failed: %s: %s\n", feeds.RedactURL(r.Feed.URL), feeds.RedactText(r.Err.Error(), r.Feed.URL))
+			msg := strings.TrimPrefix(r.Err.Error(), "fetch "+r.Feed.URL+": ")
+			fmt.Fprintf(w, "failed: %s: %s\n", feeds.RedactURL(r.Feed.URL), feeds.RedactText(msg, r.Feed.URL))
 		}
 		if r.Dropped > 0 {
 			fmt.Fprintf(w, "cut: %s: kept its newest %d items, left out %d older ones\n", feeds.RedactURL(r.Feed.URL), feeds.MaxItems, r.Dropped)
 		}
 	}
+	return failed
 }
 
 // progress draws a one-line bar on a terminal and nothing elsewhere.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"herald/feeds"
 )
@@ -30,6 +31,9 @@ func (d *daemon) build(ctx context.Context, cfg *Config, prev *live) (*live, err
 		}
 		if prev != nil && prev.digests != nil {
 			g.id = prev.digests.id
+		}
+		if d.metrics != nil {
+			g.sent = func(took time.Duration) { d.metrics.DigestSendSeconds.Observe(took.Seconds()) }
 		}
 		l.digests = g
 	}

@@ -42,13 +42,19 @@ func (d *daemon) startPrune(ctx context.Context) {
 			return
 		}
 		start := time.Now()
-		before := start.Add(-time.Duration(d.cur().cfg.Retention))
+		keep := time.Duration(d.cur().cfg.Retention)
+		before := start.Add(-keep)
 		p, err := d.store.Prune(ctx, before)
+		if d.metrics != nil { // a failed run may have deleted some batches
+			d.metrics.RetentionDeleted.WithLabelValues("events").Add(float64(p.Events))
+			d.metrics.RetentionDeleted.WithLabelValues("items").Add(float64(p.Items))
+		}
 		if err != nil {
-			d.log.Error("prune", "before", before, "error", err)
+			d.log.Error("retention: prune failed", "retention", keep.String(), "before", before,
+				"events", p.Events, "items", p.Items, "error", err)
 			return
 		}
-		d.log.Info("pruned", "before", before, "events", p.Events, "items", p.Items,
-			"duration_ms", time.Since(start).Milliseconds())
+		d.log.Info("retention: pruned", "retention", keep.String(), "before", before,
+			"events", p.Events, "items", p.Items, "duration_ms", time.Since(start).Milliseconds())
 	}()
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"herald/events"
 	"herald/feeds"
@@ -48,14 +50,24 @@ func TestRetention(t *testing.T) {
 		ev := events.Event{ID: "ev-" + d.Title, Headline: d.Title, FirstSeen: d.Published, LastUpdated: d.Published, Size: 1}
 		as, evs = append(as, events.Assignment{DocID: d.ID, EventID: ev.ID}), append(evs, ev)
 	}
-	if err := st.SaveClustering(ctx, as, evs, nil); err != nil {
+	if err := st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
 	d := &daemon{log: log, store: st, coord: newCoordinator(st, log, time.Minute, now)}
+	d.metrics = newMetrics(st, time.Hour, 0, log)
 	d.live.Store(&live{cfg: &Config{Retention: Duration(keep)}})
 	d.startPrune(ctx)
 	d.jobs.Wait()
+	// Each run logs what it removed and counts it in /metrics.
+	if !strings.Contains(logs.String(), `msg="retention: pruned" retention=720h0m0s`) ||
+		!strings.Contains(logs.String(), "events=1 items=1") {
+		t.Errorf("retention log: %s", logs.String())
+	}
+	if got := testutil.ToFloat64(d.metrics.RetentionDeleted.WithLabelValues("items")); got != 1 {
+		t.Errorf("herald_retention_deleted_total{kind=items} = %v, want 1", got)
+	}
 	if n, _ := st.CountItems(ctx); n != 1 {
 		t.Errorf("%d items after the prune, want the fresh one", n)
 	}

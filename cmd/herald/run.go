@@ -96,6 +96,20 @@ func (e *env) flags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses the flags of a command that takes no other arguments,
+// and refuses any it is given. --help comes back as flag.ErrHelp, for
+// flagErr.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%s takes no arguments, but was given %q: remove it (see --help)", fs.Name(), strings.Join(fs.Args(), " "))
+	}
+	return nil
+}
+
 // flagErr turns -help into a clean exit and keeps other parse errors.
 func flagErr(err error) error {
 	if errors.Is(err, flag.ErrHelp) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,8 @@ type webParts struct {
 
 // instrument creates the daemon's metrics and hands them to the parts
 // that record into them.
-func (d *daemon) instrument() {
-	d.metrics = newMetrics(d.store)
+func (d *daemon) instrument(cfg *Config) {
+	d.metrics = newMetrics(d.store, time.Duration(cfg.Poll.ClusterWin), storeGaugesFor, d.log)
 	d.dedup.metrics = d.metrics
 }
 
@@ -41,38 +42,24 @@ func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
 	return web.New(web.StoreReader{Store: d.store}, opt)
 }
 
-// newMetrics makes the metrics of one daemon; digest counts are read from
-// the outbox at each scrape.
-func newMetrics(st *store.Store) *metrics.Metrics {
-	m := metrics.New()
-	m.AddGauge(metrics.NewGaugeFunc("herald_digests", "Digests in the outbox by status.", "status",
-		func(ctx context.Context) (map[string]float64, error) { return floats(st.OutboxCounts(ctx)) }))
-	m.AddGauge(metrics.NewGaugeFunc("herald_store_writable",
-		"1 while the store's last write went through, 0 while it cannot write (a full disk: see /readyz and the log).", "backend",
-		func(ctx context.Context) (map[string]float64, error) {
-			v := 1.0
-			if st.WriteError() != nil {
-				v = 0
-			}
-			return map[string]float64{st.Dialect(): v}, nil
-		}))
-	m.AddGauge(metrics.NewGaugeFunc("herald_store_write_failures",
-		"Writes the store refused for lack of storage since the daemon started (a count that only grows).", "backend",
-		func(ctx context.Context) (map[string]float64, error) {
-			return map[string]float64{st.Dialect(): float64(st.WriteFailures())}, nil
-		}))
-	m.AddGauge(metrics.NewGaugeFunc("herald_digests_unconfirmed",
-		"Digests an attempt handed to the SMTP server without an answer, by status (sent again at most once; maybe_sent: not again).", "status",
-		func(ctx context.Context) (map[string]float64, error) { return floats(st.UnconfirmedDigests(ctx)) }))
-	return m
-}
+// storeGaugesFor is how long /metrics reuses the store gauges it read: a
+// scrape every second costs one set of queries per few seconds.
+const storeGaugesFor = 5 * time.Second
 
-func floats(counts map[string]int, err error) (map[string]float64, error) {
-	out := make(map[string]float64, len(counts))
-	for k, v := range counts {
-		out[k] = float64(v)
-	}
-	return out, err
+// newMetrics makes the metrics of one daemon; the store gauges are read
+// from the database at scrape time (cached for cacheFor: storeGaugesFor in
+// the daemon). Events updated within the clustering window count as open.
+// Whether this process's writes go through is read at every scrape.
+func newMetrics(st *store.Store, window, cacheFor time.Duration, log *slog.Logger) *metrics.Metrics {
+	m := metrics.New(func(ctx context.Context, now time.Time) (metrics.StoreState, error) {
+		s, err := st.Stats(ctx, now, now.Add(-window))
+		return metrics.StoreState{Feeds: s.Feeds, Items: s.Items, OpenEvents: s.OpenEvents, OldestItem: s.OldestItem,
+			Digests: s.Digests, OldestPending: s.OldestPending, Unconfirmed: s.Unconfirmed}, err
+	}, cacheFor, log)
+	m.WatchWrites(func() metrics.Writes {
+		return metrics.Writes{Backend: st.Dialect(), Writable: st.WriteError() == nil, Failures: st.WriteFailures()}
+	})
+	return m
 }
 
 // recordPolls counts one pass's polls by result, their duration and the
@@ -86,7 +73,7 @@ func recordPolls(m *metrics.Metrics, results []feeds.Result) {
 		if status == "" && r.Err != nil {
 			status = feeds.StatusError
 		}
-		m.Polls.Inc(status)
+		m.Polls.WithLabelValues(status).Inc()
 		m.PollSeconds.Observe(r.Duration.Seconds())
 		m.ItemsStored.Add(float64(r.Saved.New))
 	}
@@ -105,5 +92,5 @@ func recordClustering(m *metrics.Metrics, as []events.Assignment, start time.Tim
 			m.EventsGrown.Inc()
 		}
 	}
-	m.ClusterSeconds.ObserveSince(start)
+	m.ClusterSeconds.Observe(time.Since(start).Seconds())
 }

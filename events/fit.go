@@ -1,0 +1,324 @@
+package events
+
+import (
+	"math"
+	"slices"
+)
+
+// Example is one (doc, candidate event) pair seen while a labeled stream
+// is replayed with the gold events as events: its features, and whether
+// the doc belongs to the candidate.
+type Example struct {
+	X    features
+	Same bool
+}
+
+// Teach places d in the event named eventID, as Restore does, and returns
+// the features of d against each candidate event the clusterer would
+// have scored, labeled with whether the candidate is eventID.
+func (c *Clusterer) Teach(d Doc, eventID string) []Example {
+	if _, ok := c.docs[d.ID]; ok {
+		return nil
+	}
+	ds := c.read(d)
+	var out []Example
+	if ds.dupOf == "" {
+		c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
+			out = append(out, Example{X: x, Same: ev.id == eventID})
+		})
+	}
+	c.attach(ds, c.restoredEvent(eventID, ""))
+	return out
+}
+
+// StoryExample is one (doc, candidate storyline) pair seen when a doc
+// opens an event while a labeled stream is replayed with the gold
+// storylines as storylines.
+type StoryExample struct {
+	X    storyFeatures
+	Same bool
+}
+
+// TeachStory places d as Add does, except that when d opens an event the
+// event joins the storyline named storylineID; it returns the features of
+// d against each candidate storyline the clusterer would have scored.
+func (c *Clusterer) TeachStory(d Doc, storylineID string) []StoryExample {
+	if _, ok := c.docs[d.ID]; ok {
+		return nil
+	}
+	ds := c.read(d)
+	ev, _, _ := c.decide(ds)
+	var out []StoryExample
+	if ev == nil {
+		nameIDF := c.nameIDFs(ds)
+		for _, s := range c.storyCandidates(ds, c.score(ds, nameIDF)) {
+			out = append(out, StoryExample{X: c.storyFeatures(ds, nameIDF, s.story, s.p), Same: s.story.id == storylineID})
+		}
+		ev = c.newEvent(c.eventID(d.ID))
+		st := c.stories[storylineID]
+		if st == nil {
+			st = c.newStory(storylineID)
+		}
+		c.joinStory(ev, st)
+	}
+	c.attach(ds, ev)
+	return out
+}
+
+// Harvest replays labeled docs in stream order with their gold events as
+// events and collects the examples Teach returns.
+func Harvest(docs []LabeledDoc, opts Options) []Example {
+	var out []Example
+	c := New(opts)
+	for _, d := range sortedDocs(docs) {
+		out = append(out, c.Teach(d.Doc, d.Event)...)
+	}
+	return out
+}
+
+// HarvestOnPolicy replays labeled docs in stream order, placing each as
+// opts decide, and collects the features of each doc against each
+// candidate, labeled with whether the candidate's founding doc belongs to
+// the doc's gold event: the examples of the states the clusterer itself
+// reaches, impure events included.
+func HarvestOnPolicy(docs []LabeledDoc, opts Options) []Example {
+	var out []Example
+	c := New(opts)
+	gold := map[string]string{}
+	for _, d := range docs {
+		gold[d.ID] = d.Event
+	}
+	for _, d := range sortedDocs(docs) {
+		if _, ok := c.docs[d.ID]; ok {
+			continue
+		}
+		ds := c.read(d.Doc)
+		if ds.dupOf == "" {
+			c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
+				out = append(out, Example{X: x, Same: gold[ev.members[0].doc.ID] == d.Event})
+			})
+		}
+		ev, st, _ := c.decide(ds)
+		if ev == nil {
+			ev = c.newEvent(c.eventID(d.ID))
+			c.joinStory(ev, st)
+		}
+		c.attach(ds, ev)
+	}
+	return out
+}
+
+func sortedDocs(docs []LabeledDoc) []LabeledDoc {
+	out := slices.Clone(docs)
+	slices.SortStableFunc(out, func(a, b LabeledDoc) int { return a.Published.Compare(b.Published) })
+	return out
+}
+
+// FitModel fits the (doc, event) model to examples.
+func FitModel(ex []Example, l2 float64) Model {
+	xs, ys := make([][]float64, len(ex)), make([]bool, len(ex))
+	for i, e := range ex {
+		xs[i], ys[i] = e.X[:], e.Same
+	}
+	w := fitLogistic(xs, ys, l2)
+	var m Model
+	copy(m.Weights[:], w)
+	m.Bias = w[len(w)-1]
+	return m
+}
+
+// FitStoryModel fits the (doc, storyline) model to examples.
+func FitStoryModel(ex []StoryExample, l2 float64) StoryModel {
+	xs, ys := make([][]float64, len(ex)), make([]bool, len(ex))
+	for i, e := range ex {
+		xs[i], ys[i] = e.X[:], e.Same
+	}
+	w := fitLogistic(xs, ys, l2)
+	var m StoryModel
+	copy(m.Weights[:], w)
+	m.Bias = w[len(w)-1]
+	return m
+}
+
+// fitLogistic fits a logistic regression by Newton's method with an L2
+// penalty of l2 on the weights (not the bias, which comes last).
+func fitLogistic(xs [][]float64, ys []bool, l2 float64) []float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	d := len(xs[0]) + 1
+	w := make([]float64, d)
+	x := make([]float64, d)
+	for iter := 0; iter < 50; iter++ {
+		g := make([]float64, d)
+		h := make([][]float64, d)
+		for i := range h {
+			h[i] = make([]float64, d)
+		}
+		for n, row := range xs {
+			copy(x, row)
+			x[d-1] = 1
+			z := 0.0
+			for i := range d {
+				z += w[i] * x[i]
+			}
+			p := 1 / (1 + math.Exp(-z))
+			y := 0.0
+			if ys[n] {
+				y = 1
+			}
+			for i := range d {
+				g[i] += (p - y) * x[i]
+				for j := range d {
+					h[i][j] += p * (1 - p) * x[i] * x[j]
+				}
+			}
+		}
+		for i := range d - 1 {
+			g[i] += l2 * w[i]
+			h[i][i] += l2
+		}
+		step := solve(h, g)
+		change := 0.0
+		for i := range d {
+			w[i] -= step[i]
+			change = max(change, math.Abs(step[i]))
+		}
+		if change < 1e-8 {
+			break
+		}
+	}
+	return w
+}
+
+// solve solves a·x = b by Gaussian elimination with partial pivoting; a
+// and b are overwritten.
+func solve(a [][]float64, b []float64) []float64 {
+	n := len(b)
+	for col := range n {
+		p := col
+		for r := col + 1; r < n; r++ {
+			if math.Abs(a[r][col]) > math.Abs(a[p][col]) {
+				p = r
+			}
+		}
+		a[col], a[p] = a[p], a[col]
+		b[col], b[p] = b[p], b[col]
+		if a[col][col] == 0 {
+			continue
+		}
+		for r := col + 1; r < n; r++ {
+			f := a[r][col] / a[col][col]
+			for k := col; k < n; k++ {
+				a[r][k] -= f * a[col][k]
+			}
+			b[r] -= f * b[col]
+		}
+	}
+	x := make([]float64, n)
+	for r := n - 1; r >= 0; r-- {
+		s := b[r]
+		for k := r + 1; k < n; k++ {
+			s -= a[r][k] * x[k]
+		}
+		if a[r][r] != 0 {
+			x[r] = s / a[r][r]
+		}
+	}
+	return x
+}
+
+// Fit fits a configuration on labeled sets: the (doc, event) model on the
+// examples of the happening sets, then the join threshold that scores
+// best on them, then the (doc, storyline) model on the examples of all
+// sets, then the storyline threshold that scores best on them.
+func Fit(train []Set, base Options) Options {
+	opts := base.withDefaults()
+	var ex []Example
+	for _, s := range train {
+		if s.Happenings {
+			ex = append(ex, Harvest(s.Docs, opts)...)
+		}
+	}
+	for round := 0; ; round++ {
+		opts.Model = FitModel(ex, 1)
+		opts.Join = bestThreshold(func(j float64) float64 {
+			o := opts
+			o.Join = j
+			total := 0.0
+			for _, s := range train {
+				if s.Happenings {
+					sc := Evaluate(s, o).Event
+					total += sc.PairF1 + sc.BcubedF1
+				}
+			}
+			return total
+		})
+		if round == fitRounds {
+			break
+		}
+		for _, s := range train {
+			if s.Happenings {
+				ex = append(ex, HarvestOnPolicy(s.Docs, opts)...)
+			}
+		}
+	}
+	var sx []StoryExample
+	for _, s := range train {
+		c := New(opts)
+		for _, d := range sortedDocs(s.Docs) {
+			sx = append(sx, c.TeachStory(d.Doc, s.Story[d.ID])...)
+		}
+	}
+	opts.StoryModel = FitStoryModel(sx, 1)
+	// The headlines' related pairs are best-effort lists: a storyline
+	// longer than they say is not wrong there, so the thresholds are chosen
+	// on the sets whose gold clusters are storylines.
+	storyScore := func(o Options) float64 {
+		total := 0.0
+		for _, s := range train {
+			if !s.Happenings {
+				total += Evaluate(s, o).Story.BcubedF1
+			}
+		}
+		return total
+	}
+	opts.StoryMerge = 2 // no merges while the join threshold is chosen
+	opts.StoryJoin = bestThreshold(func(j float64) float64 {
+		o := opts
+		o.StoryJoin = j
+		return storyScore(o)
+	})
+	opts.StoryMerge = bestThresholdFrom(opts.StoryJoin, func(m float64) float64 {
+		o := opts
+		o.StoryMerge = m
+		return storyScore(o)
+	})
+	return opts
+}
+
+// fitRounds is how many times the model is refitted on the examples of
+// its own runs (the first fit sees the gold events only).
+var fitRounds = 2
+
+// bestThreshold returns the threshold among 0.05, 0.10, ..., 0.95 with the
+// highest objective (the lowest of equals).
+func bestThreshold(objective func(float64) float64) float64 {
+	return bestThresholdFrom(0.05, objective)
+}
+
+// bestThresholdFrom is bestThreshold over the grid's points from lo, and
+// 1.05 (never).
+func bestThresholdFrom(lo float64, objective func(float64) float64) float64 {
+	best, bestObj := 0.0, -1.0
+	for k := 1; k <= 21; k++ {
+		t := float64(k) / 20
+		if t < lo-1e-9 || k == 20 {
+			continue
+		}
+		if o := objective(t); o > bestObj+1e-9 {
+			best, bestObj = t, o
+		}
+	}
+	return best
+}

@@ -269,4 +269,7 @@ func TestClaimCountsUnconfirmedHandovers(t *testing.T) {
 	if n, _ := s.UnconfirmedDigests(ctx); n[DigestPending] != 1 || len(n) != 1 {
 		t.Fatalf("unconfirmed digests %v, want one pending", n)
 	}
+	if st, err := s.Stats(ctx, t0, t0); err != nil || st.Unconfirmed[DigestPending] != 1 {
+		t.Fatalf("Stats: unconfirmed %v (%v), want one pending (the herald_digests_unconfirmed gauge)", st.Unconfirmed, err)
+	}
 }

@@ -53,11 +53,23 @@ func TestFullDiskHeals(t *testing.T) {
 	d := &daemon{log: log, store: st, dedup: &deduper{store: st, log: log, window: 72 * time.Hour},
 		coord: newCoordinator(st, log, time.Minute, time.Now())}
 	d.live.Store(&live{cfg: cfg, poller: newPoller(cfg, st, log)})
-	ready := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{}))
+	m := newMetrics(st, time.Hour, 0, log)
+	ready := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{Metrics: m}))
 	defer ready.Close()
 	readyz := func() (int, string) {
 		code, body := getBody(t, ready.URL+"/readyz")
 		return code, body
+	}
+	// The gauges of this instance's writes follow /readyz.
+	gauges := func(when, writable string, failures int) {
+		t.Helper()
+		_, body := getBody(t, ready.URL+"/metrics")
+		for _, line := range []string{`herald_store_writable{backend="sqlite"} ` + writable,
+			fmt.Sprintf(`herald_store_write_failures{backend="sqlite"} %d`, failures)} {
+			if !strings.Contains(body, "\n"+line+"\n") {
+				t.Errorf("%s: /metrics lacks %q", when, line)
+			}
+		}
 	}
 	full := func() {
 		pages, _ := st.PageCount(ctx)
@@ -80,6 +92,11 @@ func TestFullDiskHeals(t *testing.T) {
 	if code, body := readyz(); code != 503 || !strings.Contains(body, "cannot write") {
 		t.Errorf("/readyz with a full disk: %d %s", code, body)
 	}
+	failed := st.WriteFailures()
+	if failed < 1 {
+		t.Errorf("%d write failures counted with a full disk", failed)
+	}
+	gauges("with a full disk", "0", failed)
 
 	// 2. Space returns: the polls are kept (polled here at once, past the backoff).
 	st.LimitPages(ctx, 0)
@@ -89,6 +106,7 @@ func TestFullDiskHeals(t *testing.T) {
 	if code, _ := readyz(); code != 200 {
 		t.Errorf("/readyz once writes go through: %d", code)
 	}
+	gauges("once writes go through", "1", failed)
 
 	// 3. Full again before the items were clustered: clustering fails.
 	full()

@@ -18,11 +18,10 @@ type resolver func(ctx context.Context, host string) ([]netip.Addr, error)
 
 // feedAddressWarnings names the feeds whose URL points at loopback or a
 // private network that poll.allow_networks does not allow: Herald would
-// refuse every poll of them. Without resolve it judges the hosts written as
-// IP addresses and localhost (at parse, into Config.Warnings); with resolve
-// only the other names (check-config), at most 16 at a time and within a
-// few seconds, and a name that does not resolve in time is not judged.
-// So each feed is warned about once.
+// refuse every poll of them. IP literals and localhost are judged as
+// written; other names only when resolve is given (check-config), at most
+// 16 at a time and within a few seconds, and a name that does not resolve
+// in time is not judged.
 func (c *Config) feedAddressWarnings(ctx context.Context, resolve resolver) []string {
 	type feedRef struct {
 		path []any
@@ -97,14 +96,12 @@ func (c *Config) refusedHosts(ctx context.Context, hosts []string, resolve resol
 	slots := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	for _, h := range hosts {
-		a, err := netip.ParseAddr(strings.Trim(h, "[]"))
-		literal, local := err == nil, h == "localhost" || strings.HasSuffix(h, ".localhost")
-		switch {
-		case resolve == nil && literal:
+		switch a, err := netip.ParseAddr(strings.Trim(h, "[]")); {
+		case err == nil:
 			judge(h, []netip.Addr{a})
-		case resolve == nil && local:
+		case h == "localhost" || strings.HasSuffix(h, ".localhost"):
 			judge(h, []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()})
-		case resolve != nil && !literal && !local:
+		case resolve != nil:
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()

@@ -57,6 +57,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close() // last: after the scheduler, the polls and the HTTP server
+	// No DNS at start: check-config also judges host names.
+	for _, w := range cfg.feedAddressWarnings(ctx, nil) {
+		log.Warn("config: " + w)
+	}
 	if err := syncConfig(ctx, cfg, st); err != nil {
 		return err
 	}

@@ -212,8 +212,9 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.path)
-	// One list: the file's own warnings, then feeds whose host name
-	// resolves to an address Herald refuses (only here: it asks DNS).
+	// The settings' warnings, then the feeds Herald would refuse to poll
+	// (host names resolved: only here, start does not wait on DNS). The
+	// two judge different keys, so no warning is printed twice.
 	for _, w := range slices.Concat(cfg.Warnings(), cfg.feedAddressWarnings(ctx, lookupHost)) {
 		fmt.Fprintf(e.stdout, "# warning: %s\n", w)
 	}

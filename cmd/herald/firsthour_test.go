@@ -175,13 +175,12 @@ topics:
 		}
 		return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
 	}
-	// Addresses and localhost are judged at parse, names through DNS.
-	got := append(cfg.Warnings(), cfg.feedAddressWarnings(context.Background(), resolve)...)
+	got := cfg.feedAddressWarnings(context.Background(), resolve)
 	want := []string{
 		"config.yaml:6: topics[0].feeds[0].url: http://127.0.0.1:8080/a.rss points at 127.0.0.1, a loopback address",
 		"config.yaml:7: topics[0].feeds[1].url: http://192.168.1.10/feed points at 192.168.1.10, a private address",
-		"config.yaml:11: topics[0].feeds[5].url: http://localhost/rss points at 127.0.0.1, a loopback address",
 		"config.yaml:8: topics[0].feeds[2].url: http://router.lan/feed points at 192.168.1.1, a private address",
+		"config.yaml:11: topics[0].feeds[5].url: http://localhost/rss points at 127.0.0.1, a loopback address",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d warnings, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))

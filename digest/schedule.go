@@ -199,15 +199,21 @@ func (s Schedule) Due(last, since, now time.Time) (Period, bool) {
 }
 
 // FirstStart is where a subscriber's first digest, ending at end, starts:
-// one schedule period back (the gap between the two firings before end).
+// at the schedule's firing before end (a day back when there is none). On a
+// clock-change day that period is 23 or 25 hours long, like the day.
 func (s Schedule) FirstStart(end time.Time) time.Time {
-	p1 := s.Prev(end.Add(-time.Millisecond))
-	if p1.IsZero() {
-		return end.Add(-24 * time.Hour)
+	if prev := s.Prev(end.Add(-time.Millisecond)); !prev.IsZero() {
+		return prev
 	}
-	p0 := s.Prev(p1.Add(-time.Millisecond))
-	if p0.IsZero() {
-		return p1
-	}
-	return end.Add(-p1.Sub(p0))
+	return end.Add(-24 * time.Hour)
+}
+
+// LocalTime turns a wall time, its fields read (to the minute) as a clock
+// in loc shows them, into an instant the way the schedule resolves its
+// firings: a wall time that happens twice is its first occurrence, one that
+// a clock change skips is the change itself. `herald digest --at` reads
+// local times with it, so a digest named by a local time is the one the
+// schedule makes.
+func LocalTime(wall time.Time, loc *time.Location) time.Time {
+	return resolve(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), loc)
 }

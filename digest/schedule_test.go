@@ -151,3 +151,51 @@ func assertTimes(t *testing.T, got, want []time.Time) {
 		}
 	}
 }
+
+// A first digest ending on a clock-change day starts at the firing before
+// it: 23 hours on the spring-forward day, 25 on the fall-back day (the end
+// minus the gap between the two firings before it was an hour off).
+func TestFirstWindowOnClockChangeDays(t *testing.T) {
+	for _, tt := range []struct {
+		zone       string
+		end, start time.Time
+	}{
+		{"Europe/London", time.Date(2027, 3, 28, 6, 0, 0, 0, time.UTC), time.Date(2027, 3, 27, 7, 0, 0, 0, time.UTC)},
+		{"Europe/London", time.Date(2026, 10, 25, 7, 0, 0, 0, time.UTC), time.Date(2026, 10, 24, 6, 0, 0, 0, time.UTC)},
+		{"America/New_York", time.Date(2027, 3, 14, 11, 0, 0, 0, time.UTC), time.Date(2027, 3, 13, 12, 0, 0, 0, time.UTC)},
+		{"America/New_York", time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 11, 0, 0, 0, time.UTC)},
+	} {
+		s := mustSchedule(t, "0 7 * * *", mustLoad(t, tt.zone))
+		if got := s.FirstStart(tt.end); !got.Equal(tt.start) {
+			t.Errorf("%s: first digest ending %v starts %v, want %v (the firing before)", tt.zone, tt.end, got, tt.start)
+		}
+		p, ok := s.Due(time.Time{}, tt.start.Add(-time.Hour), tt.end)
+		if !ok || !p.Start.Equal(tt.start) || !p.End.Equal(tt.end) {
+			t.Errorf("%s: first period %+v %v, want %v to %v", tt.zone, p, ok, tt.start, tt.end)
+		}
+	}
+}
+
+// A local wall time resolves as the schedule resolves its firings: one
+// that happens twice to its first occurrence, one a clock change skips to
+// the change itself.
+func TestLocalTimeResolvesLikeTheSchedule(t *testing.T) {
+	london := mustLoad(t, "Europe/London")
+	for _, tt := range []struct {
+		wall time.Time
+		want time.Time
+	}{
+		{time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)}, // 01:30 BST, not GMT
+		{time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC), time.Date(2027, 3, 28, 1, 0, 0, 0, time.UTC)},    // skipped: 02:00 BST
+		{time.Date(2026, 7, 1, 9, 15, 0, 0, time.UTC), time.Date(2026, 7, 1, 8, 15, 0, 0, time.UTC)},
+	} {
+		got := LocalTime(tt.wall, london)
+		if !got.Equal(tt.want) {
+			t.Errorf("LocalTime(%s) = %v, want %v", tt.wall.Format("2006-01-02 15:04"), got.UTC(), tt.want)
+		}
+		s := mustSchedule(t, tt.wall.Format("4 15 2 1 *"), london)
+		if f := s.Next(tt.wall.Add(-48 * time.Hour)); !f.Equal(got) {
+			t.Errorf("the schedule fires at %v for that wall time, LocalTime says %v", f.UTC(), got.UTC())
+		}
+	}
+}

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // maxFuzzSeeds caps the shared corpus files a fuzz target starts from:
@@ -109,6 +112,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		checkText(t, "document title", doc.Title, maxTitleLen)
+		checkPlain(t, "document title", doc.Title)
 		checkURL(t, "site URL", doc.SiteURL)
 		if len(doc.Items) > MaxItems {
 			t.Fatalf("%d items, want at most %d", len(doc.Items), MaxItems)
@@ -122,6 +126,8 @@ func FuzzParse(f *testing.F) {
 func checkItem(t *testing.T, i int, it Item, fetchedAt time.Time) {
 	t.Helper()
 	checkText(t, "title", it.Title, maxTitleLen)
+	checkPlain(t, "title", it.Title)
+	checkPlain(t, "author", it.Author)
 	checkText(t, "summary", it.Summary, maxHTMLLen)
 	checkText(t, "content", it.Content, maxHTMLLen)
 	checkText(t, "text", it.Text, maxTextLen)
@@ -153,6 +159,24 @@ func checkText(t *testing.T, what, s string, limit int) {
 	}
 	if len(s) > limit {
 		t.Fatalf("%s is %d bytes, want at most %d", what, len(s), limit)
+	}
+}
+
+// checkPlain: a plain-text field holds nothing an HTML parser reads as an
+// element, and no control or bidirectional-override character.
+func checkPlain(t *testing.T, what, s string) {
+	t.Helper()
+	if i := strings.IndexFunc(s, isFormatting); i >= 0 {
+		t.Fatalf("%s has a formatting character at byte %d: %q", what, i, s)
+	}
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		if n.Type != html.TextNode {
+			t.Fatalf("%s %q holds markup: a reader rendering it as HTML makes a %v node", what, s, n.Type)
+		}
 	}
 }
 

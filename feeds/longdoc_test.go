@@ -10,7 +10,7 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
-// longDoc writes a document of n items in one of the formats itemSpans
+// longDoc writes a document of n items in one of the formats eachItem
 // knows, with the traps a byte-level split must step over: markup in
 // comments and CDATA, a nested item-like element, channel elements after
 // the items. Item i is dated i minutes after a base, so the newest are last.
@@ -69,15 +69,15 @@ func TestParseInSlicesMatchesWholeParse(t *testing.T) {
 	for _, format := range []string{"rss", "rdf", "atom"} {
 		t.Run(format, func(t *testing.T) {
 			b := []byte(longDoc(format, 2*MaxItems+345))
-			if n := len(itemSpans(b)); n != 2*MaxItems+345 {
-				t.Fatalf("itemSpans found %d items, want %d", n, 2*MaxItems+345)
+			if n := countItems(b).n; n != 2*MaxItems+345 {
+				t.Fatalf("countItems found %d items, want %d", n, 2*MaxItems+345)
 			}
 			whole, wholeHints, err := parseFormat(b, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			want, wantDropped := newestItems(whole.Items, MaxItems)
-			sliced, hints, dropped, err := parseInSlices(b, "", itemSpans(b))
+			sliced, hints, dropped, err := parseInSlices(b, "", countItems(b))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,11 +106,11 @@ func TestParseCappedFallsBack(t *testing.T) {
 	// byte-level scanner: from there on its spans are wrong.
 	trap := fmt.Sprintf(`<entry><title>Story %d</title>`, MaxItems+5)
 	doc = strings.Replace(doc, trap, `<entry><link href="http://x.example/?a>b"/>`+trap[len("<entry>"):], 1)
-	spans := itemSpans([]byte(doc))
-	if len(spans) <= MaxItems {
-		t.Fatalf("itemSpans found %d items; the test needs more than %d", len(spans), MaxItems)
+	items := countItems([]byte(doc))
+	if items.n <= MaxItems {
+		t.Fatalf("countItems found %d items; the test needs more than %d", items.n, MaxItems)
 	}
-	if _, _, _, err := parseInSlices([]byte(doc), "", spans); err == nil {
+	if _, _, _, err := parseInSlices([]byte(doc), "", items); err == nil {
 		t.Fatal("parseInSlices accepted slices that cut through an entry")
 	}
 	got, err := Parse([]byte(doc), "", Feed{URL: "http://long.example/atom"}, time.Now())

@@ -3,9 +3,9 @@ package feeds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"runtime"
 	"sync"
 	"time"
@@ -33,6 +33,8 @@ type Poller struct {
 
 	parsersOnce sync.Once
 	parsers     chan struct{} // bounds concurrent parses
+	limitsOnce  sync.Once
+	lim         *pollLimits // workers and hosts, shared by concurrent PollAlls
 }
 
 // Result is what one poll of one feed did.
@@ -49,42 +51,42 @@ type Result struct {
 
 // PollAll polls every feed in fs and returns when all are done or ctx ends.
 // onResult, when not nil, is called once per feed, never concurrently.
+//
+// Feeds start as soon as a worker and their host have room: a feed whose
+// host is busy waits without holding a worker, so a slow host occupies at
+// most PerHost workers and the others go on. The workers and the host
+// limits are the Poller's, shared by every PollAll running at once.
 func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) []Result {
-	workers := p.Workers
-	if workers <= 0 {
-		workers = 16
-	}
-	limit := newHostLimit(p.PerHost)
-	jobs := make(chan Feed)
+	lim := p.limits()
+	queue := newHostQueue(fs)
 	var mu sync.Mutex
 	var results []Result
 	var wg sync.WaitGroup
-	for range min(workers, len(fs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range jobs {
-				release := limit.acquire(f.URL)
-				r := p.PollOne(ctx, f)
-				release()
-				mu.Lock()
-				results = append(results, r)
-				if onResult != nil {
-					onResult(r)
-				}
-				mu.Unlock()
+	for queue.len() > 0 && ctx.Err() == nil {
+		freed := lim.changed() // before trying: a slot freed meanwhile wakes the wait
+		f, ok := queue.next(lim.tryHost)
+		if !ok {
+			select { // every pending feed's host is busy
+			case <-freed:
+			case <-ctx.Done():
 			}
-		}()
-	}
-feed:
-	for _, f := range fs {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-			break feed
+			continue
 		}
+		if !lim.takeWorker(ctx) {
+			lim.release(f.URL, false)
+			break
+		}
+		wg.Go(func() {
+			r := p.PollOne(ctx, f)
+			lim.release(f.URL, true)
+			mu.Lock()
+			results = append(results, r)
+			if onResult != nil {
+				onResult(r)
+			}
+			mu.Unlock()
+		})
 	}
-	close(jobs)
 	wg.Wait()
 	return results
 }
@@ -100,13 +102,26 @@ func (p *Poller) PollOne(ctx context.Context, f Feed) Result {
 	}
 	saved, err := p.Store.SavePoll(ctx, res.Feed, res.items, start)
 	if err != nil {
-		res.Err = errors.Join(res.Err, err)
-		res.Status = StatusError
+		res = p.saveFailed(ctx, f, start, err) // f: the validators of the last poll that was kept
 	}
 	res.Saved = saved
 	res.Duration = p.now().Sub(start)
 	p.log(res)
 	return res.Result
+}
+
+// saveFailed is a poll of f whose store refused what it brought (a full
+// disk, say): nothing of it was kept, so f keeps its old validators (the
+// next poll must fetch the body again), and it backs off like after any
+// failure, with the error counted, rather than being due again at once.
+// Recording that needs only a small write, which often still goes through.
+func (p *Poller) saveFailed(ctx context.Context, f Feed, now time.Time, err error) pollResult {
+	f.LastPoll = now
+	r := p.failed(f, now, fmt.Errorf("store: %w", err))
+	if _, err := p.Store.SavePoll(ctx, r.Feed, nil, now); err != nil && p.Log != nil {
+		p.Log.Warn("could not record a failed poll", "feed_id", f.ID, "error", err)
+	}
+	return r
 }
 
 type pollResult struct {
@@ -190,10 +205,10 @@ func (p *Poller) log(r pollResult) {
 	if p.Log == nil {
 		return
 	}
-	attrs := []any{"feed_id", r.Feed.ID, "feed_url", r.Feed.URL, "status", r.Status,
+	attrs := []any{"feed_id", r.Feed.ID, "feed_url", RedactURL(r.Feed.URL), "status", r.Status,
 		"new_items", r.Saved.New, "duration_ms", r.Duration.Milliseconds()}
 	if r.Err != nil {
-		p.Log.Warn("poll failed", append(attrs, "error", r.Err, "failures", r.Feed.Failures,
+		p.Log.Warn("poll failed", append(attrs, "error", RedactText(r.Err.Error(), r.Feed.URL), "failures", r.Feed.Failures,
 			"next_poll", r.Feed.NextPoll)...)
 		return
 	}
@@ -236,35 +251,4 @@ func keep(fresh, old string) string {
 		return fresh
 	}
 	return old
-}
-
-// hostLimit caps concurrent fetches per host, so that many feeds on one
-// server do not hammer it.
-type hostLimit struct {
-	per int
-	mu  sync.Mutex
-	sem map[string]chan struct{}
-}
-
-func newHostLimit(per int) *hostLimit {
-	if per <= 0 {
-		per = 2
-	}
-	return &hostLimit{per: per, sem: map[string]chan struct{}{}}
-}
-
-func (h *hostLimit) acquire(rawURL string) (release func()) {
-	host := rawURL
-	if u, err := url.Parse(rawURL); err == nil {
-		host = u.Host
-	}
-	h.mu.Lock()
-	ch := h.sem[host]
-	if ch == nil {
-		ch = make(chan struct{}, h.per)
-		h.sem[host] = ch
-	}
-	h.mu.Unlock()
-	ch <- struct{}{}
-	return func() { <-ch }
 }

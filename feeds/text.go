@@ -379,23 +379,6 @@ func firstUncollapsed(s string) int {
 	return -1
 }
 
-// markupRe finds what looks like a tag: only then is a title parsed as HTML,
-// so a plain "a<b" or "5 < 6" title keeps its text.
-var markupRe = regexp.MustCompile(`<[a-zA-Z/!]`)
-
-// plainText turns a short field (title, author) that feeds send as text,
-// escaped HTML or double-escaped entities into one line of plain text of
-// at most n bytes.
-func plainText(s string, n int) string {
-	s = truncate(s, 4*n)
-	if markupRe.MatchString(s) {
-		s = strings.Join(htmlToLines(s), " ")
-	}
-	// Unescape twice: some feeds escape entities twice (&amp;eacute;).
-	s = html.UnescapeString(html.UnescapeString(s))
-	return truncate(collapseSpace(s), n)
-}
-
 // boilerplateLine matches whole lines that are publisher furniture rather
 // than story: subscription and share prompts, "read more" links, WordPress's
 // "The post X appeared first on Y", photo credits.

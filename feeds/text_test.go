@@ -124,16 +124,39 @@ func TestPlainText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"  Simple   title\n", "Simple title"},
 		{"Caf&eacute; &amp; bar", "Café & bar"},
-		{"Double &amp;eacute;scaped", "Double éscaped"},
+		{"Double &amp;eacute;scaped", "Double &eacute;scaped"}, // decoded once: text, as the feed wrote it
 		{"<b>Bold</b> <i>news</i>", "Bold news"},
 		{"AT&T profits", "AT&T profits"},
 		{"5 < 6 and 7 > 3", "5 < 6 and 7 > 3"},
-		{"Q&amp;A: &lt;b&gt; tags", "Q&A: <b> tags"},
+		{"Q&amp;A: &lt;b&gt; tags", "Q&A: tags"},
+		// Escaped markup is markup: readers that render titles as HTML would run it.
+		{"&lt;img src=x onerror=alert(1)&gt;Korea talks", "Korea talks"},
+		{"<b>&lt;script&gt;alert(1)&lt;/script&gt;Bold</b>", "Bold"},
+		{"&amp;lt;b&amp;gt; stays text", "&lt;b&gt; stays text"},
+		{"Invoice\u202Egnp.exe", "Invoicegnp.exe"},
+		{"Bell\x07 and\u2066 isolate\u2069 and\u0085 next line", "Bell and isolate and next line"},
 		{strings.Repeat("x", 3*maxTitleLen), strings.Repeat("x", maxTitleLen)},
 	}
 	for _, tt := range tests {
 		if got := plainText(tt.in, maxTitleLen); got != tt.want {
 			t.Errorf("plainText(%q) = %q, want %q", truncate(tt.in, 40), truncate(got, 40), truncate(tt.want, 40))
+		}
+	}
+}
+
+// StripTags leaves no tag, decodes nothing, and is stable.
+func TestStripTags(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain &amp; text", "plain &amp; text"},
+		{"a <script>alert(1)</script>b", "a b"},
+		{"<<b>b>", "< b>"},
+		{"x</", "x</"},
+		{"<img src=x onerror=alert(1)", ""},
+	}
+	for _, tt := range tests {
+		got := StripTags(tt.in)
+		if got != tt.want || StripTags(got) != got {
+			t.Errorf("StripTags(%q) = %q (again: %q), want %q", tt.in, got, StripTags(got), tt.want)
 		}
 	}
 }

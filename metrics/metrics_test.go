@@ -31,6 +31,7 @@ func scrape(t *testing.T, m *Metrics) string {
 // units are base units and named, and so on.
 func TestNamesPassPromlint(t *testing.T) {
 	m := New(func(context.Context, time.Time) (StoreState, error) { return StoreState{}, nil }, time.Second, nil)
+	m.WatchWrites(func() Writes { return Writes{Backend: "sqlite", Writable: true} })
 	m.Polls.WithLabelValues("ok").Inc()
 	m.ConfigReloads.WithLabelValues("ok").Inc()
 	m.RetentionDeleted.WithLabelValues("items").Add(3)
@@ -97,7 +98,8 @@ func TestStoreGaugesAreCached(t *testing.T) {
 			return StoreState{}, errors.New("db down")
 		}
 		return StoreState{Feeds: map[string]int{"ok": 3, "backoff": reads}, Items: 10, OpenEvents: 2,
-			OldestItem: at.Add(-time.Hour), Digests: map[string]int{"pending": 1}, OldestPending: at.Add(-90 * time.Second)}, nil
+			OldestItem: at.Add(-time.Hour), Digests: map[string]int{"pending": 1, "maybe_sent": 2}, OldestPending: at.Add(-90 * time.Second),
+			Unconfirmed: map[string]int{"maybe_sent": 2, "pending": 1}}, nil
 	}
 	m := New(nil, 0, nil)
 	c := newStoreCollector(read, 5*time.Second, func() time.Time { return now }, slog.New(slog.DiscardHandler))
@@ -114,6 +116,10 @@ func TestStoreGaugesAreCached(t *testing.T) {
 	want(`herald_oldest_item_age_seconds`, 3600)
 	want(`herald_digests{status="sent"}`, 0)
 	want(`herald_oldest_pending_digest_age_seconds`, 90)
+	want(`herald_digests{status="maybe_sent"}`, 2)
+	want(`herald_digests_unconfirmed{status="maybe_sent"}`, 2)
+	want(`herald_digests_unconfirmed{status="pending"}`, 1)
+	want(`herald_digests_unconfirmed{status="sent"}`, 0)
 	if reads != 1 {
 		t.Errorf("%d reads for scrapes within the cache time, want 1", reads)
 	}
@@ -124,6 +130,25 @@ func TestStoreGaugesAreCached(t *testing.T) {
 	body := scrape(t, m)
 	if strings.Contains(body, "herald_feeds{") || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("with the store down: want the store gauges left out and the rest served:\n%s", body)
+	}
+}
+
+// The gauges of this process's writes are read at every scrape, and
+// served while the store gauges cannot be read.
+func TestWritesGauges(t *testing.T) {
+	w := Writes{Backend: "postgres", Writable: true}
+	m := New(func(context.Context, time.Time) (StoreState, error) { return StoreState{}, errors.New("db down") }, time.Hour, nil)
+	m.WatchWrites(func() Writes { return w })
+	body := scrape(t, m)
+	if gaugeValue(t, body, `herald_store_writable{backend="postgres"}`) != 1 ||
+		gaugeValue(t, body, `herald_store_write_failures{backend="postgres"}`) != 0 {
+		t.Errorf("a writable store:\n%s", body)
+	}
+	w.Writable, w.Failures = false, 3
+	body = scrape(t, m)
+	if gaugeValue(t, body, `herald_store_writable{backend="postgres"}`) != 0 ||
+		gaugeValue(t, body, `herald_store_write_failures{backend="postgres"}`) != 3 {
+		t.Errorf("a store that cannot write, after 3 failures:\n%s", body)
 	}
 }
 

@@ -16,8 +16,11 @@ type StoreState struct {
 	Items         int            // items stored
 	OpenEvents    int            // events still open for new reports
 	OldestItem    time.Time      // when the oldest stored item was first seen; zero when none
-	Digests       map[string]int // outbox digests by status: pending, sent, failed, empty, cancelled
+	Digests       map[string]int // outbox digests by status: pending, sent, maybe_sent, failed, empty, cancelled
 	OldestPending time.Time      // when the oldest pending digest was rendered; zero when none
+	// Unconfirmed counts, by status, the digests an attempt handed to the
+	// SMTP server without getting an answer.
+	Unconfirmed map[string]int
 }
 
 // StateFunc reads the store's state as of now.
@@ -27,18 +30,24 @@ type StateFunc func(ctx context.Context, now time.Time) (StoreState, error)
 // exists before its first feed or digest.
 var (
 	FeedStatuses   = []string{"ok", "failing", "backoff", "disabled", "never_polled"}
-	DigestStatuses = []string{"pending", "sent", "failed", "empty", "cancelled"}
+	DigestStatuses = []string{"pending", "sent", "maybe_sent", "failed", "empty", "cancelled"}
 )
 
 var (
 	feedsDesc = prometheus.NewDesc("herald_feeds", "Subscribed feeds by status: ok, failing (last poll failed, due for a retry), "+
 		"backoff (last poll failed, waiting), disabled (gone), never_polled.", []string{"status"}, nil)
-	itemsDesc      = prometheus.NewDesc("herald_items", "Items in the store.", nil, nil)
-	openDesc       = prometheus.NewDesc("herald_events_open", "Events still open for new reports (updated within poll.cluster_window).", nil, nil)
-	oldestItemDesc = prometheus.NewDesc("herald_oldest_item_age_seconds", "Age of the oldest stored item (since first seen); 0 when none.", nil, nil)
-	digestsDesc    = prometheus.NewDesc("herald_digests", "Digests in the outbox by status.", []string{"status"}, nil)
-	pendingDesc    = prometheus.NewDesc("herald_oldest_pending_digest_age_seconds", "Age of the oldest digest waiting to be sent; 0 when none.", nil, nil)
+	itemsDesc       = prometheus.NewDesc("herald_items", "Items in the store.", nil, nil)
+	openDesc        = prometheus.NewDesc("herald_events_open", "Events still open for new reports (updated within poll.cluster_window).", nil, nil)
+	oldestItemDesc  = prometheus.NewDesc("herald_oldest_item_age_seconds", "Age of the oldest stored item (since first seen); 0 when none.", nil, nil)
+	digestsDesc     = prometheus.NewDesc("herald_digests", "Digests in the outbox by status.", []string{"status"}, nil)
+	pendingDesc     = prometheus.NewDesc("herald_oldest_pending_digest_age_seconds", "Age of the oldest digest waiting to be sent; 0 when none.", nil, nil)
+	unconfirmedDesc = prometheus.NewDesc("herald_digests_unconfirmed",
+		"Digests an attempt handed to the SMTP server without an answer, by status (sent again at most once; maybe_sent: not again).",
+		[]string{"status"}, nil)
 )
+
+// storeDescs are the series a storeCollector exports.
+var storeDescs = []*prometheus.Desc{feedsDesc, itemsDesc, openDesc, oldestItemDesc, digestsDesc, pendingDesc, unconfirmedDesc}
 
 // storeCollector reads the store gauges, at most once per cacheFor: a
 // scrape every second from several Prometheus servers costs one read.
@@ -59,7 +68,7 @@ func newStoreCollector(read StateFunc, cacheFor time.Duration, now func() time.T
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{feedsDesc, itemsDesc, openDesc, oldestItemDesc, digestsDesc, pendingDesc} {
+	for _, d := range storeDescs {
 		ch <- d
 	}
 }
@@ -68,7 +77,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	now := c.now()
 	s, err := c.get(now)
 	if err != nil {
-		for _, d := range []*prometheus.Desc{feedsDesc, itemsDesc, openDesc, oldestItemDesc, digestsDesc, pendingDesc} {
+		for _, d := range storeDescs {
 			ch <- prometheus.NewInvalidMetric(d, err)
 		}
 		return
@@ -83,6 +92,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(digestsDesc, prometheus.GaugeValue, float64(s.Digests[st]), st)
 	}
 	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, age(now, s.OldestPending))
+	for _, st := range DigestStatuses {
+		ch <- prometheus.MustNewConstMetric(unconfirmedDesc, prometheus.GaugeValue, float64(s.Unconfirmed[st]), st)
+	}
 }
 
 // get returns the cached state, reading it again once it is cacheFor old.

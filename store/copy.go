@@ -35,13 +35,17 @@ func Copy(ctx context.Context, from, to *Store) ([]TableCount, error) {
 			return nil, fmt.Errorf("copy: %s already holds %d rows in table %s: copy into an empty database", to.name, n, t)
 		}
 	}
+	marks, err := from.dialect.idMarks(ctx, from.db)
+	if err != nil {
+		return nil, fmt.Errorf("copy: ids handed out by %s: %w", from.name, err)
+	}
 	err = to.inTx(ctx, func(tx *txn) error {
 		for _, t := range tables {
 			if err := copyTable(ctx, from, tx, t); err != nil {
 				return fmt.Errorf("copy table %s: %w", t, err)
 			}
 		}
-		return to.dialect.afterCopy(ctx, tx, tables)
+		return to.dialect.afterCopy(ctx, tx, tables, marks)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy %s to %s: %w", from.name, to.name, err)
@@ -190,21 +194,59 @@ func queryPairs(ctx context.Context, db *sql.DB, query string) (map[string][]str
 	return out, rows.Err()
 }
 
-// resetIdentities moves each table's id generator past the copied ids, so
-// the next insert does not collide with a copied row.
-func resetIdentities(ctx context.Context, tx *txn, tables []string) error {
-	for _, t := range tables {
-		var seq sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT pg_get_serial_sequence($1, 'id')::text
-			FROM information_schema.columns WHERE table_schema = current_schema()
-			AND table_name = $1 AND column_name = 'id'`, t).Scan(&seq)
-		if err == sql.ErrNoRows || (err == nil && !seq.Valid) {
-			continue // no generated id column
+// identitySequence names the sequence behind table's id column ("" when
+// it has none).
+func identitySequence(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, table string) (string, error) {
+	var seq sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT pg_get_serial_sequence($1, 'id')::text
+		FROM information_schema.columns WHERE table_schema = current_schema()
+		AND table_name = $1 AND column_name = 'id'`, table).Scan(&seq)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return seq.String, err
+}
+
+// idMarksPG returns the last value of each table's identity sequence.
+func idMarksPG(ctx context.Context, db *sql.DB) (map[string]int64, error) {
+	refs, err := foreignKeysPG(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	marks := map[string]int64{}
+	for t := range refs {
+		seq, err := identitySequence(ctx, db, t)
+		if err != nil || seq == "" {
+			if err != nil {
+				return nil, fmt.Errorf("identity of %s: %w", t, err)
+			}
+			continue
 		}
+		var v int64
+		if err := db.QueryRowContext(ctx, `SELECT COALESCE(pg_sequence_last_value($1::regclass), 0)`, seq).Scan(&v); err != nil {
+			return nil, fmt.Errorf("identity of %s: %w", t, err)
+		}
+		marks[t] = v
+	}
+	return marks, nil
+}
+
+// resetIdentities moves each table's id generator past the copied ids and
+// the ids the source handed out, so the next insert neither collides with
+// a copied row nor brings back the id of a pruned one.
+func resetIdentities(ctx context.Context, tx *txn, tables []string, marks map[string]int64) error {
+	for _, t := range tables {
+		seq, err := identitySequence(ctx, tx, t)
 		if err != nil {
 			return fmt.Errorf("identity of %s: %w", t, err)
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT setval($1, COALESCE(MAX(id), 0) + 1, false) FROM `+t, seq.String); err != nil {
+		if seq == "" {
+			continue // no generated id column
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT setval($1, GREATEST(COALESCE(MAX(id), 0), $2) + 1, false) FROM `+t,
+			seq, marks[t]); err != nil {
 			return fmt.Errorf("reset identity of %s: %w", t, err)
 		}
 	}

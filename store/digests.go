@@ -21,7 +21,15 @@ const (
 	DigestFailed    = "failed"    // refused for good, or too many attempts; see LastError
 	DigestEmpty     = "empty"     // nothing to send for the period; kept so it is not built again
 	DigestCancelled = "cancelled" // the subscriber left before it went
+	// DigestMaybeSent: two attempts handed the message over and got no
+	// answer (the sender was killed, or lost the connection): the server
+	// may have it, once or twice. It is not sent again.
+	DigestMaybeSent = "maybe_sent"
 )
+
+// MaxUnconfirmed is how many attempts may hand a digest over without an
+// answer: after the first it is sent once more, after the second never.
+const MaxUnconfirmed = 2
 
 // ErrClaimLost means a sender's claim on a digest expired and another
 // sender took it over: its outcome was not recorded.
@@ -44,6 +52,9 @@ type OutboxDigest struct {
 	LastError              string
 	CreatedAt, SentAt      time.Time
 	ThroughSeq             int64 // the deduplicator's last placement when it was built
+	// Unconfirmed counts the attempts that handed the message over and
+	// got no answer (store.MaxUnconfirmed).
+	Unconfirmed int
 }
 
 // CoveredEvent is an event a digest lists, as it was when rendered.
@@ -54,7 +65,7 @@ type CoveredEvent struct {
 }
 
 const outboxColumns = `id, subscriber, period_start, period_end, status, late, message_id, subject,
-	event_count, attempts, next_attempt, claimed_by, claimed_until, last_error, created_at, sent_at`
+	event_count, attempts, next_attempt, claimed_by, claimed_until, last_error, created_at, sent_at, unconfirmed`
 
 // SaveDigest records a rendered digest and the events it covers in one
 // transaction. A digest is identified by (subscriber, period end): when
@@ -83,6 +94,9 @@ func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []Covere
 		stored, err = scanOutbox(ctx, tx, `subscriber = ? AND period_end = ?`, d.Subscriber, ms(d.PeriodEnd))
 		return err
 	})
+	if err == nil && created {
+		s.keptData()
+	}
 	return stored, created, err
 }
 
@@ -114,7 +128,7 @@ func scanOutbox(ctx context.Context, tx *txn, where string, args ...any) (Outbox
 func outboxDest(d *OutboxDigest) []any {
 	return []any{&d.ID, &d.Subscriber, msTime{&d.PeriodStart}, msTime{&d.PeriodEnd}, &d.Status, intBool{&d.Late},
 		&d.MessageID, &d.Subject, &d.Events, &d.Attempts, msTime{&d.NextAttempt}, &d.ClaimedBy,
-		msTime{&d.ClaimedUntil}, &d.LastError, msTime{&d.CreatedAt}, msTime{&d.SentAt}}
+		msTime{&d.ClaimedUntil}, &d.LastError, msTime{&d.CreatedAt}, msTime{&d.SentAt}, &d.Unconfirmed}
 }
 
 // msTime scans a Unix-milliseconds column into a time.
@@ -142,10 +156,10 @@ func (m intBool) Scan(src any) error {
 }
 
 // PlacedThrough returns the deduplicator's latest placement number
-// (items.cluster_seq), 0 when nothing is placed.
+// (items.cluster_seq), 0 when nothing was ever placed.
 func (s *Store) PlacedThrough(ctx context.Context) (int64, error) {
 	var v int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&v); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(value), 0) FROM sequences WHERE name = 'cluster_seq'`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("latest placement: %w", err)
 	}
 	return v, nil
@@ -318,41 +332,62 @@ func (s *Store) listOutbox(ctx context.Context, withMessage bool, rest string, a
 // ClaimDigest makes sender by the only one allowed to send digest id until
 // until, counting an attempt. It returns false when the digest is not
 // pending, not due yet, or held by another sender whose claim has not
-// expired: then this sender must leave it alone.
-func (s *Store) ClaimDigest(ctx context.Context, id int64, by string, now, until time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-		WHERE id = ? AND status = ? AND claimed_until < ? AND next_attempt <= ?`),
-		by, ms(until), id, DigestPending, ms(now), ms(now))
-	if err != nil {
-		return false, fmt.Errorf("claim digest %d: %w", id, err)
+// expired: then this sender must leave it alone. When the previous attempt
+// had handed the message over (HandOver) and its answer was never recorded,
+// that attempt is counted as unconfirmed; unconfirmed is the count after
+// the claim.
+func (s *Store) ClaimDigest(ctx context.Context, id int64, by string, now, until time.Time) (claimed bool, unconfirmed int, err error) {
+	err = s.db.QueryRowContext(ctx, s.q(`UPDATE digests SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1,
+		unconfirmed = unconfirmed + CASE WHEN handed_at <> 0 THEN 1 ELSE 0 END, handed_at = 0
+		WHERE id = ? AND status = ? AND claimed_until < ? AND next_attempt <= ? RETURNING unconfirmed`),
+		by, ms(until), id, DigestPending, ms(now), ms(now)).Scan(&unconfirmed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("claim digest %d: %w", id, err)
+		return false, 0, fmt.Errorf("claim digest %d: %w", id, err)
 	}
-	return n == 1, nil
+	return true, unconfirmed, nil
 }
 
-// SettleDigest records the outcome of a claimed digest: sent, failed or
-// cancelled, with a reason for the last two. It fails with ErrClaimLost
-// when by no longer holds the claim.
+// HandOver records, before the message goes (SMTP DATA), that the claimed
+// digest is being handed to the server at at: if this sender stops before
+// it records the answer, the next one knows the server may have it.
+func (s *Store) HandOver(ctx context.Context, id int64, by string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET handed_at = ? WHERE id = ? AND claimed_by = ? AND status = ?`),
+		ms(at), id, by, DigestPending)
+	if err != nil {
+		return fmt.Errorf("record handover of digest %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("record handover of digest %d: %w", id, ErrClaimLost)
+	}
+	return nil
+}
+
+// SettleDigest records the outcome of a claimed digest: sent, failed,
+// cancelled or maybe sent, with a reason for the last three. It fails with
+// ErrClaimLost when by no longer holds the claim.
 func (s *Store) SettleDigest(ctx context.Context, id int64, by, status, reason string, at time.Time) error {
 	sentAt := int64(0)
-	if status == DigestSent {
+	if status == DigestSent || status == DigestMaybeSent {
 		sentAt = ms(at)
 	}
 	return s.updateClaimed(ctx, id, by, `status = ?, last_error = ?, sent_at = ?`, status, reason, sentAt)
 }
 
 // RetryDigest releases a claimed digest for another attempt at next,
-// keeping the reason the last one failed.
-func (s *Store) RetryDigest(ctx context.Context, id int64, by string, next time.Time, reason string) error {
-	return s.updateClaimed(ctx, id, by, `next_attempt = ?, last_error = ?`, ms(next), reason)
+// keeping the reason the last one failed. unconfirmed says the attempt had
+// handed the message over and got no answer.
+func (s *Store) RetryDigest(ctx context.Context, id int64, by string, next time.Time, reason string, unconfirmed bool) error {
+	return s.updateClaimed(ctx, id, by, `next_attempt = ?, last_error = ?, unconfirmed = unconfirmed + ?`,
+		ms(next), reason, boolInt(unconfirmed))
 }
 
+// updateClaimed records an answer: the handover it answers is over.
 func (s *Store) updateClaimed(ctx context.Context, id int64, by, set string, args ...any) error {
 	args = append(args, id, by, DigestPending)
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET `+set+`, claimed_by = '', claimed_until = 0
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET `+set+`, claimed_by = '', claimed_until = 0, handed_at = 0
 		WHERE id = ? AND claimed_by = ? AND status = ?`), args...)
 	if err != nil {
 		return fmt.Errorf("update digest %d: %w", id, err)
@@ -363,9 +398,19 @@ func (s *Store) updateClaimed(ctx context.Context, id int64, by, set string, arg
 	return nil
 }
 
+// UnconfirmedDigests returns, by status, how many digests had an attempt
+// that handed the message over and got no answer.
+func (s *Store) UnconfirmedDigests(ctx context.Context) (map[string]int, error) {
+	return s.countByStatus(ctx, `SELECT status, COUNT(*) FROM digests WHERE unconfirmed > 0 GROUP BY status`)
+}
+
 // OutboxCounts returns how many digests are in each status.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM digests GROUP BY status`)
+	return s.countByStatus(ctx, `SELECT status, COUNT(*) FROM digests GROUP BY status`)
+}
+
+func (s *Store) countByStatus(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("count digests: %w", err)
 	}

@@ -71,7 +71,7 @@ func TestClaimDigest(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, who := range []string{"one", "two", "three"} {
 		wg.Go(func() {
-			ok, err := s.ClaimDigest(ctx, d.ID, who, now, now.Add(time.Minute))
+			ok, _, err := s.ClaimDigest(ctx, d.ID, who, now, now.Add(time.Minute))
 			if err != nil {
 				t.Error(err)
 			}
@@ -98,7 +98,7 @@ func TestClaimDigest(t *testing.T) {
 	if due, _ := s.DueDigests(ctx, later, 10); len(due) != 1 {
 		t.Fatalf("an expired claim is not due again: %+v", due)
 	}
-	if ok, err := s.ClaimDigest(ctx, d.ID, "heir", later, later.Add(time.Minute)); !ok || err != nil {
+	if ok, _, err := s.ClaimDigest(ctx, d.ID, "heir", later, later.Add(time.Minute)); !ok || err != nil {
 		t.Fatalf("taking over an expired claim: %v %v", ok, err)
 	}
 	if err := s.SettleDigest(ctx, d.ID, got.ClaimedBy, DigestSent, "", later); !errors.Is(err, ErrClaimLost) {
@@ -111,7 +111,7 @@ func TestClaimDigest(t *testing.T) {
 	if final.Status != DigestSent || final.Attempts != 2 || !final.SentAt.Equal(later) || final.ClaimedBy != "" {
 		t.Fatalf("after sending: %+v", final)
 	}
-	if ok, _ := s.ClaimDigest(ctx, d.ID, "late", later.Add(time.Hour), later.Add(2*time.Hour)); ok {
+	if ok, _, _ := s.ClaimDigest(ctx, d.ID, "late", later.Add(time.Hour), later.Add(2*time.Hour)); ok {
 		t.Fatal("a sent digest was claimed again")
 	}
 }
@@ -121,13 +121,13 @@ func TestRetryAndFailDigest(t *testing.T) {
 	s := openTest(t)
 	d, _, _ := s.SaveDigest(ctx, pendingDigest("a@x.org", t0), nil)
 	s.ClaimDigest(ctx, d.ID, "me", t0, t0.Add(time.Minute))
-	if err := s.RetryDigest(ctx, d.ID, "me", t0.Add(5*time.Minute), "451 try later"); err != nil {
+	if err := s.RetryDigest(ctx, d.ID, "me", t0.Add(5*time.Minute), "451 try later", false); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := s.ClaimDigest(ctx, d.ID, "me", t0.Add(time.Minute), t0.Add(2*time.Minute)); ok {
+	if ok, _, _ := s.ClaimDigest(ctx, d.ID, "me", t0.Add(time.Minute), t0.Add(2*time.Minute)); ok {
 		t.Fatal("claimed before its next attempt")
 	}
-	if ok, _ := s.ClaimDigest(ctx, d.ID, "me", t0.Add(5*time.Minute), t0.Add(6*time.Minute)); !ok {
+	if ok, _, _ := s.ClaimDigest(ctx, d.ID, "me", t0.Add(5*time.Minute), t0.Add(6*time.Minute)); !ok {
 		t.Fatal("not claimable at its next attempt")
 	}
 	if err := s.SettleDigest(ctx, d.ID, "me", DigestFailed, "550 no such user", t0); err != nil {
@@ -228,5 +228,48 @@ func TestDigestCandidatesAndFoldedSentEvents(t *testing.T) {
 	}
 	if sent, _ := s.SentEvents(ctx, "a@x.org", time.Time{}); sent["ev-a"] != 2 {
 		t.Fatalf("sent after the fold = %v, want ev-a: 2", sent)
+	}
+}
+
+// A claim after an attempt that handed the message over and recorded no
+// answer counts it as unconfirmed; an answer (settle, retry) ends the
+// handover.
+func TestClaimCountsUnconfirmedHandovers(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	d, _, _ := s.SaveDigest(ctx, pendingDigest("a@x.org", t0), nil)
+	claim := func(at time.Time) int {
+		t.Helper()
+		ok, n, err := s.ClaimDigest(ctx, d.ID, "me", at, at.Add(time.Minute))
+		if !ok || err != nil {
+			t.Fatalf("claim at %v: %v %v", at, ok, err)
+		}
+		return n
+	}
+	if n := claim(t0); n != 0 {
+		t.Fatalf("first claim: %d unconfirmed", n)
+	}
+	if err := s.HandOver(ctx, d.ID, "me", t0); err != nil {
+		t.Fatal(err)
+	}
+	// The sender dies with the message in the server's hands.
+	if n := claim(t0.Add(2 * time.Minute)); n != 1 {
+		t.Fatalf("claim after a lost handover: %d unconfirmed, want 1", n)
+	}
+	s.HandOver(ctx, d.ID, "me", t0.Add(2*time.Minute))
+	if err := s.RetryDigest(ctx, d.ID, "me", t0.Add(3*time.Minute), "451 later", false); err != nil {
+		t.Fatal(err)
+	}
+	if n := claim(t0.Add(4 * time.Minute)); n != 1 {
+		t.Fatalf("claim after an answered handover: %d unconfirmed, want still 1", n)
+	}
+	if err := s.HandOver(ctx, d.ID, "other", t0); !errors.Is(err, ErrClaimLost) {
+		t.Fatalf("handover by a sender without the claim: %v", err)
+	}
+	if n, _ := s.UnconfirmedDigests(ctx); n[DigestPending] != 1 || len(n) != 1 {
+		t.Fatalf("unconfirmed digests %v, want one pending", n)
+	}
+	if st, err := s.Stats(ctx, t0, t0); err != nil || st.Unconfirmed[DigestPending] != 1 {
+		t.Fatalf("Stats: unconfirmed %v (%v), want one pending (the herald_digests_unconfirmed gauge)", st.Unconfirmed, err)
 	}
 }

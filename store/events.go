@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -98,11 +99,12 @@ type Clustering struct {
 // SaveClustering records a batch of decisions in one transaction.
 func (s *Store) SaveClustering(ctx context.Context, cl Clustering) error {
 	as, evs, related := cl.Assignments, cl.Events, cl.Related
-	return s.inTx(ctx, func(tx *txn) error {
-		var seq int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_seq), 0) FROM items`).Scan(&seq); err != nil {
-			return fmt.Errorf("read cluster sequence: %w", err)
+	err := s.inTx(ctx, func(tx *txn) error {
+		last, err := nextSeq(ctx, tx, "cluster_seq", len(as))
+		if err != nil {
+			return err
 		}
+		seq := last - int64(len(as))
 		for _, a := range as {
 			seq++
 			var dup sql.NullInt64
@@ -134,6 +136,10 @@ func (s *Store) SaveClustering(ctx context.Context, cl Clustering) error {
 		}
 		return nil
 	})
+	if err == nil {
+		s.keptData()
+	}
+	return err
 }
 
 // foldStoryline moves the events of storyline old into storyline into,
@@ -172,9 +178,18 @@ func saveStoryline(ctx context.Context, tx *txn, st events.Storyline) error {
 	return nil
 }
 
+// saveEvent writes the deduplicator's record of an event. Its updated time
+// never goes back (an edit may have moved it past the newest report), and
+// its headline is the headline item's title as stored now: the
+// deduplicator keeps the titles it was given, and an item may have been
+// edited since.
 func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []Relation) error {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
+	headline, err := currentHeadline(ctx, tx, ev)
+	if err != nil {
+		return err
+	}
 	var story sql.NullString
 	if ev.Storyline != "" {
 		story = sql.NullString{String: ev.Storyline, Valid: true}
@@ -186,12 +201,13 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 		}
 	}
 	linksJSON, _ := json.Marshal(links)
-	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
+	err = tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
-		summary = excluded.summary, first_seen = excluded.first_seen, last_updated = excluded.last_updated,
+		summary = excluded.summary, first_seen = excluded.first_seen,
+		last_updated = CASE WHEN excluded.last_updated > events.last_updated THEN excluded.last_updated ELSE events.last_updated END,
 		size = excluded.size, entities = excluded.entities, topics = excluded.topics, storyline_id = excluded.storyline_id,
 		links = excluded.links`,
-		ev.ID, ev.Headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON))
+		ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON))
 	if err != nil {
 		return fmt.Errorf("save event %s: %w", ev.ID, err)
 	}
@@ -206,6 +222,31 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 		}
 	}
 	return nil
+}
+
+// currentHeadline is the stored title of the event's headline item: the
+// earliest source whose title, as the deduplicator read it, is the
+// headline.
+func currentHeadline(ctx context.Context, tx *txn, ev events.Event) (string, error) {
+	for _, src := range ev.Sources {
+		if src.Title != ev.Headline {
+			continue
+		}
+		id, err := strconv.ParseInt(src.DocID, 10, 64)
+		if err != nil {
+			break
+		}
+		var title string
+		err = tx.scanRow(ctx, `SELECT title FROM items WHERE id = ?`, []any{id}, &title)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("headline of event %s: %w", ev.ID, err)
+		}
+		return title, nil
+	}
+	return ev.Headline, nil
 }
 
 func nonNil(s []string) []string {

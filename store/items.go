@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // SavePoll records a poll of f in one transaction: the feed's new state
 // (validators, status, next poll, URL after a permanent redirect) and its
 // items. Saving the same items twice stores nothing new. It releases the
-// feed's lease (LeaseDueFeeds): the poll is done.
+// feed's lease (LeaseDueFeeds): the poll is done. When it fails nothing
+// was stored, and it counts nothing.
 func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
 	err := s.inTx(ctx, func(tx *txn) error {
@@ -27,9 +29,18 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 		if err != nil {
 			return fmt.Errorf("save items of feed %s: %w", f.URL, err)
 		}
+		if f.LastStatus == feeds.StatusOK { // items is what the document lists
+			return forgetUnlisted(ctx, tx, f.ID, now)
+		}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return feeds.Saved{}, err // rolled back
+	}
+	if res.New+res.Edited+res.Linked > 0 {
+		s.keptData()
+	}
+	return res, nil
 }
 
 func (s *Store) saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error {
@@ -85,7 +96,8 @@ var (
 		updated = ?, hash = ? WHERE id = ?`
 	qUpdateMembership = `UPDATE item_feeds SET hash = ? WHERE feed_id = ? AND guid = ?`
 
-	hotQueries = []string{qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem, qUpdateMembership}
+	hotQueries = []string{qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem, qUpdateMembership,
+		qPrunedGUIDs, qSeenPruned}
 )
 
 // placeholders writes n groups of width question marks: "?, ?" or "(?, ?, ?), (?, ?, ?)".
@@ -120,7 +132,8 @@ type stored struct {
 }
 
 // saveItems finds each item by its guid in this feed, then by its canonical
-// URL (the same story in another feed), and inserts it only when both miss.
+// URL (the same story in another feed), and inserts it only when both miss
+// and it was not pruned from this feed (pruned.go).
 func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
 	known, err := knownGUIDs(ctx, tx, feedID, items)
@@ -140,11 +153,17 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 		default:
 			it.ID = k.id
 			res.Edited++
-			if err := updateItem(ctx, tx, feedID, it); err != nil {
+			if err := updateItem(ctx, tx, feedID, it, now); err != nil {
 				return res, err
 			}
 		}
 	}
+	pruned, err := prunedGUIDs(ctx, tx, feedID, fresh, now)
+	if err != nil {
+		return res, err
+	}
+	fresh = slices.DeleteFunc(fresh, func(it *feeds.Item) bool { return pruned[it.GUID] })
+	res.Skipped += len(pruned)
 	byURL, err := knownURLs(ctx, tx, fresh)
 	if err != nil {
 		return res, err
@@ -216,13 +235,38 @@ func insertItem(ctx context.Context, tx *txn, it *feeds.Item, now time.Time) (in
 }
 
 // updateItem stores an edited entry: the item takes the newest content, and
-// the feed's membership remembers the hash it sent.
-func updateItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item) error {
+// the feed's membership remembers the hash it sent. A new title changes
+// the item's event for readers (editedTitle).
+func updateItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item, now time.Time) error {
+	var oldTitle, eventID string
+	if err := tx.scanRow(ctx, `SELECT title, COALESCE(event_id, '') FROM items WHERE id = ?`, []any{it.ID},
+		&oldTitle, &eventID); err != nil {
+		return err
+	}
 	if err := tx.exec(ctx, qUpdateItem, it.Title, it.Summary, it.Content, it.Text, it.Author,
 		ms(it.Updated), it.Hash, it.ID); err != nil {
 		return err
 	}
+	if eventID != "" && oldTitle != it.Title {
+		if err := editedTitle(ctx, tx, eventID, oldTitle, it.Title, now); err != nil {
+			return err
+		}
+	}
 	return tx.exec(ctx, qUpdateMembership, it.Hash, feedID, it.GUID)
+}
+
+// editedTitle updates an event one of whose items got a new title: the
+// headline follows when it was that item's title, and the event's updated
+// time moves to now either way (its feed item lists the sources' titles),
+// so that feed readers show the change.
+func editedTitle(ctx context.Context, tx *txn, eventID, oldTitle, newTitle string, now time.Time) error {
+	err := tx.exec(ctx, `UPDATE events SET headline = CASE WHEN headline = ? THEN ? ELSE headline END,
+		last_updated = CASE WHEN last_updated < ? THEN ? ELSE last_updated END WHERE id = ?`,
+		oldTitle, newTitle, ms(now), ms(now), eventID)
+	if err != nil {
+		return fmt.Errorf("update event %s after an edit: %w", eventID, err)
+	}
+	return nil
 }
 
 func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }

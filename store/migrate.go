@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -120,14 +121,30 @@ func migrationFiles() ([]Migration, error) {
 }
 
 // applyMigration runs m unless another process applied it meanwhile, which
-// the check inside the write transaction sees.
+// the check inside the write transaction sees. A migration is its SQL file
+// followed by its Go step, if it has one (migrationSteps).
+//
+// On SQLite it runs with foreign keys off and checks them before the
+// commit: rebuilding a table, SQLite's way of changing a column, drops the
+// old table, which would otherwise delete the rows that reference it.
 func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 	body, err := migrations.ReadFile(m.Name)
 	if err != nil {
 		return false, err
 	}
 	ddl := strings.ReplaceAll(string(body), "{{ID}}", s.dialect.idColumn)
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if s.dialect.name == "sqlite" {
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return false, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
@@ -142,9 +159,46 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 	if _, err := tx.ExecContext(ctx, ddl); err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
+	if step := migrationSteps[m.Version]; step != nil {
+		if err := step(ctx, &txn{Tx: tx, s: s, stmts: map[string]*sql.Stmt{}}); err != nil {
+			return false, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
+	if s.dialect.name == "sqlite" {
+		if err := checkForeignKeys(ctx, tx); err != nil {
+			return false, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
 		m.Version, ms(time.Now())); err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	return true, tx.Commit()
+}
+
+// migrationSteps are the parts of migrations that portable SQL cannot say,
+// by version; each runs after its file, in the same transaction.
+var migrationSteps = map[int]func(ctx context.Context, tx *txn) error{
+	100: autoincrementIDs,
+}
+
+// checkForeignKeys fails when a row of a SQLite database references a row
+// that does not exist.
+func checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("row %d of table %s references a missing row of %s", rowid.Int64, table, parent)
+	}
+	return rows.Err()
 }

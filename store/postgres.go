@@ -35,6 +35,7 @@ var postgres = dialect{
 	skipLocked:     " FOR UPDATE SKIP LOCKED",
 	lockMigrations: lockMigrationsPG,
 	foreignKeys:    foreignKeysPG,
+	idMarks:        idMarksPG,
 	afterCopy:      resetIdentities,
 }
 

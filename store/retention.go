@@ -19,9 +19,11 @@ var pruneBatch = 500
 // Prune deletes the events last updated before `before` together with
 // their items (and the items' feed memberships, relations and aliases),
 // then the items never placed in an event that were first seen before it.
-// Digests, the events they listed and the unsubscribes are kept: they are
-// the audit trail of what was mailed. It works in small transactions and
-// can be stopped between them.
+// The keys of the pruned memberships are kept so that a feed still listing
+// them does not bring them back (pruned.go). Digests, with the ids and source counts of the events they
+// listed, and the unsubscribes are kept: they are the audit trail of what
+// was mailed. It works in small transactions and can be stopped between
+// them.
 func (s *Store) Prune(ctx context.Context, before time.Time) (Pruned, error) {
 	var p Pruned
 	for ctx.Err() == nil {
@@ -58,6 +60,9 @@ func (s *Store) pruneEvents(ctx context.Context, before time.Time) (events, item
 			return err
 		}
 		in := `(` + placeholders(len(ids), 1) + `)`
+		if err := rememberPruned(ctx, tx, `SELECT id FROM items WHERE event_id IN `+in, ids...); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM items WHERE event_id IN `+in), ids...)
 		if err != nil {
 			return err
@@ -87,12 +92,21 @@ func (s *Store) pruneEvents(ctx context.Context, before time.Time) (events, item
 func (s *Store) pruneUnplaced(ctx context.Context, before time.Time) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
-		res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM items WHERE id IN (SELECT id FROM items
-			WHERE event_id IS NULL AND first_seen < ? ORDER BY id LIMIT ?)`), ms(before), pruneBatch)
+		var n int64
+		err := s.inTx(ctx, func(tx *txn) error {
+			which := `SELECT id FROM items WHERE event_id IS NULL AND first_seen < ? ORDER BY id LIMIT ?`
+			if err := rememberPruned(ctx, tx, which, ms(before), pruneBatch); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM items WHERE id IN (`+which+`)`), ms(before), pruneBatch)
+			if err == nil {
+				n, err = res.RowsAffected()
+			}
+			return err
+		})
 		if err != nil {
 			return total, fmt.Errorf("prune unplaced items before %s: %w", before.Format(time.DateOnly), err)
 		}
-		n, _ := res.RowsAffected()
 		total += int(n)
 		if int(n) < pruneBatch {
 			return total, nil

@@ -75,3 +75,54 @@ func TestPrune(t *testing.T) {
 		t.Errorf("second prune = %+v, %v; want nothing", again, err)
 	}
 }
+
+// An item pruned while its feed still lists it does not come back as new:
+// an undated item carries the time it was fetched, so the retention cut on
+// dates cannot keep it out. Its key is remembered while the feed lists it
+// (a 304 or a failure changes nothing) and forgotten once a document the
+// feed serves leaves it out.
+func TestPrunedItemsStayPruned(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	poll := func(at time.Time, status string, guids ...string) feeds.Saved {
+		t.Helper()
+		f.LastPoll, f.LastStatus = at, status
+		var items []feeds.Item
+		for _, g := range guids {
+			it := item(g, "http://a.example/"+g, "Story "+g)
+			it.Published = at // undated: stamped with the fetch time
+			items = append(items, it)
+		}
+		saved, err := s.SavePoll(ctx, f, items, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return saved
+	}
+	poll(t0, feeds.StatusOK, "evergreen", "gone")
+	placeAll(t, s)
+	poll(t0.Add(35*day), feeds.StatusNotModified)
+	if p, err := s.Prune(ctx, t0.Add(5*day)); err != nil || p.Items != 2 {
+		t.Fatalf("prune = %+v, %v; want both items", p, err)
+	}
+	if saved := poll(t0.Add(36*day), feeds.StatusOK, "evergreen", "gone", "fresh"); saved.New != 1 || saved.Skipped != 2 {
+		t.Fatalf("poll after the prune: %+v; want the pruned items skipped and the fresh one new", saved)
+	}
+	poll(t0.Add(37*day), feeds.StatusNotModified)
+	poll(t0.Add(38*day), feeds.StatusError)
+	if saved := poll(t0.Add(39*day), feeds.StatusOK, "evergreen", "gone", "fresh"); saved.New != 0 {
+		t.Fatalf("poll after a 304 and a failure: %+v; want nothing new", saved)
+	}
+	poll(t0.Add(40*day), feeds.StatusOK, "evergreen", "fresh") // "gone" leaves the feed
+	if saved := poll(t0.Add(41*day), feeds.StatusOK, "evergreen", "gone", "fresh"); saved.New != 1 {
+		t.Errorf("poll after the feed dropped an item and listed it again: %+v; want it new, the other still skipped", saved)
+	}
+	if n, _ := s.CountItems(ctx); n != 2 {
+		t.Errorf("%d items stored, want fresh and the returning one", n)
+	}
+}

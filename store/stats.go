@@ -15,7 +15,8 @@ type Stats struct {
 	OpenEvents    int       // events updated since the openSince given to Stats
 	OldestItem    time.Time // first_seen of the oldest item; zero when none
 	Digests       map[string]int
-	OldestPending time.Time // created_at of the oldest pending digest; zero when none
+	OldestPending time.Time      // created_at of the oldest pending digest; zero when none
+	Unconfirmed   map[string]int // digests by status that an attempt handed over without an answer
 }
 
 // Stats reads the store's state as of now, with a few aggregate queries
@@ -50,9 +51,11 @@ func (s *Store) Stats(ctx context.Context, now, openSince time.Time) (Stats, err
 		return st, fmt.Errorf("oldest pending digest: %w", err)
 	}
 	st.OldestItem, st.OldestPending = fromMS(oldestItem), fromMS(oldestPending)
-	var err2 error
-	st.Digests, err2 = s.OutboxCounts(ctx)
-	return st, err2
+	if st.Digests, err = s.OutboxCounts(ctx); err != nil {
+		return st, err
+	}
+	st.Unconfirmed, err = s.UnconfirmedDigests(ctx)
+	return st, err
 }
 
 // Waiting counts the enabled feeds of a topic that are not due yet: those

@@ -27,7 +27,8 @@ type Store struct {
 	// live in different schemas of one PostgreSQL database.
 	lockSpace int32
 
-	stmts map[string]*sql.Stmt // hot statements, prepared once at Open
+	stmts  map[string]*sql.Stmt // hot statements, prepared once at Open
+	health writeHealth          // whether the last write went through (health.go)
 }
 
 // dialect holds the few things that differ between databases.
@@ -45,21 +46,24 @@ type dialect struct {
 	lockMigrations func(ctx context.Context, s *Store) (func(), error)
 	// foreignKeys maps each table to the tables it references (Copy).
 	foreignKeys func(ctx context.Context, db *sql.DB) (map[string][]string, error)
-	// afterCopy runs in the transaction that copied rows with their ids.
-	afterCopy func(ctx context.Context, tx *txn, tables []string) error
+	// idMarks returns, per table, the largest id ever handed out (Copy).
+	idMarks func(ctx context.Context, db *sql.DB) (map[string]int64, error)
+	// afterCopy runs in the transaction that copied rows with their ids:
+	// the tables' id generators go on after marks, the source's idMarks.
+	afterCopy func(ctx context.Context, tx *txn, tables []string, marks map[string]int64) error
 }
 
 var sqlite = dialect{
 	name:       "sqlite",
-	idColumn:   "INTEGER PRIMARY KEY",
+	idColumn:   "INTEGER PRIMARY KEY AUTOINCREMENT", // never reuses an id: store/ids.go
 	rebind:     func(q string) string { return q },
 	skipLocked: "",
 	// Each migration runs in an immediate (write-locked) transaction that
 	// re-checks whether it was applied, which is lock enough.
 	lockMigrations: func(context.Context, *Store) (func(), error) { return func() {}, nil },
 	foreignKeys:    foreignKeysSQLite,
-	// INTEGER PRIMARY KEY continues after the largest id by itself.
-	afterCopy: func(context.Context, *txn, []string) error { return nil },
+	idMarks:        idMarksSQLite,
+	afterCopy:      markIDsSQLite,
 }
 
 // Open opens (creating if needed) the database named by dsn and brings its
@@ -223,20 +227,42 @@ func (s *Store) prepareHot(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in a transaction and commits when fn returns nil.
+// inTx runs fn in a transaction and commits when fn returns nil. Its
+// outcome tells whether the store can write (health.go).
 func (s *Store) inTx(ctx context.Context, fn func(*txn) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return s.noteWrite(fmt.Errorf("begin: %w", err))
 	}
 	defer tx.Rollback()
 	if err := fn(&txn{Tx: tx, s: s, stmts: map[string]*sql.Stmt{}}); err != nil {
-		return err
+		return s.noteWrite(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return s.noteWrite(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// LimitPages caps the SQLite file at n pages, beyond which every write that
+// needs a new page fails as on a full disk (SQLITE_FULL): fault injection
+// for tests. n = 0 lifts the cap (to SQLite's maximum).
+func (s *Store) LimitPages(ctx context.Context, n int64) error {
+	if s.dialect.name != "sqlite" {
+		return errors.New("limit pages: only a SQLite store has pages to limit")
+	}
+	if n == 0 {
+		n = 1 << 32
+	}
+	_, err := s.db.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, n))
+	return err
+}
+
+// PageCount returns how many pages the SQLite file holds.
+func (s *Store) PageCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&n)
+	return n, err
 }
 
 // ms and fromMS convert between time.Time and the stored Unix milliseconds.

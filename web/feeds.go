@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"herald/events"
+	"herald/feeds"
 )
 
 // feedLimit is how many events an output feed carries: the most recently
@@ -110,7 +111,9 @@ func eventItem(base string, ev events.Event) (outItem, error) {
 	}{v, more}); err != nil {
 		return outItem{}, fmt.Errorf("feed item for event %s: %w", ev.ID, err)
 	}
-	return outItem{ID: tagID("event", ev.ID), Title: ev.Headline, Link: v.URL, Summary: v.Summary,
+	// A title is text: readers that render it as HTML must find no tag in
+	// it, whatever the store holds.
+	return outItem{ID: tagID("event", ev.ID), Title: feeds.StripTags(ev.Headline), Link: v.URL, Summary: v.Summary,
 		ContentHTML: b.String(), Published: ev.FirstSeen, Updated: ev.LastUpdated}, nil
 }
 

@@ -154,7 +154,7 @@ func TestJSONFeeds(t *testing.T) {
 // event; then the feed changes, the item keeps its id and moves its date.
 func TestConditionalRequests(t *testing.T) {
 	st, evs := fixture(t)
-	srv := serve(t, st, Options{})
+	srv := serve(t, st, Options{PublicURL: "https://herald.example"}) // else private: TestHostHeaderCannotPoisonACache
 	url := srv.URL + "/topics/world.atom"
 	code, body, h := get(t, url)
 	etag, lm := h.Get("ETag"), h.Get("Last-Modified")

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"herald/events"
@@ -130,15 +131,20 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 }
 
-// statusWriter remembers the status a handler wrote.
+// statusWriter remembers the status a handler wrote. With hostLinks (no
+// public URL: absolute links come from the request's Host) it makes a
+// cacheable answer private, so that a shared cache never hands a page
+// built for one Host to another client.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status    int
+	hostLinks bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.privateCache()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -146,8 +152,16 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		w.privateCache()
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) privateCache() {
+	h := w.Header()
+	if cc := h.Get("Cache-Control"); w.hostLinks && strings.HasPrefix(cc, "public") {
+		h.Set("Cache-Control", "private"+strings.TrimPrefix(cc, "public"))
+	}
 }
 
 // observe sets the headers every answer carries and counts requests by
@@ -160,7 +174,10 @@ func (s *server) observe(mux *http.ServeMux) http.Handler {
 		// Pages use no script and no outside resource: forbid both, so
 		// even markup that slipped through could run nothing.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, hostLinks: s.opt.PublicURL == ""}
+		if sw.hostLinks {
+			h.Set("Vary", "Host") // absolute links follow it (base)
+		}
 		mux.ServeHTTP(sw, r) // sets r.Pattern to the route that matched
 		if s.opt.Recorder != nil {
 			route := r.Pattern

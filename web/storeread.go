@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"herald/events"
+	"herald/feeds"
 	"herald/store"
 )
 
@@ -39,4 +40,39 @@ func (s StoreReader) Event(ctx context.Context, id string) (events.Event, []Rela
 		out[i] = Relation{EventID: r.EventID, Shared: r.Shared}
 	}
 	return ev, out, err
+}
+
+// Feeds returns every polled feed with its state, the credentials a feed
+// URL may carry masked in the URL and in the last error.
+func (s StoreReader) Feeds(ctx context.Context) ([]feeds.Feed, error) {
+	fs, err := s.Store.Feeds(ctx)
+	return redactFeeds(fs), err
+}
+
+// FeedPage returns limit feeds from offset on and how many there are, the
+// credentials masked as in Feeds.
+func (s StoreReader) FeedPage(ctx context.Context, offset, limit int) ([]feeds.Feed, int, error) {
+	fs, total, err := s.Store.FeedPage(ctx, offset, limit)
+	return redactFeeds(fs), total, err
+}
+
+// redactFeeds masks the userinfo of each feed's URL, there and in its last
+// error.
+func redactFeeds(fs []feeds.Feed) []feeds.Feed {
+	for i, f := range fs {
+		fs[i].URL, fs[i].LastError = feeds.RedactURL(f.URL), feeds.RedactText(f.LastError, f.URL)
+	}
+	return fs
+}
+
+// Ping checks that the store answers and that its last write went through:
+// a store that cannot write (a full disk) is not ready, whatever it reads.
+func (s StoreReader) Ping(ctx context.Context) error {
+	if err := s.Store.Ping(ctx); err != nil {
+		return err
+	}
+	if err := s.Store.WriteError(); err != nil {
+		return fmt.Errorf("cannot write: %w", err)
+	}
+	return nil
 }

@@ -44,6 +44,19 @@ func TestNothingActiveGetsThrough(t *testing.T) {
 	seed(t, st, []events.Event{hostile, other}, map[string][]store.Relation{
 		"ev-xss": {{EventID: "ev-other", Shared: []string{"Shared " + payload}}}})
 	polled := pollFixture(t, st, "testdata/xss.rss")
+	stored, err := st.Events(context.Background(), store.EventQuery{IDs: polled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range stored { // titles are stored as text, however the feed escaped them
+		checkNoMarkup(t, "stored headline", ev.Headline)
+		for _, src := range ev.Sources {
+			checkNoMarkup(t, "stored title", src.Title)
+			if strings.ContainsRune(src.Title, '\u202e') {
+				t.Errorf("stored title %q keeps a right-to-left override", src.Title)
+			}
+		}
+	}
 
 	srv := serve(t, st, Options{Unsubscriber: fakeUnsub{}})
 	paths := []string{"/", "/feeds", "/feeds.json", "/topics/world.html", "/opml", "/unsubscribe?token=" + url.QueryEscape(payload)}
@@ -138,8 +151,10 @@ func checkInert(t *testing.T, where, ctype, body string) {
 		checkHTML(t, where, body, false)
 	case strings.HasPrefix(ctype, "text/markdown"):
 		checkMarkdown(t, where, body)
+	case strings.Contains(ctype, "feed+json"):
+		checkJSON(t, where, body, feedText)
 	case strings.Contains(ctype, "json"):
-		checkJSON(t, where, body)
+		checkJSON(t, where, body, nil)
 	case strings.Contains(ctype, "rss") || strings.Contains(ctype, "atom"):
 		checkXML(t, where, body, feedHTML)
 	case strings.Contains(ctype, "xml") || strings.Contains(ctype, "opml"):
@@ -235,9 +250,10 @@ func next(s string, i int) int {
 	return i + 1 + j
 }
 
-// checkJSON walks a JSON document: URLs must be http(s), and HTML fields
-// must pass the fragment check.
-func checkJSON(t *testing.T, where, body string) {
+// checkJSON walks a JSON document: URLs must be http(s), HTML fields must
+// pass the fragment check, and text fields (a JSON Feed's titles) must
+// hold no markup.
+func checkJSON(t *testing.T, where, body string, text map[string]bool) {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
@@ -255,6 +271,9 @@ func checkJSON(t *testing.T, where, body string) {
 				walk(key, c)
 			}
 		case string:
+			if text[key] {
+				checkNoMarkup(t, where+" "+key, x)
+			}
 			checkField(t, where, key, x, jsonHTML)
 		}
 	}
@@ -284,19 +303,42 @@ func checkXML(t *testing.T, where, body string, htmlFields map[string]bool) {
 		case xml.EndElement:
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			if len(stack) > 0 {
-				checkField(t, where, stack[len(stack)-1], string(x), htmlFields)
+			if len(stack) == 0 {
+				break
+			}
+			if key := stack[len(stack)-1]; htmlFields != nil && feedText[key] {
+				checkNoMarkup(t, where+" "+key, string(x))
+			} else {
+				checkField(t, where, key, string(x), htmlFields)
 			}
 		}
 	}
 }
 
 // Fields that readers render as HTML: in JSON (pages and JSON Feed, where
-// summary is plain text) and in RSS and Atom. Page XML has none.
+// summary is plain text) and in RSS and Atom. Page XML has none. Titles in
+// feeds are text, but many readers render them as HTML too: they must hold
+// no markup at all.
 var (
 	jsonHTML = map[string]bool{"content_html": true}
 	feedHTML = map[string]bool{"encoded": true, "description": true, "content": true, "summary": true}
+	feedText = map[string]bool{"title": true}
 )
+
+// checkNoMarkup fails when text, rendered as HTML, would make an element.
+func checkNoMarkup(t *testing.T, where, text string) {
+	t.Helper()
+	nodes, err := html.ParseFragment(strings.NewReader(text), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	for _, n := range nodes {
+		if n.Type != html.TextNode {
+			t.Errorf("%s: %q would be markup in a reader that renders titles as HTML", where, text)
+			return
+		}
+	}
+}
 
 func checkField(t *testing.T, where, key, val string, htmlFields map[string]bool) {
 	t.Helper()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,12 +21,18 @@ type deduper struct {
 	log    *slog.Logger
 	window time.Duration
 	c      *events.Clusterer // nil until restored
+	batch  int               // docs per transaction; 0 means batchSize
 
 	metrics *metrics.Metrics // nil records nothing
 }
 
-// batchSize bounds one transaction of decisions.
-const batchSize = 2000
+// batchSize bounds one transaction of decisions. After the store failed to
+// write one, the next are smaller (down to minBatch), so that clustering
+// catches up in what space there is; each success doubles it again.
+const (
+	batchSize = 2000
+	minBatch  = 50
+)
 
 // placeNew clusters every unplaced item and returns how many it placed.
 func (d *deduper) placeNew(ctx context.Context) (int, error) {
@@ -36,14 +43,18 @@ func (d *deduper) placeNew(ctx context.Context) (int, error) {
 	}
 	placed := 0
 	for {
-		docs, err := d.store.UnclusteredDocs(ctx, batchSize)
+		docs, err := d.store.UnclusteredDocs(ctx, cmp.Or(d.batch, batchSize))
 		if err != nil || len(docs) == 0 {
 			return placed, err
 		}
 		if err := d.placeBatch(ctx, docs); err != nil {
 			d.c = nil // the clusterer saw decisions the store did not keep
+			if store.IsStorageFailure(err) {
+				d.batch = max(cmp.Or(d.batch, batchSize)/2, minBatch)
+			}
 			return placed, err
 		}
+		d.batch = min(2*cmp.Or(d.batch, batchSize), batchSize)
 		placed += len(docs)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -29,9 +30,14 @@ type Config struct {
 	// kept for good); a feed item published before it is not stored.
 	Retention Duration `yaml:"retention"`
 
-	path string     // the file it came from, for messages
-	root *yaml.Node // the parsed document, to find the line of a key
+	path     string     // the file it came from, for messages
+	root     *yaml.Node // the parsed document, to find the line of a key
+	warnings []string   // settings that work but are likely mistakes (config_sanity.go)
 }
+
+// Warnings lists the settings that work but are likely mistakes, each with
+// its file, line, key and fix.
+func (c *Config) Warnings() []string { return c.warnings }
 
 // LogConfig sets the log format ("text" or "json") and level.
 type LogConfig struct {
@@ -87,6 +93,9 @@ type SMTPConfig struct {
 	From     string   `yaml:"from"`
 	TLS      string   `yaml:"tls"`
 	Timeout  Duration `yaml:"timeout"` // the whole delivery of one message
+	// AllowInsecureAuth lets the password go without TLS (tls: none): for
+	// a relay on a network the operator trusts.
+	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
 }
 
 // DigestConfig tunes the digests mailed to subscribers.
@@ -266,6 +275,10 @@ func splitComment(line []byte) (code, comment []byte) {
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)$`)
 var unknownField = regexp.MustCompile(`field (\S+) not found in type main\.(\w+)`)
+var notMapping = regexp.MustCompile(`cannot unmarshal !!(\w+) .*into main\.Config`)
+
+// yamlKinds names YAML's node tags the way a config author thinks of them.
+var yamlKinds = map[string]string{"seq": "a list", "str": "a text", "int": "a number", "bool": "true or false", "float": "a number"}
 
 // yamlMessage rewrites the YAML decoder's errors, one per line, into
 // "LINE: what: fix".
@@ -275,6 +288,10 @@ func yamlMessage(path string, err error) string {
 		m := yamlLine.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
+		}
+		if k := notMapping.FindStringSubmatch(m[2]); k != nil {
+			m[2] = fmt.Sprintf("the file holds %s where Herald wants keys with values (storage:, topics:, ...): write each setting as `key: value` at the start of a line, like the repository's config.yaml",
+				cmp.Or(yamlKinds[k[1]], "something else"))
 		}
 		if u := unknownField.FindStringSubmatch(m[2]); u != nil {
 			m[2] = fmt.Sprintf("unknown key %q in %s: check its spelling and indentation (see the configuration reference in README.md)",

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -13,8 +12,6 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
-
-	"herald/digest"
 )
 
 var (
@@ -34,6 +31,13 @@ func (k *checker) failf(path []any, format string, args ...any) {
 	k.errs = append(k.errs, fmt.Errorf("%s:%d: %s: %s", k.c.path, line, keyName(path), fmt.Sprintf(format, args...)))
 }
 
+// warnf records a setting that works but is likely a mistake: check-config
+// prints it and the daemon logs it at start.
+func (k *checker) warnf(path []any, format string, args ...any) {
+	line := lineOf(k.c.root, path)
+	k.c.warnings = append(k.c.warnings, fmt.Sprintf("%s:%d: %s: %s", k.c.path, line, keyName(path), fmt.Sprintf(format, args...)))
+}
+
 func (c *Config) validate() error {
 	k := &checker{c: c}
 	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
@@ -42,9 +46,8 @@ func (c *Config) validate() error {
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		k.failf(p("log", "level"), "%q is not a log level: use debug, info, warn or error", c.Log.Level)
 	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-		k.failf(p("http", "listen"), "%q is not host:port: write it like 127.0.0.1:8080", c.HTTP.Listen)
-	}
+	k.checkListen()
+	k.checkStorage()
 	if c.HTTP.PublicURL != "" && !isWebURL(c.HTTP.PublicURL) {
 		k.failf(p("http", "public_url"), "%q is not an absolute http(s) URL: write it like https://news.example.org", c.HTTP.PublicURL)
 	} else if u, err := url.Parse(c.HTTP.PublicURL); err == nil && strings.Trim(u.Path, "/") != "" {
@@ -64,11 +67,7 @@ func (c *Config) validate() error {
 	if time.Duration(c.Poll.Lease) < 3*time.Second {
 		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))
 	}
-	for i, n := range c.Poll.AllowNetworks {
-		if _, err := parseNetwork(n); err != nil {
-			k.failf(p("poll", "allow_networks", i), "%q is not a network: write a CIDR like 10.0.0.0/8 or an address like 127.0.0.1", n)
-		}
-	}
+	k.checkAllowNetworks()
 	for i, n := range c.Poll.TrackingParams {
 		if !paramName.MatchString(n) {
 			k.failf(p("poll", "tracking_params", i), "%q is not a query parameter name: write a name like share_id, or a prefix like sh_*", n)
@@ -98,15 +97,17 @@ func (k *checker) checkTopics() {
 		if !printable(t.Title) {
 			k.failf(p("topics", i, "title"), "%q holds a control character or invalid UTF-8, which feeds and pages cannot carry: remove it", t.Title)
 		}
-		if _, err := cronParser.Parse(t.Schedule); err != nil {
-			k.failf(p("topics", i, "schedule"), "%q is not a cron schedule (%v): write it like \"*/30 * * * *\" or \"CRON_TZ=Europe/Berlin 0 7 * * *\"", t.Schedule, err)
-		}
+		k.checkTopicSchedule(i, t.Schedule)
 		urls := map[string]bool{}
 		for j, f := range t.Feeds {
 			if !isWebURL(f.URL) {
 				k.failf(p("topics", i, "feeds", j, "url"), "%q is not an absolute http(s) URL: give the feed's full address", f.URL)
-			} else if urls[f.URL] {
-				k.failf(p("topics", i, "feeds", j, "url"), "%s is listed twice in topic %q: remove one", f.URL, t.Name)
+				continue
+			}
+			f.URL = feedURL(f.URL) // one feed written two ways is one feed
+			k.c.Topics[i].Feeds[j].URL = f.URL
+			if urls[f.URL] {
+				k.failf(p("topics", i, "feeds", j, "url"), "%s is listed twice in topic %q (perhaps written another way): remove one", f.URL, t.Name)
 			}
 			urls[f.URL] = true
 			if !printable(f.Title) {
@@ -148,10 +149,10 @@ func (k *checker) checkSubscribers() {
 				k.failf(p("subscribers", i, "topics", j), "no topic named %q: use one of the names under topics", t)
 			}
 		}
-		if _, err := digest.ParseSchedule(s.Schedule, time.UTC); err != nil {
-			k.failf(p("subscribers", i, "schedule"), "%q is not a digest schedule (%v): write it like \"0 7 * * *\"", s.Schedule, err)
-		}
-		if _, err := time.LoadLocation(s.Timezone); err != nil {
+		k.checkDigestSchedule(i, s)
+		if s.Timezone == "Local" {
+			k.failf(p("subscribers", i, "timezone"), "Local is the zone of the machine Herald runs on, which a move or a container changes: name the zone, like Europe/Berlin")
+		} else if _, err := time.LoadLocation(s.Timezone); err != nil {
 			k.failf(p("subscribers", i, "timezone"), "%q is not a time zone: use an IANA name like Europe/Berlin", s.Timezone)
 		}
 	}
@@ -169,6 +170,10 @@ func (k *checker) checkMail() {
 	}
 	if c.SMTP.Host == "" {
 		k.failf(p("smtp", "host"), "no mail server: set smtp.host to the submission server's name")
+	}
+	if c.SMTP.TLS == "none" && c.SMTP.Username != "" && !c.SMTP.AllowInsecureAuth {
+		k.failf(p("smtp", "tls"), "none would send the password in the clear (AUTH PLAIN over plain TCP): use starttls or implicit, "+
+			"or, for a relay on a network you trust, set smtp.allow_insecure_auth: true")
 	}
 	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 		k.failf(p("smtp", "from"), "%q is not a sender address: write it like \"Herald <news@example.org>\"", c.SMTP.From)

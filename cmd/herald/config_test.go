@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -78,5 +81,94 @@ func TestConfigSecretsExpandAndMask(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "schedule: '*/30 * * * *'") {
 		t.Fatalf("masked config lacks the default schedule:\n%s", out)
+	}
+}
+
+// Settings that would silently disarm Herald or never take effect are
+// refused, or warned about, with the line, the key and the fix.
+func TestConfigRefusesWhatNeverWorks(t *testing.T) {
+	const head = "topics:\n  - name: world\n    feeds:\n      - url: https://a.example/rss\n"
+	const mail = "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\n"
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"topic cron that never fires", head + "    schedule: \"0 0 30 2 *\"\n", []string{"c.yaml:5:", "topics[0].schedule", "never fires", "30 February"}},
+		{"digest cron that never fires", head + mail + "subscribers:\n  - {email: a@example.org, schedule: \"0 0 31 4 *\"}\n",
+			[]string{"c.yaml:7:", "subscribers[0].schedule", "never fires"}},
+		{"@every 0s", head + "    schedule: \"@every 0s\"\n", []string{"c.yaml:5:", "topics[0].schedule", "shorter than a second", "@every 15m"}},
+		{"@every 1ms", head + "    schedule: \"@every 1ms\"\n", []string{"c.yaml:5:", "shorter than a second"}},
+		{"Local time zone", head + mail + "subscribers:\n  - {email: a@example.org, timezone: Local}\n",
+			[]string{"c.yaml:7:", "subscribers[0].timezone", "machine", "Europe/Berlin"}},
+		{"listen port out of range", "http: {listen: \"nope:99999\"}\n" + head, []string{"c.yaml:1:", "http.listen", "port", "127.0.0.1:8080"}},
+		{"listen on a name", "http: {listen: \"nope:8080\"}\n" + head, []string{"c.yaml:1:", "http.listen", "not an IP address"}},
+		{"storage is a directory", "storage: /\n" + head, []string{"c.yaml:1:", "storage", "is a directory", "herald.db"}},
+		{"storage in a missing directory", "storage: /no/such/dir/herald.db\n" + head, []string{"c.yaml:1:", "storage", "/no/such/dir", "does not exist"}},
+		{"a list at the top", "- storage: herald.db\n", []string{"c.yaml:1:", "list", "storage:", "topics:"}},
+		{"one feed written two ways", head + "      - url: HTTPS://A.EXAMPLE:443/rss#top\n", []string{"c.yaml:5:", "topics[0].feeds[1].url", "listed twice"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(c.yaml), noEnv)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigWarnsAboutRiskySettings(t *testing.T) {
+	const head = "topics:\n  - name: world\n    feeds:\n      - url: https://a.example/rss\n"
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"every address allowed", "poll:\n  allow_networks: [0.0.0.0/0, \"::/0\"]\n" + head,
+			[]string{"c.yaml:2: poll.allow_networks[0]", "c.yaml:2: poll.allow_networks[1]", "every address", "192.168.1.0/24"}},
+		{"metadata address allowed", "poll:\n  allow_networks: [169.254.0.0/16]\n" + head, []string{"poll.allow_networks[0]", "169.254.169.254"}},
+		{"digest every second", head + "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: a@example.org, schedule: \"@every 1s\"}\n",
+			[]string{"c.yaml:7: subscribers[0].schedule", "every 1s", "0 7 * * *"}},
+		{"topic every ten seconds", head + "    schedule: \"@every 10s\"\n", []string{"c.yaml:5: topics[0].schedule", "every 10s"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := ParseConfig("c.yaml", []byte(c.yaml), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(cfg.Warnings(), "\n")
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q do not contain %q", got, w)
+				}
+			}
+		})
+	}
+	cfg, err := ParseConfig("c.yaml", []byte(head), noEnv)
+	if err != nil || len(cfg.Warnings()) != 0 {
+		t.Errorf("a plain config: warnings %q, %v", cfg.Warnings(), err)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("poll:\n  allow_networks: [0.0.0.0/0]\n"+head), 0o600)
+	out, err := herald(t, context.Background(), "--config", path, "check-config")
+	if err != nil || !strings.Contains(out, "is valid") || !strings.Contains(out, "# warning: "+path+":2: poll.allow_networks[0]") {
+		t.Errorf("check-config: %v\n%s", err, out)
+	}
+}
+
+// The same feed written two ways in two topics is one feed, fetched once.
+func TestConfigFeedURLsAreCanonical(t *testing.T) {
+	raw := "topics:\n  - name: world\n    feeds: [{url: \"http://a.example/f\"}]\n  - name: news\n    feeds: [{url: \"HTTP://A.EXAMPLE:80/f#x\"}]\n"
+	cfg, err := ParseConfig("c.yaml", []byte(raw), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := cfg.Topics[0].Feeds[0].URL, cfg.Topics[1].Feeds[0].URL; a != b || a != "http://a.example/f" {
+		t.Fatalf("feed URLs %q and %q, want both http://a.example/f", a, b)
 	}
 }

@@ -39,9 +39,12 @@ type daemon struct {
 	jobIDs   []cron.EntryID // the topics' jobs in cron, replaced by a reload
 	wake     chan struct{}  // a reload wakes the digest loop
 	webParts                // metrics and scheduler state for the web server (web.go)
+	limits   httpLimits     // what one web client may hold (httpserver.go)
 
-	passMu sync.Mutex     // one poll pass at a time: a feed in two topics is never polled twice at once
-	jobs   sync.WaitGroup // running passes
+	passes passes         // one pass per topic at a time, ticks coalesced (passes.go)
+	jobs   sync.WaitGroup // running passes and prunes
+
+	clusterBehind atomic.Bool // clustering failed to write: polls wait until it catches up
 }
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
@@ -66,7 +69,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1),
+	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument(cfg)
@@ -202,25 +205,30 @@ func (d *daemon) scheduleTopics(ctx context.Context, topics []Topic) error {
 }
 
 // startPass polls the due feeds of topic ("" for all) in the background and
-// clusters what they brought.
+// clusters what they brought. Topics are polled side by side, sharing the
+// poller's workers; a tick that comes while its topic's pass runs makes
+// one more pass after it, never a burst. A feed in two topics is never
+// polled twice at once: a pass leases the feeds it polls.
 func (d *daemon) startPass(ctx context.Context, topic string) {
-	d.jobs.Add(1)
-	go func() {
-		defer d.jobs.Done()
-		d.passMu.Lock()
-		defer d.passMu.Unlock()
+	d.passes.start(topic, &d.jobs, func() {
 		if ctx.Err() != nil {
 			return
 		}
 		if err := d.pass(ctx, topic); err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Error("poll pass failed", "topic", topic, "error", err)
 		}
-	}()
+	})
 }
 
 // pass polls the due feeds this instance can lease (all of them on
 // SQLite), then asks for a clustering round, which runs on the leader.
+// While clustering could not store its decisions for lack of space, no
+// feed is polled: new items would take the space it needs first.
 func (d *daemon) pass(ctx context.Context, topic string) error {
+	if d.clusterBehind.Load() {
+		d.nudgeClustering()
+		return nil
+	}
 	start := time.Now()
 	l := d.cur()
 	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers)
@@ -251,11 +259,8 @@ func (d *daemon) listen() (*http.Server, net.Listener, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", cfg.HTTP.Listen, err, cfg.path)
 	}
-	srv := &http.Server{
-		// Each request goes to the handler of the running config.
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.cur().web.ServeHTTP(w, r) }),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
-	}
+	// Each request goes to the handler of the running config.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.cur().web.ServeHTTP(w, r) })
+	srv, ln := newHTTPServer(ln, h, d.log, d.limits)
 	return srv, ln, nil
 }

@@ -101,8 +101,10 @@ func findSubscriber(cfg *Config, email string) (Subscriber, error) {
 }
 
 // parseAt reads --at: RFC 3339, or "2006-01-02 15:04" in the subscriber's
-// zone; empty means now. Seconds are dropped so that a repeated command
-// names the same period.
+// zone, resolved as the schedule resolves its firings (a time that happens
+// twice is the first, one a clock change skips is the change); empty means
+// now. Seconds are dropped so that a repeated command names the same
+// period.
 func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Truncate(time.Second), nil
@@ -113,9 +115,11 @@ func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		if t, err = time.ParseInLocation("2006-01-02 15:04", s, loc); err != nil {
+		wall, err := time.Parse("2006-01-02 15:04", s)
+		if err != nil {
 			return time.Time{}, fmt.Errorf("--at %q: write it like 2026-11-24T07:00:00+01:00 or \"2026-11-24 07:00\"", s)
 		}
+		t = digest.LocalTime(wall, loc)
 	}
 	if t.After(now) {
 		return time.Time{}, fmt.Errorf("--at %s is in the future: a digest covers what has happened", s)
@@ -276,7 +280,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func digestList(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("digest")
 	email := fs.String("subscriber", "", "only this subscriber's digests")
-	status := fs.String("status", "", "only digests in this state: pending, sent, failed, empty, cancelled")
+	status := fs.String("status", "", "only digests in this state: pending, sent, maybe_sent, failed, empty, cancelled")
 	limit := fs.Int("limit", 50, "show at most this many, newest first")
 	if err := parseFlags(fs, reorder(args)); err != nil {
 		return flagErr(err)
@@ -313,7 +317,11 @@ func outboxDetail(d store.OutboxDigest) string {
 	}
 	switch d.Status {
 	case store.DigestSent:
-		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID
+		again := ""
+		if d.Unconfirmed > 0 {
+			again = " (sent again after an attempt the server did not answer: a copy may have arrived)"
+		}
+		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID + again
 	case store.DigestPending:
 		if d.LastError != "" {
 			return late + "next attempt " + d.NextAttempt.Format("2006-01-02 15:04") + "; last error: " + d.LastError

@@ -42,7 +42,7 @@ func TestDigestSendWaitsOutAClaim(t *testing.T) {
 	row := pendingDigest(t, d)
 	ctx := context.Background()
 	now := time.Now()
-	if ok, err := d.store.ClaimDigest(ctx, row.ID, "gone-host-1-dead", now, now.Add(1500*time.Millisecond)); !ok || err != nil {
+	if ok, _, err := d.store.ClaimDigest(ctx, row.ID, "gone-host-1-dead", now, now.Add(1500*time.Millisecond)); !ok || err != nil {
 		t.Fatalf("claim: %v, %v", ok, err)
 	}
 	var stdout, stderr bytes.Buffer

@@ -45,6 +45,7 @@ type digester struct {
 
 	mu      sync.Mutex
 	checked map[string]time.Time // per subscriber, the latest firing already dealt with: no queries until the next
+	refused error                // the login the server refused: nothing is sent with these settings again
 }
 
 func newDigester(ctx context.Context, e *env, cfg *Config, log *slog.Logger, st *store.Store) (*digester, error) {
@@ -63,7 +64,8 @@ func newDigester(ctx context.Context, e *env, cfg *Config, log *slog.Logger, st 
 		id:    fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4)),
 		crash: crashHook(e.getenv("HERALD_CRASH_AT"), e.stderr),
 		mailer: &digest.Mailer{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS,
-			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, Timeout: time.Duration(cfg.SMTP.Timeout)}}
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth,
+			Timeout: time.Duration(cfg.SMTP.Timeout)}}
 	return g, nil
 }
 
@@ -224,6 +226,9 @@ func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, 
 // from now plus the time spent so far, so a long round never hands out a
 // claim that has already expired.
 func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
+	if g.loginRefused() != nil {
+		return nil // reported once; a reload with new settings builds a new digester
+	}
 	began := time.Now()
 	var errs []error
 	for ctx.Err() == nil {
@@ -234,6 +239,9 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 		claimed := 0
 		for _, row := range due {
 			ok, err := g.deliver(ctx, row, now, now.Add(time.Since(began)))
+			if digest.IsLoginRefused(err) {
+				return err
+			}
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -249,14 +257,20 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 }
 
 // deliver claims one digest and sends it. It returns false when another
-// sender holds it. Only store errors are returned: a refused or failed
-// delivery is recorded on the digest. round is when this round of sending
-// began, which times a retry (so the round a wait later finds it due); now
-// times the claim.
+// sender holds it. A refused or failed delivery is recorded on the digest;
+// the errors returned are the store's and a refused login, after which
+// this digester sends nothing more (digest.IsLoginRefused). round is when
+// this round of sending began, which times a retry (so the round a wait
+// later finds it due); now times the claim.
+//
+// The handover to the server (SMTP DATA) is recorded before it happens. A
+// digest whose earlier attempt handed it over and got no answer (killed,
+// or cut off while waiting) may have arrived: it is sent once more, the
+// same bytes under the same Message-ID, and never a third time.
 func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
 	timeout := time.Duration(g.cfg.SMTP.Timeout)
 	claimed := time.Now() // now may be a test's clock; the send's deadline is on the real one
-	ok, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(2*timeout))
+	ok, unconfirmed, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(2*timeout))
 	if err != nil || !ok {
 		return false, err
 	}
@@ -267,7 +281,7 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 	sendCtx, cancel := context.WithDeadline(ctx, claimed.Add(2*timeout-timeout/2))
 	defer cancel()
 	attempt := row.Attempts + 1
-	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt)
+	log := g.log.With("digest_id", row.ID, "email", row.Subscriber, "attempt", attempt, "message_id", row.MessageID)
 	if gone, err := g.store.Unsubscribed(ctx, row.Subscriber); err != nil || gone {
 		if err != nil {
 			return true, err
@@ -275,28 +289,64 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 		log.Info("digest cancelled: unsubscribed")
 		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestCancelled, "unsubscribed", now)
 	}
+	if unconfirmed >= store.MaxUnconfirmed {
+		log.Warn("digest not sent again: the server may have it", "unconfirmed", unconfirmed)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestMaybeSent, maybeSent, now)
+	}
+	if unconfirmed > 0 {
+		log.Warn("sending a digest again: an earlier attempt handed it over and got no answer (same Message-ID)")
+	}
+	handover := func() error { return g.store.HandOver(ctx, row.ID, g.id, time.Now()) }
 	began := time.Now()
-	err = g.mailer.Send(sendCtx, g.from.Address, row.Subscriber, g.crashDuring(row.Message))
+	err = g.mailer.Send(sendCtx, g.from.Address, row.Subscriber, g.crashDuring(row.Message), handover)
 	if g.sent != nil {
 		g.sent(time.Since(began))
 	}
+	return true, g.record(ctx, log, row, attempt, unconfirmed, err, round, now)
+}
+
+// maybeSent is the reason a digest is settled as maybe sent.
+const maybeSent = "two attempts handed it to the SMTP server and got no answer: it may have arrived (once or twice, one Message-ID); not sent again"
+
+// record stores the outcome of one delivery attempt.
+func (g *digester) record(ctx context.Context, log *slog.Logger, row store.OutboxDigest, attempt, unconfirmed int,
+	err error, round, now time.Time) error {
 	switch {
 	case err == nil:
 		g.crash("after-accept")
-		log.Info("digest sent", "message_id", row.MessageID)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
+		log.Info("digest sent")
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
+	case digest.IsLoginRefused(err):
+		g.mu.Lock()
+		g.refused = err
+		g.mu.Unlock()
+		log.Error("SMTP login refused: digests wait, unsent, until the smtp settings are fixed in the config (reload or restart)", "error", err)
+		if err := g.store.RetryDigest(ctx, row.ID, g.id, round, err.Error(), false); err != nil {
+			return err
+		}
+		return err
 	case digest.IsPermanent(err):
 		log.Warn("digest refused", "error", err)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
+	case digest.IsUnconfirmed(err) && unconfirmed+1 >= store.MaxUnconfirmed:
+		log.Warn("digest not sent again: the server may have it", "error", err)
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestMaybeSent, maybeSent+": "+err.Error(), now)
 	case attempt > len(retryWaits):
 		log.Warn("digest failed: giving up", "error", err)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed,
+		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed,
 			fmt.Sprintf("gave up after %d attempts: %v", attempt, err), now)
 	default:
 		next := round.Add(retryWaits[attempt-1])
 		log.Warn("digest delivery failed, will retry", "error", err, "next_attempt", next)
-		return true, g.store.RetryDigest(ctx, row.ID, g.id, next, err.Error())
+		return g.store.RetryDigest(ctx, row.ID, g.id, next, err.Error(), digest.IsUnconfirmed(err))
 	}
+}
+
+// loginRefused is the refused login that stopped this digester, if any.
+func (g *digester) loginRefused() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.refused
 }
 
 // crashHook returns the fault-injection hook: with HERALD_CRASH_AT=point

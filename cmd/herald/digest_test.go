@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest"
 	"herald/digest/smtptest"
 	"herald/events"
 	"herald/feeds"
@@ -511,6 +512,8 @@ func TestDigestConfigChecks(t *testing.T) {
 			"subscribers[1].email: ADA@example.org is listed twice"},
 		{base + "smtp: {host: mail.example, from: \"Herald <news@example.org>\"}\ndigest: {max_events: 0, update_growth: 0.5, secret: short}\nsubscribers:\n  - {email: ada@example.org}\n",
 			"digest.update_growth: 0.5 is below 1"},
+		{base + "smtp: {host: mail.example, tls: none, username: herald, password: x, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: ada@example.org}\n",
+			"smtp.tls: none would send the password in the clear"},
 	}
 	for _, c := range cases {
 		_, err := ParseConfig("test.yaml", []byte(c.yaml), func(string) string { return "" })
@@ -527,6 +530,42 @@ func TestDigestConfigChecks(t *testing.T) {
 	masked, _ := cfg.Masked()
 	if strings.Contains(string(masked), "thirty-two") || cfg.Subscribers[0].Schedule != "0 7 * * *" || cfg.Digest.MaxEvents != 25 {
 		t.Fatalf("defaults or masking wrong:\n%s", masked)
+	}
+	if _, err := ParseConfig("test.yaml", []byte(base+"smtp: {host: 127.0.0.1, tls: none, username: herald, password: x, allow_insecure_auth: true, from: \"Herald <news@example.org>\"}\n"+
+		"subscribers:\n  - {email: ada@example.org}\n"), noEnv); err != nil {
+		t.Fatalf("tls: none with allow_insecure_auth: %v", err)
+	}
+}
+
+// A refused login (535) is not retried with the same credentials: the
+// digest stays pending with the reason, no attempt follows however long
+// the daemon runs, and the digests go once the credentials are fixed.
+func TestDigestLoginRefusedWaitsForNewCredentials(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, schedule: "0 7 * * *"}`)
+	cfg.SMTP.Password = "wrong"
+	d := newTestDaemon(t, cfg, srv)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	d.mustSend(t, day)
+	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
+	err := d.sendDigests(context.Background(), day.Add(31*time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "535") {
+		t.Fatalf("first round: %v; want the refused login reported", err)
+	}
+	for h := 32; h < 55; h++ { // up to the next firing
+		d.sendDigests(context.Background(), day.Add(time.Duration(h)*time.Hour))
+	}
+	row := onlyDigest(t, d.store)
+	if row.Status != store.DigestPending || !strings.Contains(row.LastError, "535") || srv.Attempts("auth") != 1 {
+		t.Fatalf("after a day of rounds: %+v, %d logins tried; want it pending with the reason, one login", row, srv.Attempts("auth"))
+	}
+	fixed := *cfg
+	fixed.SMTP.Password = smtptest.Password
+	fresh := newTestDaemon(t, &fixed, srv) // what a reload builds
+	fresh.store = d.store
+	fresh.mustSend(t, day.Add(54*time.Hour))
+	if got := srv.Messages(); len(got) != 1 {
+		t.Fatalf("%d messages after the fix, want the held digest", len(got))
 	}
 }
 
@@ -648,4 +687,35 @@ func TestDigestCatchesReportsPlacedLate(t *testing.T) {
 	if second := parse(t, msgs[1]); !strings.Contains(second.text, "Bridge reopens") || strings.Contains(second.text, "Talks agreed") {
 		t.Errorf("second digest: want the event placed late, and not the one sent:\n%s", second.text)
 	}
+}
+
+// `--at` with a local time names the instant the schedule would: 01:30 on
+// London's fall-back day is its first occurrence (BST), and 01:30 on the
+// spring-forward day, which does not exist, is 02:00 BST.
+func TestDigestAtResolvesLikeTheSchedule(t *testing.T) {
+	sub := Subscriber{Email: "ada@example.org", Schedule: "30 1 * * *", Timezone: "Europe/London"}
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	sched, err := digest.ParseSchedule(sub.Schedule, mustZone(t, sub.Timezone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []string{"2026-10-25", "2027-03-28"} {
+		at, err := parseAt(day+" 01:30", sub, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		midnight, _ := time.Parse(time.DateOnly, day)
+		if want := sched.Next(midnight.Add(-2 * time.Hour)); !at.Equal(want) {
+			t.Errorf("--at \"%s 01:30\" = %v, but the schedule fires at %v", day, at.UTC(), want.UTC())
+		}
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

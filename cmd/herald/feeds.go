@@ -211,10 +211,13 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range cfg.feedAddressWarnings(ctx, lookupHost) {
-		fmt.Fprintln(e.stderr, "warning:", w)
-	}
 	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.path)
+	// The settings' warnings, then the feeds Herald would refuse to poll
+	// (host names resolved: only here, start does not wait on DNS). The
+	// two judge different keys, so no warning is printed twice.
+	for _, w := range slices.Concat(cfg.Warnings(), cfg.feedAddressWarnings(ctx, lookupHost)) {
+		fmt.Fprintf(e.stdout, "# warning: %s\n", w)
+	}
 	fmt.Fprintf(e.stdout, "# Retention: events last updated more than %s ago are deleted with their items, daily and at\n"+
 		"# start; items published before then are not stored. Digests and what they listed are kept.\n",
 		formatDays(time.Duration(cfg.Retention)))

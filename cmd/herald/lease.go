@@ -236,8 +236,16 @@ func (d *daemon) cluster(ctx context.Context) {
 		d.dedup.c = nil
 		d.coord.record(ctx, true) // show the new leader at once
 	}
-	if _, err := d.dedup.placeNew(ctx); err != nil && ctx.Err() == nil {
+	_, err := d.dedup.placeNew(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
 		d.log.Error("clustering failed", "error", err)
+		if store.IsStorageFailure(err) && !d.clusterBehind.Swap(true) {
+			d.log.Warn("polls wait: the store could not keep clustering's decisions, which go first when it can write again",
+				"error", err)
+		}
+	case err == nil && d.clusterBehind.Swap(false):
+		d.log.Info("clustering caught up: polls resume")
 	}
 }
 

@@ -118,7 +118,9 @@ subscribers:
 		t.Fatal(err)
 	}
 	expect("before the first poll", scrape(), map[string]float64{`herald_feeds{status="never_polled"}`: 2,
-		`herald_feeds{status="backoff"}`: 0, `herald_items`: 0, `herald_digests{status="sent"}`: 0})
+		`herald_feeds{status="backoff"}`: 0, `herald_items`: 0, `herald_digests{status="sent"}`: 0,
+		`herald_digests_unconfirmed{status="pending"}`: 0, `herald_store_writable{backend="sqlite"}`: 1,
+		`herald_store_write_failures{backend="sqlite"}`: 0})
 
 	if err := d.pass(ctx, ""); err != nil {
 		t.Fatal(err)

@@ -217,10 +217,11 @@ func printSummary(w io.Writer, results []feeds.Result) int {
 	tw.Flush()
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(w, "failed: %s: %s\n", r.Feed.URL, strings.TrimPrefix(r.Err.Error(), "fetch "+r.Feed.URL+": "))
+			msg := strings.TrimPrefix(r.Err.Error(), "fetch "+r.Feed.URL+": ")
+			fmt.Fprintf(w, "failed: %s: %s\n", feeds.RedactURL(r.Feed.URL), feeds.RedactText(msg, r.Feed.URL))
 		}
 		if r.Dropped > 0 {
-			fmt.Fprintf(w, "cut: %s: kept its newest %d items, left out %d older ones\n", r.Feed.URL, feeds.MaxItems, r.Dropped)
+			fmt.Fprintf(w, "cut: %s: kept its newest %d items, left out %d older ones\n", feeds.RedactURL(r.Feed.URL), feeds.MaxItems, r.Dropped)
 		}
 	}
 	return failed

@@ -86,6 +86,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	logWarnings(d.log, cfg)
 	old := d.cur()
 	for _, key := range keepRunning(old.cfg, cfg) {
 		d.log.Warn("config key changed: it takes effect at the next restart", "key", key, "config", cfg.path)

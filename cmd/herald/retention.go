@@ -10,7 +10,8 @@ import (
 
 // retaining is the poller's store: it drops feed items published before
 // the retention period, so that an item pruned from the store does not
-// come back as new while its feed still carries it.
+// come back as new while its feed still carries it. (An undated item
+// carries its fetch time; the store remembers the keys it pruned for those.)
 type retaining struct {
 	*store.Store
 	keep time.Duration

@@ -133,11 +133,19 @@ func (e *env) setup(ctx context.Context) (*Config, *slog.Logger, *store.Store, e
 		return nil, nil, nil, err
 	}
 	log := newLogger(cfg.Log, e.stderr)
+	logWarnings(log, cfg)
 	st, err := store.Open(ctx, e.dsn(cfg))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return cfg, log, st, nil
+}
+
+// logWarnings logs the settings of cfg that work but are likely mistakes.
+func logWarnings(log *slog.Logger, cfg *Config) {
+	for _, w := range cfg.Warnings() {
+		log.Warn("config: "+w, "config", cfg.path)
+	}
 }
 
 // dsn is the database to use: $HERALD_DATABASE_URL, else `storage`.

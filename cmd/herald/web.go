@@ -47,14 +47,19 @@ func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
 const storeGaugesFor = 5 * time.Second
 
 // newMetrics makes the metrics of one daemon; the store gauges are read
-// from the database at scrape time (cached for cacheFor: storeGaugesFor in the daemon). Events
-// updated within the clustering window count as open.
+// from the database at scrape time (cached for cacheFor: storeGaugesFor in
+// the daemon). Events updated within the clustering window count as open.
+// Whether this process's writes go through is read at every scrape.
 func newMetrics(st *store.Store, window, cacheFor time.Duration, log *slog.Logger) *metrics.Metrics {
-	return metrics.New(func(ctx context.Context, now time.Time) (metrics.StoreState, error) {
+	m := metrics.New(func(ctx context.Context, now time.Time) (metrics.StoreState, error) {
 		s, err := st.Stats(ctx, now, now.Add(-window))
 		return metrics.StoreState{Feeds: s.Feeds, Items: s.Items, OpenEvents: s.OpenEvents, OldestItem: s.OldestItem,
-			Digests: s.Digests, OldestPending: s.OldestPending}, err
+			Digests: s.Digests, OldestPending: s.OldestPending, Unconfirmed: s.Unconfirmed}, err
 	}, cacheFor, log)
+	m.WatchWrites(func() metrics.Writes {
+		return metrics.Writes{Backend: st.Dialect(), Writable: st.WriteError() == nil, Failures: st.WriteFailures()}
+	})
+	return m
 }
 
 // recordPolls counts one pass's polls by result, their duration and the

@@ -65,10 +65,14 @@ type Server struct {
 // Options choose the server's TLS mode.
 type Options struct {
 	ImplicitTLS bool // TLS from the first byte (port 465 style) instead of STARTTLS
+	// AllowInsecureAuth accepts AUTH on a connection without TLS (a local
+	// relay); otherwise AUTH is refused before TLS.
+	AllowInsecureAuth bool
 }
 
 // Start runs a server until the test ends. AUTH is required before MAIL and
-// is refused before TLS.
+// is refused before TLS (unless AllowInsecureAuth); wrong credentials get
+// 535, as real servers answer.
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
 	cert, pemBytes := selfSigned(t)
@@ -82,6 +86,7 @@ func Start(t testing.TB, opt Options) *Server {
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 10 << 20
+	srv.AllowInsecureAuth = opt.AllowInsecureAuth
 	srv.ErrorLog = discard{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -98,14 +103,22 @@ func Start(t testing.TB, opt Options) *Server {
 	return s
 }
 
-// SetFail installs a hook asked at each stage ("connect", "mail", "rcpt",
-// "data") with how many times that stage was reached so far (from 1) and,
+// SetFail installs a hook asked at each stage ("connect", "auth", "mail",
+// "rcpt", "data") with how many times that stage was reached so far (from 1) and,
 // at "rcpt", the recipient. It returns nil to go on, an *smtp.SMTPError to
 // answer with, or ErrDrop.
 func (s *Server) SetFail(f func(stage string, attempt int, rcpt string) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail = f
+}
+
+// Attempts returns how many times a stage ("connect", "auth", ...) was
+// reached so far.
+func (s *Server) Attempts(stage string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts[stage]
 }
 
 // Messages returns what the server accepted so far, in order.
@@ -154,8 +167,11 @@ func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (ss *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if err := ss.s.check("auth", ""); err != nil {
+			return err
+		}
 		if username != Username || password != Password {
-			return errors.New("invalid username or password")
+			return smtp.ErrAuthFailed
 		}
 		ss.authed = true
 		return nil

@@ -54,6 +54,7 @@ type Thread struct {
 	Name    string
 	Entries []Entry
 	Sources int // the entries' independent sources, summed
+	More    int // its events of the period left out (a thread lists rank.ThreadEvents at most)
 	Earlier int // its events in the subscriber's earlier digests: 0 for a storyline new to the reader
 }
 
@@ -97,8 +98,10 @@ type Mailed struct {
 // topics that it has not been sent yet, plus those sent before that grew a
 // lot since. It groups them by storyline and ranks the threads (package
 // rank: independent sources, then reports, then recency, a storyline's
-// events counted together), then takes threads until MaxEvents events;
-// a thread that does not fit whole keeps its most reported events.
+// most reported events counted together), then takes threads until
+// MaxEvents events. A thread lists its rank.ThreadEvents most reported
+// events at most (fewer when the digest is nearly full) and counts the
+// rest.
 func Build(sub Subscriber, p Period, in Input, opt Options) Digest {
 	opt = opt.withDefaults()
 	cands := in.Candidates
@@ -124,10 +127,11 @@ func Build(sub Subscriber, p Period, in Input, opt Options) Digest {
 		if left == 0 {
 			break
 		}
-		members := fit(cands, g.Members, left)
+		members := fit(cands, g.Members, min(left, rank.ThreadEvents))
 		left -= len(members)
 		mailed := in.Mailed[g.Storyline]
-		t := Thread{Storyline: g.Storyline, Earlier: mailed.Events, Name: heading(cands, g, mailed, in.Storylines[g.Storyline])}
+		t := Thread{Storyline: g.Storyline, Earlier: mailed.Events, More: len(g.Members) - len(members),
+			Name: heading(cands, g, mailed, in.Storylines[g.Storyline])}
 		for _, i := range members {
 			was, update := updates[i]
 			e := Entry{Event: cands[i], Sources: rank.Independent(cands[i]), Update: update, Was: was}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"herald/events"
+	"herald/rank"
 )
 
 func ids(d Digest) []string {
@@ -95,6 +96,20 @@ func TestBuildGroupsByStoryline(t *testing.T) {
 	}
 	capped := Build(Subscriber{}, testPeriod(), in, Options{MaxEvents: 2})
 	assertIDs(t, ids(capped), "floyd-protests", "floyd-troops")
+	if capped.Threads[0].More != 1 {
+		t.Errorf("the thread cut to fit counts %d left out, want 1", capped.Threads[0].More)
+	}
+
+	// A storyline of many events lists its five most reported.
+	for i := range 6 {
+		ev := event(fmt.Sprint("floyd-more-", i), "More", 1, 0, time.Duration(3+i)*time.Hour, "world")
+		ev.Storyline = "sl-floyd"
+		in.Candidates = append(in.Candidates, ev)
+	}
+	d = Build(Subscriber{}, testPeriod(), in, Options{})
+	if f := d.Threads[0]; len(f.Entries) != rank.ThreadEvents || f.More != 4 || f.Entries[0].Event.ID != "floyd-protests" {
+		t.Errorf("a storyline of 9 events lists %d, counts %d more: %v", len(f.Entries), f.More, ids(Digest{Threads: []Thread{f}}))
+	}
 }
 
 func assertIDs(t *testing.T, got []string, want ...string) {

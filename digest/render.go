@@ -48,6 +48,7 @@ type viewThread struct {
 	Number                    string // the text part's "2."
 	Heading, Count, Note, URL string // Heading is "" for a plain item
 	Items                     []viewItem
+	More                      string // the events left out, counted
 }
 
 type viewItem struct {
@@ -82,7 +83,7 @@ func newView(d Digest, publicURL, unsubscribeURL string) view {
 // newViewThread shows the i-th thread of a digest.
 func newViewThread(i int, t Thread, publicURL string) viewThread {
 	number := strconv.Itoa(i+1) + "."
-	if len(t.Entries) == 1 && t.Earlier == 0 {
+	if len(t.Entries) == 1 && t.Earlier == 0 && t.More == 0 {
 		it := newViewItem(t.Entries[0], publicURL)
 		it.Number, it.Indent = number, "   "
 		return viewThread{Items: []viewItem{it}}
@@ -95,6 +96,9 @@ func newViewThread(i int, t Thread, publicURL string) viewThread {
 	}
 	if publicURL != "" && t.Storyline != "" {
 		v.URL = strings.TrimRight(publicURL, "/") + "/storylines/" + url.PathEscape(t.Storyline) + ".html"
+	}
+	if t.More > 0 {
+		v.More = fmt.Sprintf("and %d more of this storyline since your last briefing, the most widely covered above", t.More)
 	}
 	for j, e := range t.Entries {
 		it := newViewItem(e, publicURL)

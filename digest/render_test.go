@@ -23,7 +23,7 @@ func sampleDigest() Digest {
 	upd := Entry{Event: event("ev-upd", "Talks resume", 6, 0, 3*time.Hour, "world"), Sources: 6, Update: true, Was: 2}
 	// A storyline mailed before: its new events under the heading it had.
 	cafes := Thread{Storyline: "sl-cafes", Name: "Zürich · cafés <b>", Entries: []Entry{{Event: cafe, Sources: 2}, upd},
-		Sources: 8, Earlier: 3}
+		Sources: 8, Earlier: 3, More: 2}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	return Digest{
 		Subscriber: Subscriber{Email: "zoe@example.org", Name: "Zoë Ångström", Topics: []string{"world"},
@@ -61,6 +61,7 @@ func TestRenderPartsAndEscaping(t *testing.T) {
 	}
 	for _, want := range []string{"\n   b. [UPDATE] Talks resume", "Covered by 6 sources (2 when", "This briefing is late",
 		"\n2. Zürich · cafés <b>: 2 new events, 8 sources\n   Continued: 3 events", "\n   a. Café owners", "\n1. North and South Korea",
+		"\n   and 2 more of this storyline since your last briefing",
 		"https://news1.example/ev-korea", "Unsubscribe: https://herald.example/unsubscribe?token="} {
 		if !strings.Contains(msg.Text, want) {
 			t.Errorf("text part lacks %q", want)

@@ -111,3 +111,26 @@ func TestPublishersLinkTheMarkedReport(t *testing.T) {
 		t.Errorf("publishers' links:\n got %v\nwant %v", urls, want)
 	}
 }
+
+// A storyline of many small events weighs what its five most reported add
+// up to: eight one-source events (5) rank below a six-source event, and a
+// list shows those five.
+func TestThreadWeightCountsItsBestFive(t *testing.T) {
+	var evs []events.Event
+	for i := range 8 {
+		evs = append(evs, event(fmt.Sprint("covid-", i), "sl-covid", time.Duration(i)*time.Hour, "a"))
+	}
+	evs[6].Sources = append(evs[6].Sources, events.Source{Publisher: "b", URL: "https://b.example/6"})
+	evs[6].Size = 2
+	evs = append(evs, event("big", "sl-big", 0, "a", "b", "c", "d", "e", "f"))
+	threads := Threads(evs)
+	if threads[0].Storyline != "sl-big" || threads[1].Weight.Publishers != 6 || threads[1].Weight.Reports != 6 {
+		t.Fatalf("threads %s (%+v), %s (%+v): want sl-big first, sl-covid weighing its best five (6 sources)",
+			threads[0].Storyline, threads[0].Weight, threads[1].Storyline, threads[1].Weight)
+	}
+	best := ids(threads[1].Best(ThreadEvents))
+	// covid-6 has two sources; among the rest, the most recent (smallest age) win.
+	if want := []string{"covid-6", "covid-3", "covid-2", "covid-1", "covid-0"}; !slices.Equal(best, want) {
+		t.Errorf("the thread's best five, oldest first: %v, want %v", best, want)
+	}
+}

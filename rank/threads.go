@@ -8,20 +8,27 @@ import (
 	"herald/events"
 )
 
+// ThreadEvents is how many of a thread's events count toward its weight,
+// and how many a short list (the front page, a digest) shows under its
+// heading: its most reported. A storyline that runs to hundreds of small
+// events a day (a pandemic's coverage) does not bury the day's other
+// stories by its count alone.
+const ThreadEvents = 5
+
 // Thread is the events of one storyline among those a page or a digest
 // shows: one heading, ranked once.
 type Thread struct {
 	Storyline string         // the storyline's id; "" for an event without one, a thread of its own
 	Events    []events.Event // oldest first: a thread reads in the order it happened
-	// Weight sums its events' independent sources and reports and takes
-	// their latest update; its ID is the storyline's (the event's when
-	// there is no storyline).
+	// Weight sums the independent sources and reports of its ThreadEvents
+	// most reported events and takes their latest update; its ID is the
+	// storyline's (the event's when there is no storyline).
 	Weight Weight
 }
 
 // Threads groups evs by storyline and ranks the groups by their weights:
 // a storyline with several events is one thread, ranked once by what its
-// events add up to.
+// most reported events add up to.
 func Threads(evs []events.Event) []Thread {
 	all := make([]int, len(evs))
 	for i := range all {
@@ -36,6 +43,18 @@ func Threads(evs []events.Event) []Thread {
 		}
 	}
 	return out
+}
+
+// Best returns the thread's n most reported events, oldest first.
+func (t Thread) Best(n int) []events.Event {
+	if len(t.Events) <= n {
+		return t.Events
+	}
+	best := slices.Clone(t.Events)
+	Events(best)
+	best = best[:n]
+	slices.SortFunc(best, byTime)
+	return best
 }
 
 // Group is a thread by the indices of its events: what Threads builds
@@ -65,15 +84,11 @@ func Groups(evs []events.Event, pick []int, limit int) []Group {
 		if !ok {
 			g = len(out)
 			at[key] = g
-			out = append(out, Group{Storyline: ev.Storyline, Weight: Weight{ID: cmp.Or(ev.Storyline, ev.ID)}})
+			out = append(out, Group{Storyline: ev.Storyline})
 			count = append(count, 0)
 		}
 		of[k] = g
 		count[g]++
-		w := &out[g].Weight
-		w.Publishers += Independent(*ev)
-		w.Reports += ev.Size
-		w.Updated = later(w.Updated, ev.LastUpdated)
 	}
 	members := make([]int, 0, len(pick)) // one array for every group's members
 	for g := range out {
@@ -83,13 +98,35 @@ func Groups(evs []events.Event, pick []int, limit int) []Group {
 	for k, i := range pick {
 		out[of[k]].Members = append(out[of[k]].Members, i)
 	}
+	for g := range out {
+		out[g].Weight = weigh(evs, out[g].Members)
+	}
 	out = best(out, limit)
 	for _, g := range out {
-		slices.SortStableFunc(g.Members, func(a, b int) int {
-			return cmp.Or(evs[a].FirstSeen.Compare(evs[b].FirstSeen), cmp.Compare(evs[a].ID, evs[b].ID))
-		})
+		slices.SortStableFunc(g.Members, func(a, b int) int { return byTime(evs[a], evs[b]) })
 	}
 	return out
+}
+
+// weigh is the weight of a group of events: what its ThreadEvents most
+// reported events add up to, under the storyline's id.
+func weigh(evs []events.Event, members []int) Weight {
+	first := evs[members[0]]
+	if len(members) == 1 {
+		return Of(first)
+	}
+	ws := make([]Weight, len(members))
+	for j, m := range members {
+		ws[j] = Of(evs[m])
+	}
+	slices.SortFunc(ws, Compare)
+	w := Weight{ID: cmp.Or(first.Storyline, first.ID)}
+	for _, x := range ws[:min(len(ws), ThreadEvents)] {
+		w.Publishers += x.Publishers
+		w.Reports += x.Reports
+		w.Updated = later(w.Updated, x.Updated)
+	}
+	return w
 }
 
 // best returns the limit best groups of gs in rank order (all when limit
@@ -112,6 +149,11 @@ func best(gs []Group, limit int) []Group {
 		}
 	}
 	return top
+}
+
+// byTime orders events oldest first, then by id.
+func byTime(a, b events.Event) int {
+	return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.ID, b.ID))
 }
 
 func later(a, b time.Time) time.Time {

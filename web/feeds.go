@@ -37,8 +37,9 @@ var itemContent = template.Must(template.New("item").Parse(
 var briefingContent = template.Must(template.New("briefing").Parse(
 	`{{define "line"}}<a href="{{.URL}}">{{.Headline}}</a> ({{.Sources}} source{{if ne .Sources 1}}s{{end}}` +
 		`{{if .Publishers}}: {{range $i, $p := .Publishers}}{{if $i}}, {{end}}{{$p}}{{end}}{{end}}){{end}}` +
-		`<ol>{{range .}}<li>{{if gt (len .Events) 1}}<a href="{{.URL}}">{{.Name}}</a>: {{len .Events}} events, {{.Sources}} sources` +
-		`<ul>{{range .Events}}<li>{{template "line" .}}</li>{{end}}</ul>{{else}}{{template "line" index .Events 0}}{{end}}</li>{{end}}</ol>`))
+		`<ol>{{range .}}<li>{{if gt .Count 1}}<a href="{{.URL}}">{{.Name}}</a>: {{.Count}} events, {{.Sources}} sources` +
+		`<ul>{{range .Events}}<li>{{template "line" .}}</li>{{end}}{{range .Rest}}<li>{{template "line" .}}</li>{{end}}</ul>` +
+		`{{else}}{{template "line" index .Events 0}}{{end}}</li>{{end}}</ol>`))
 
 // topicFeed serves /topics/{topic}.rss|.atom|.json, and .html: the page
 // the feed mirrors.
@@ -158,7 +159,7 @@ func (s *server) briefingFeed(w http.ResponseWriter, r *http.Request) {
 func briefingItem(base string, t Topic, d time.Time, evs []events.Event, ths []threadView) (outItem, error) {
 	var heads []string
 	for _, th := range ths[:min(3, len(ths))] {
-		if len(th.Events) > 1 {
+		if th.Count > 1 {
 			heads = append(heads, th.Name)
 		} else {
 			heads = append(heads, th.Events[0].Headline)

@@ -181,24 +181,25 @@ func (s *server) briefing(r *http.Request, t Topic, d time.Time) (briefingView, 
 	if err != nil {
 		return briefingView{}, err
 	}
-	return s.briefingOf(r, t, d, evs)
+	v := s.dayView(r, t, d, evs)
+	v.Threads, err = s.threads(r.Context(), s.base(r), evs)
+	return v, err
 }
 
-// briefingOf is the view of day d showing evs.
-func (s *server) briefingOf(r *http.Request, t Topic, d time.Time, evs []events.Event) (briefingView, error) {
+// dayView is the frame of day d's view (for topic t) listing evs: title,
+// links to the days around, last change. Its threads are the caller's.
+func (s *server) dayView(r *http.Request, t Topic, d time.Time, evs []events.Event) briefingView {
 	base := s.base(r)
 	v := briefingView{Date: d.Format(dayLayout), Topic: t.Name, URL: base + briefingPath(t.Name, d, "html"),
-		PrevURL: base + briefingPath(t.Name, d.AddDate(0, 0, -1), "html"),
-		Title:   "Briefing for " + d.Format("Monday 2 January 2006"), lastChange: lastUpdated(evs)}
+		PrevURL: base + briefingPath(t.Name, d.AddDate(0, 0, -1), "html"), Threads: []threadView{},
+		Title: "Briefing for " + d.Format("Monday 2 January 2006"), lastChange: lastUpdated(evs)}
 	if t.Name != "" {
 		v.Title = t.Title + ": briefing for " + d.Format("Monday 2 January 2006")
 	}
 	if next := d.AddDate(0, 0, 1); !next.After(day(s.opt.Now())) {
 		v.NextURL = base + briefingPath(t.Name, next, "html")
 	}
-	var err error
-	v.Threads, err = s.threads(r.Context(), base, evs)
-	return v, err
+	return v
 }
 
 // latestPage is /topics/{topic}.html: the page a topic's feeds mirror,
@@ -208,7 +209,7 @@ func (s *server) latestPage(w http.ResponseWriter, r *http.Request, t Topic, pat
 	v := briefingView{Topic: t.Name, Title: t.Title + ": latest events", URL: base + path + ".html", Threads: []threadView{}}
 	for _, ev := range evs {
 		l := newEventLine(base, ev)
-		v.Threads = append(v.Threads, threadView{Sources: l.Sources, Size: l.Size, Events: []eventLine{l}})
+		v.Threads = append(v.Threads, threadView{Count: 1, Sources: l.Sources, Size: l.Size, Events: []eventLine{l}})
 	}
 	p := page{Title: v.Title, Body: v, Alternates: feedAlternates(path)}
 	s.render(w, r, "html", "briefing", p, lastUpdated(evs))
@@ -219,37 +220,59 @@ func (s *server) latestPage(w http.ResponseWriter, r *http.Request, t Topic, pat
 const frontPageLines = 25
 
 // frontPage is / : the last three UTC days, today first, each with its
-// most reported storylines and events. It ranks each day on the events'
-// weights and reads in full only the threads it shows.
+// most reported storylines and events.
 func (s *server) frontPage(w http.ResponseWriter, r *http.Request) {
 	today := day(s.opt.Now())
 	var days []briefingView
 	var changed time.Time
 	for i := range 3 {
-		d := today.AddDate(0, 0, -i)
-		weights, err := s.st.Events(r.Context(), Query{FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1), WeightsOnly: true})
+		v, err := s.frontDay(r, today.AddDate(0, 0, -i))
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		var evs []events.Event
-		if ids := firstLines(rank.Threads(weights), frontPageLines); len(ids) > 0 {
-			if evs, err = s.st.Events(r.Context(), Query{IDs: ids}); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-		}
-		v, err := s.briefingOf(r, Topic{}, d, evs)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v.More, v.lastChange = len(weights)-len(evs), lastUpdated(weights)
 		changed = later(changed, v.lastChange)
 		days = append(days, v)
 	}
 	p := page{Title: "The last three days", Body: struct{ Days []briefingView }{days}, Alternates: feedAlternates("/all")}
 	s.render(w, r, "html", "front", p, changed)
+}
+
+// frontDay is day d on the front page: its leading threads, each with its
+// most reported events. It ranks the day on the events' weights and reads
+// in full only the events it shows.
+func (s *server) frontDay(r *http.Request, d time.Time) (briefingView, error) {
+	weights, err := s.st.Events(r.Context(), Query{FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1), WeightsOnly: true})
+	if err != nil {
+		return briefingView{}, err
+	}
+	ths := leading(rank.Threads(weights), frontPageLines)
+	var ids []string
+	for _, th := range ths {
+		for _, ev := range th.Best(rank.ThreadEvents) {
+			ids = append(ids, ev.ID)
+		}
+	}
+	full := map[string]events.Event{}
+	if len(ids) > 0 {
+		evs, err := s.st.Events(r.Context(), Query{IDs: ids})
+		if err != nil {
+			return briefingView{}, err
+		}
+		for _, ev := range evs {
+			full[ev.ID] = ev
+		}
+	}
+	v := s.dayView(r, Topic{}, d, weights)
+	v.More = len(weights) - len(ids)
+	v.Threads, err = s.threadViews(r.Context(), s.base(r), ths, func(th rank.Thread) []events.Event {
+		var shown []events.Event
+		for _, ev := range th.Best(rank.ThreadEvents) {
+			shown = append(shown, full[ev.ID])
+		}
+		return shown
+	}, false)
+	return v, err
 }
 
 // topics returns the configured topics with titles filled in.

@@ -184,8 +184,9 @@ func TestBriefingsGroupByStoryline(t *testing.T) {
 	}
 }
 
-// The front page keeps a day to its first 25 lines, whole threads.
-func TestFrontPageCutsWholeThreads(t *testing.T) {
+// The front page keeps a day to its leading threads until they show 25
+// events, five at most each, and each thread shows its most reported.
+func TestFrontPageKeepsLeadingThreads(t *testing.T) {
 	thread := func(story string, n int) rank.Thread {
 		th := rank.Thread{Storyline: story}
 		for i := range n {
@@ -193,12 +194,46 @@ func TestFrontPageCutsWholeThreads(t *testing.T) {
 		}
 		return th
 	}
-	ths := []rank.Thread{thread("a", 20), thread("b", 10), thread("c", 1)}
-	if got := firstLines(ths, 25); len(got) != 30 || got[29] != "b9" {
-		t.Errorf("firstLines kept %d events (%v); want the two threads reaching 25, whole", len(got), got)
+	var ths []rank.Thread
+	for i := range 7 {
+		ths = append(ths, thread(strconv.Itoa(i), 20)) // 5 shown each
 	}
-	if got := firstLines(ths[2:], 25); len(got) != 1 {
-		t.Errorf("firstLines of a short day: %v", got)
+	if got := leading(ths, 25); len(got) != 5 {
+		t.Errorf("leading kept %d threads of 20 events, want 5 (25 lines)", len(got))
+	}
+	if got := leading(ths[:1], 25); len(got) != 1 {
+		t.Errorf("leading of a short day: %d threads", len(got))
+	}
+}
+
+// A storyline with more events in a day than the front page shows under
+// its heading shows its most reported and counts the rest.
+func TestFrontPageShowsAThreadsBest(t *testing.T) {
+	st := openStore(t)
+	d := day(now)
+	var evs []events.Event
+	for i := range 8 {
+		ev := event("ev-covid-"+strconv.Itoa(i), "world", "Covid report "+strconv.Itoa(i), d.Add(time.Duration(i)*time.Hour), 1+i%3)
+		ev.Storyline = "sl-covid"
+		evs = append(evs, ev)
+	}
+	seed(t, st, evs, nil)
+	name(t, st, events.Storyline{ID: "sl-covid", Name: "Covid · lockdown"})
+	srv := serve(t, st, Options{})
+	_, front, _ := get(t, srv.URL+"/")
+	// Reports 1,2,3,1,2,3,1,2: the five best are 2, 5 (3 each), then 7, 4, 1 (2 each, the latest first).
+	for i := range 8 {
+		shown := strings.Contains(front, "Covid report "+strconv.Itoa(i)+"<")
+		if want := slices.Contains([]int{1, 2, 4, 5, 7}, i); shown != want {
+			t.Errorf("front page shows report %d: %v, want %v", i, shown, want)
+		}
+	}
+	if !strings.Contains(front, "8 events, 15 sources") || !strings.Contains(front, "3 more in the storyline") {
+		t.Errorf("front page thread heading and rest:\n%s", front)
+	}
+	_, briefing, _ := get(t, srv.URL+"/briefings/"+d.Format(dayLayout)+".html")
+	if n := strings.Count(briefing, `">Covid report `); n != 8 {
+		t.Errorf("the briefing lists %d of the 8 events", n)
 	}
 }
 

@@ -157,6 +157,7 @@ var allowed = map[string]bool{
 	"h1": true, "h2": true, "h3": true, "p": true, "span": true, "div": true, "section": true, "time": true, "footer": true,
 	"svg": true, "desc": true, "rect": true, "text": true, "table": true, "caption": true, "thead": true,
 	"tbody": true, "tr": true, "th": true, "td": true, "br": true, "form": true, "input": true, "button": true,
+	"details": true, "summary": true,
 }
 
 // checkHTML parses an HTML document (or a fragment from a feed) and checks

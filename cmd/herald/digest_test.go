@@ -432,7 +432,11 @@ type mimeDecoder = mime.WordDecoder
 
 // textPart returns the decoded text/plain part of a multipart/alternative
 // message.
-func textPart(t *testing.T, msg *mail.Message) string {
+func textPart(t *testing.T, msg *mail.Message) string { return mimePart(t, msg, "text/plain") }
+
+// mimePart returns the decoded part of a multipart/alternative message
+// whose type is typ.
+func mimePart(t *testing.T, msg *mail.Message, typ string) string {
 	t.Helper()
 	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/alternative" {
@@ -442,9 +446,9 @@ func textPart(t *testing.T, msg *mail.Message) string {
 	for {
 		part, err := r.NextPart() // decodes quoted-printable
 		if err != nil {
-			t.Fatalf("no text/plain part: %v", err)
+			t.Fatalf("no %s part: %v", typ, err)
 		}
-		if strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
+		if strings.HasPrefix(part.Header.Get("Content-Type"), typ) {
 			b, err := io.ReadAll(part)
 			if err != nil {
 				t.Fatal(err)

@@ -100,17 +100,3 @@ func storylineName(rec events.Storyline, evs []events.Event) string {
 	}
 	return best.Headline
 }
-
-// leading keeps the leading threads until they show at least n events,
-// each showing at most rank.ThreadEvents: the front page's share of a
-// day.
-func leading(ths []rank.Thread, n int) []rank.Thread {
-	shown := 0
-	for i, th := range ths {
-		if shown >= n {
-			return ths[:i]
-		}
-		shown += min(len(th.Events), rank.ThreadEvents)
-	}
-	return ths
-}

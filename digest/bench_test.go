@@ -52,7 +52,7 @@ func BenchmarkDigests(b *testing.B) {
 		cpu := cpuTime()
 		for b.Loop() {
 			for i, sub := range subs {
-				msg, err := Render(Build(sub, period, candidates(i), sent[i], Options{}), mail)
+				msg, err := Render(Build(sub, period, Input{Candidates: candidates(i), Sent: sent[i]}, Options{}), mail)
 				if err != nil {
 					b.Fatal(err)
 				}

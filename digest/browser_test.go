@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,15 +26,14 @@ func TestHTMLPartInChromium(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	d := sampleDigest()
-	var want []string // the source links, in page order
-	for i := range d.Entries {
-		seen := map[string]bool{}
-		for j := range d.Entries[i].Event.Sources {
-			s := &d.Entries[i].Event.Sources[j]
-			if isWebURL(s.URL) && !seen[strings.ToLower(publisherKey(*s))] {
-				seen[strings.ToLower(publisherKey(*s))] = true
-				s.URL = fmt.Sprintf("%s/story/%s-%d", srv.URL, d.Entries[i].Event.ID, j)
-				want = append(want, s.URL)
+	var want []string // the source links, in page order: in the fixture, each publisher's report that is not a copy
+	for _, th := range d.Threads {
+		for _, e := range th.Entries {
+			for j := range e.Event.Sources {
+				if s := &e.Event.Sources[j]; isWebURL(s.URL) && !s.Duplicate {
+					s.URL = fmt.Sprintf("%s/story/%s-%d", srv.URL, e.Event.ID, j)
+					want = append(want, s.URL)
+				}
 			}
 		}
 	}
@@ -57,12 +55,16 @@ func TestHTMLPartInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("h2"))); err != nil {
 		t.Fatal(err)
 	}
-	visible, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("h2"))
+	visible, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".headline"))
 		.filter(h => h.getBoundingClientRect().height > 0).map(h => h.innerText)`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, e := range d.Entries {
+	storyline, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("h2.storyline")))
+	if err != nil || storyline != "Zürich · cafés <b>" {
+		t.Errorf("storyline heading %q (%v), want the thread's name as text", storyline, err)
+	}
+	for i, e := range d.Entries() {
 		if i >= len(visible) || visible[i] != oneLine(e.Event.Headline) {
 			t.Fatalf("visible headlines %q, want %q at %d", visible, e.Event.Headline, i)
 		}

@@ -1,14 +1,12 @@
 package digest
 
 import (
-	"cmp"
 	"math"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"herald/events"
+	"herald/rank"
 )
 
 // Subscriber is one reader of digests.
@@ -46,58 +44,133 @@ type Entry struct {
 	Was     int  // independent sources when last sent (updates only)
 }
 
+// Thread is a storyline's events in a digest: one heading over them,
+// ranked once (package rank), the events oldest first.
+type Thread struct {
+	Storyline string // its id; "" for an event without one
+	// Name is its heading: the one it was mailed under before, so a
+	// storyline continues under the same heading, else the storyline's
+	// name, else its most reported event's headline.
+	Name    string
+	Entries []Entry
+	Sources int // the entries' independent sources, summed
+	More    int // its events of the period left out (a thread lists rank.ThreadEvents at most)
+	Earlier int // its events in the subscriber's earlier digests: 0 for a storyline new to the reader
+}
+
 // Digest is what one subscriber receives for one period.
 type Digest struct {
 	Subscriber Subscriber
 	Period     Period
-	Entries    []Entry
+	Threads    []Thread
+}
+
+// Entries lists the digest's events in reading order.
+func (d Digest) Entries() []Entry {
+	var out []Entry
+	for _, t := range d.Threads {
+		out = append(out, t.Entries...)
+	}
+	return out
 }
 
 // Empty reports whether the digest lists nothing.
-func (d Digest) Empty() bool { return len(d.Entries) == 0 }
+func (d Digest) Empty() bool { return len(d.Threads) == 0 }
 
-// Build chooses the digest's events: the candidates (events that gained a
-// report in the period) in the subscriber's topics that it has not been
-// sent yet, plus those sent before that grew a lot since (sent maps an
-// event id to its independent sources when last sent). They are ranked by
-// independent sources, then recency, and capped at MaxEvents.
-func Build(sub Subscriber, p Period, candidates []events.Event, sent map[string]int, opt Options) Digest {
+// Input is what a digest is chosen from.
+type Input struct {
+	Candidates []events.Event // events that gained a report in the period
+	Sent       map[string]int // event id → its independent sources when last mailed
+	// Mailed is what the subscriber's earlier digests listed of each
+	// storyline, by storyline id.
+	Mailed map[string]Mailed
+	// Storylines are the candidates' storylines by id, for their names.
+	Storylines map[string]events.Storyline
+}
+
+// Mailed is what earlier digests listed of a storyline.
+type Mailed struct {
+	Events  int    // its events mailed
+	Heading string // the heading it was last mailed under
+}
+
+// Build chooses the digest's events: the candidates in the subscriber's
+// topics that it has not been sent yet, plus those sent before that grew a
+// lot since. It groups them by storyline and ranks the threads (package
+// rank: independent sources, then reports, then recency, a storyline's
+// most reported events counted together), then takes threads until
+// MaxEvents events. A thread lists its rank.ThreadEvents most reported
+// events at most (fewer when the digest is nearly full) and counts the
+// rest.
+func Build(sub Subscriber, p Period, in Input, opt Options) Digest {
 	opt = opt.withDefaults()
-	type pick struct {
-		i, sources, was int
-		update          bool
-	}
-	better := func(a, b pick) int { // < 0 when a ranks before b
-		ea, eb := &candidates[a.i], &candidates[b.i]
-		return cmp.Or(cmp.Compare(b.sources, a.sources), eb.LastUpdated.Compare(ea.LastUpdated), cmp.Compare(ea.ID, eb.ID))
-	}
-	top := make([]pick, 0, opt.MaxEvents+1) // the best so far, ranked: no need to sort them all
-	for i := range candidates {
-		ev := &candidates[i]
+	cands := in.Candidates
+	updates := map[int]int{} // the candidates mailed before that grew a lot: their sources when mailed
+	var pick []int
+	for i := range cands {
+		ev := &cands[i]
 		if !inTopics(ev.Topics, sub.Topics) {
 			continue
 		}
-		pk := pick{i: i, sources: Independent(*ev)}
-		if was, ok := sent[ev.ID]; ok {
-			if !grewALot(was, pk.sources, opt.UpdateGrowth) {
+		if was, ok := in.Sent[ev.ID]; ok {
+			if !grewALot(was, rank.Independent(*ev), opt.UpdateGrowth) {
 				continue
 			}
-			pk.update, pk.was = true, was
+			updates[i] = was
 		}
-		if len(top) == opt.MaxEvents && better(pk, top[len(top)-1]) > 0 {
-			continue
-		}
-		at, _ := slices.BinarySearchFunc(top, pk, better)
-		top = slices.Insert(top, at, pk)
-		if len(top) > opt.MaxEvents {
-			top = top[:opt.MaxEvents]
-		}
+		pick = append(pick, i)
 	}
 	d := Digest{Subscriber: sub, Period: p}
-	for _, pk := range top {
-		d.Entries = append(d.Entries, Entry{Event: candidates[pk.i], Sources: pk.sources, Update: pk.update, Was: pk.was})
+	left := opt.MaxEvents
+	// Each thread holds an event at least: MaxEvents threads are enough.
+	for _, g := range rank.Groups(cands, pick, opt.MaxEvents) {
+		if left == 0 {
+			break
+		}
+		members := fit(cands, g.Members, min(left, rank.ThreadEvents))
+		left -= len(members)
+		mailed := in.Mailed[g.Storyline]
+		t := Thread{Storyline: g.Storyline, Earlier: mailed.Events, More: len(g.Members) - len(members),
+			Name: heading(cands, g, mailed, in.Storylines[g.Storyline])}
+		for _, i := range members {
+			was, update := updates[i]
+			e := Entry{Event: cands[i], Sources: rank.Independent(cands[i]), Update: update, Was: was}
+			t.Sources += e.Sources
+			t.Entries = append(t.Entries, e)
+		}
+		d.Threads = append(d.Threads, t)
 	}
 	return d
+}
+
+// fit returns members (indices into evs, oldest first) when they are at
+// most n, else their n most reported, still oldest first.
+func fit(evs []events.Event, members []int, n int) []int {
+	if len(members) <= n {
+		return members
+	}
+	best := slices.Clone(members)
+	slices.SortFunc(best, func(a, b int) int { return rank.Compare(rank.Of(evs[a]), rank.Of(evs[b])) })
+	keep := best[:n]
+	return slices.DeleteFunc(slices.Clone(members), func(i int) bool { return !slices.Contains(keep, i) })
+}
+
+// heading names a thread: as it was last mailed, else by its storyline's
+// name, else by its most reported event's headline.
+func heading(evs []events.Event, g rank.Group, m Mailed, st events.Storyline) string {
+	if m.Heading != "" {
+		return m.Heading
+	}
+	if st.Name != "" {
+		return st.Name
+	}
+	best := g.Members[0]
+	for _, i := range g.Members[1:] {
+		if rank.Compare(rank.Of(evs[i]), rank.Of(evs[best])) < 0 {
+			best = i
+		}
+	}
+	return evs[best].Headline
 }
 
 func grewALot(was, now int, factor float64) bool {
@@ -114,36 +187,4 @@ func inTopics(evTopics, want []string) bool {
 		}
 	}
 	return false
-}
-
-// Independent counts the distinct publishers among an event's sources that
-// are not near copies of an earlier one (a source without a publisher
-// counts by its link's host).
-func Independent(ev events.Event) int {
-	var buf [16]string
-	seen := buf[:0] // events have few sources: a slice beats a map
-	for _, s := range ev.Sources {
-		if s.Duplicate {
-			continue
-		}
-		k := publisherKey(s)
-		if !slices.ContainsFunc(seen, func(o string) bool { return strings.EqualFold(o, k) }) {
-			seen = append(seen, k)
-		}
-	}
-	if len(seen) == 0 && len(ev.Sources) > 0 {
-		return 1
-	}
-	return len(seen)
-}
-
-// publisherKey names a source's publisher; compare keys with EqualFold.
-func publisherKey(s events.Source) string {
-	if p := strings.TrimSpace(s.Publisher); p != "" {
-		return p
-	}
-	if u, err := url.Parse(s.URL); err == nil && u.Host != "" {
-		return strings.TrimPrefix(strings.ToLower(u.Host), "www.")
-	}
-	return "doc:" + s.DocID
 }

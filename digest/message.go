@@ -78,9 +78,14 @@ func Render(d Digest, m Mail) (Message, error) {
 
 func subject(d Digest) string {
 	s := "Herald briefing, " + d.Period.End.In(d.Subscriber.Location).Format("2 Jan")
-	if len(d.Entries) > 0 {
-		s += ": " + clip(oneLine(d.Entries[0].Event.Headline), subjectRunes)
-		if n := len(d.Entries) - 1; n > 0 {
+	if len(d.Threads) > 0 {
+		top := d.Threads[0]
+		if len(top.Entries) == 1 {
+			s += ": " + clip(oneLine(top.Entries[0].Event.Headline), subjectRunes)
+		} else {
+			s += ": " + clip(oneLine(top.Name), subjectRunes) + fmt.Sprintf(" (%d events)", len(top.Entries))
+		}
+		if n := len(d.Entries()) - len(top.Entries); n > 0 {
 			s += fmt.Sprintf(" (+%d more)", n)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"unicode/utf8"
+
+	"herald/rank"
 )
 
 //go:embed templates/email.html templates/email.txt
@@ -36,10 +38,21 @@ const (
 type view struct {
 	Title, Intro, LateNote, Footer string
 	UnsubscribeURL                 string
-	Items                          []viewItem
+	Threads                        []viewThread
+}
+
+// viewThread is a storyline's events. One event new to the reader is
+// shown as a plain item; several, or events of a storyline mailed before,
+// under a heading.
+type viewThread struct {
+	Number                    string // the text part's "2."
+	Heading, Count, Note, URL string // Heading is "" for a plain item
+	Items                     []viewItem
+	More                      string // the events left out, counted
 }
 
 type viewItem struct {
+	Number, Indent                        string // the text part's "3." or "   b.", and the indent of its lines
 	Headline, Summary, Coverage, EventURL string
 	Update                                bool
 	Links                                 []link
@@ -61,19 +74,58 @@ func newView(d Digest, publicURL, unsubscribeURL string) view {
 	if d.Period.Late {
 		v.LateNote = fmt.Sprintf(lateNoteFormat, end.Format("15:04 MST on Monday 2 January"))
 	}
-	for _, e := range d.Entries {
-		v.Items = append(v.Items, newViewItem(e, publicURL))
+	for i, t := range d.Threads {
+		v.Threads = append(v.Threads, newViewThread(i, t, publicURL))
 	}
 	return v
 }
 
+// newViewThread shows the i-th thread of a digest.
+func newViewThread(i int, t Thread, publicURL string) viewThread {
+	number := strconv.Itoa(i+1) + "."
+	if len(t.Entries) == 1 && t.Earlier == 0 && t.More == 0 {
+		it := newViewItem(t.Entries[0], publicURL)
+		it.Number, it.Indent = number, "   "
+		return viewThread{Items: []viewItem{it}}
+	}
+	v := viewThread{Number: number, Heading: clip(oneLine(t.Name), headlineRunes),
+		Count: plural(len(t.Entries), "event") + ", " + plural(t.Sources, "source")}
+	if t.Earlier > 0 {
+		v.Count = plural(len(t.Entries), "new event") + ", " + plural(t.Sources, "source")
+		v.Note = "Continued: " + plural(t.Earlier, "event") + " of this storyline in your earlier briefings."
+	}
+	if publicURL != "" && t.Storyline != "" {
+		v.URL = strings.TrimRight(publicURL, "/") + "/storylines/" + url.PathEscape(t.Storyline) + ".html"
+	}
+	if t.More > 0 {
+		v.More = fmt.Sprintf("and %d more of this storyline since your last briefing, the most widely covered above", t.More)
+	}
+	for j, e := range t.Entries {
+		it := newViewItem(e, publicURL)
+		it.Number, it.Indent = "   "+letter(j)+".", "      "
+		v.Items = append(v.Items, it)
+	}
+	return v
+}
+
+// letter numbers the events of a thread: a, b, c... then 27, 28...
+func letter(i int) string {
+	if i < 26 {
+		return string(rune('a' + i))
+	}
+	return strconv.Itoa(i + 1)
+}
+
 func intro(d Digest) string {
 	since := d.Period.Start.In(d.Subscriber.Location).Format("Monday 2 January, 15:04 MST")
-	switch n := len(d.Entries); n {
-	case 0:
+	n, threads := len(d.Entries()), len(d.Threads)
+	switch {
+	case n == 0:
 		return "Nothing new in your topics since " + since + "."
-	case 1:
+	case n == 1:
 		return "One event since " + since + "."
+	case threads < n:
+		return fmt.Sprintf("%d events in %d storylines since %s, the most widely covered first.", n, threads, since)
 	default:
 		return fmt.Sprintf("%d events since %s, the most widely covered first.", n, since)
 	}
@@ -109,13 +161,12 @@ func newViewItem(e Entry, publicURL string) viewItem {
 	if publicURL != "" {
 		it.EventURL = strings.TrimRight(publicURL, "/") + "/events/" + url.PathEscape(e.Event.ID) + ".html"
 	}
-	seen := map[string]bool{} // one link per publisher: near copies add nothing
-	for _, s := range e.Event.Sources {
-		key := strings.ToLower(publisherKey(s))
-		if !isWebURL(s.URL) || seen[key] {
+	// One link per publisher, to the report readers are sent to (the
+	// deduplicator's choice, not the publisher's first report).
+	for _, s := range rank.Publishers(e.Event) {
+		if !isWebURL(s.URL) {
 			continue
 		}
-		seen[key] = true
 		if len(it.Links) == maxLinks {
 			it.More++
 			continue
@@ -198,8 +249,12 @@ func underline(s string) string { return strings.Repeat("=", utf8.RuneCountInStr
 // renderBodies fills both templates.
 func renderBodies(v view) (text, html string, err error) {
 	var t, h strings.Builder
-	t.Grow(512 * (len(v.Items) + 2)) // about what an event takes: fewer regrowths
-	h.Grow(2048 * (len(v.Items) + 2))
+	items := 0
+	for _, th := range v.Threads {
+		items += len(th.Items)
+	}
+	t.Grow(512 * (items + 2)) // about what an event takes: fewer regrowths
+	h.Grow(2048 * (items + 2))
 	if err := textTemplate.Execute(&t, v); err != nil {
 		return "", "", fmt.Errorf("render text part: %w", err)
 	}

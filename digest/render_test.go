@@ -21,12 +21,15 @@ func sampleDigest() Digest {
 	cafe := event("ev-cafe", `Café owners <script>alert("x")</script> & “quotes” in Zürich`, 2, 0, 2*time.Hour, "world")
 	cafe.Sources = append(cafe.Sources, events.Source{Publisher: "Evil", URL: "javascript:alert(1)"})
 	upd := Entry{Event: event("ev-upd", "Talks resume", 6, 0, 3*time.Hour, "world"), Sources: 6, Update: true, Was: 2}
+	// A storyline mailed before: its new events under the heading it had.
+	cafes := Thread{Storyline: "sl-cafes", Name: "Zürich · cafés <b>", Entries: []Entry{{Event: cafe, Sources: 2}, upd},
+		Sources: 8, Earlier: 3, More: 2}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	return Digest{
 		Subscriber: Subscriber{Email: "zoe@example.org", Name: "Zoë Ångström", Topics: []string{"world"},
 			TopicTitles: []string{"World news"}, Location: berlin},
 		Period:  Period{Start: t0.Add(-24 * time.Hour), End: t0, Late: true},
-		Entries: []Entry{{Event: korea, Sources: 4}, {Event: cafe, Sources: 2}, upd},
+		Threads: []Thread{{Storyline: "sl-korea", Name: "Korean War", Entries: []Entry{{Event: korea, Sources: 4}}, Sources: 4}, cafes},
 	}
 }
 
@@ -45,7 +48,8 @@ func TestRenderPartsAndEscaping(t *testing.T) {
 	}
 	for _, want := range []string{"&lt;script&gt;", `href="https://news0.example/ev-korea" rel="noopener noreferrer"`,
 		`href="https://herald.example/events/ev-korea.html"`, "Covered by 4 sources", "Update", "color-scheme",
-		"(topics: World news)"} {
+		"(topics: World news)", `<a href="https://herald.example/storylines/sl-cafes.html" style="text-decoration:none;">Zürich · cafés &lt;b&gt;</a></h2>`,
+		"2 new events, 8 sources &middot; Continued: 3 events of this storyline in your earlier briefings."} {
 		if !strings.Contains(msg.HTML, want) {
 			t.Errorf("HTML part lacks %q", want)
 		}
@@ -55,7 +59,9 @@ func TestRenderPartsAndEscaping(t *testing.T) {
 			t.Errorf("text line of %d columns: %q", n, line)
 		}
 	}
-	for _, want := range []string{"[UPDATE] Talks resume", "Covered by 6 sources (2 when", "This briefing is late",
+	for _, want := range []string{"\n   b. [UPDATE] Talks resume", "Covered by 6 sources (2 when", "This briefing is late",
+		"\n2. Zürich · cafés <b>: 2 new events, 8 sources\n   Continued: 3 events", "\n   a. Café owners", "\n1. North and South Korea",
+		"\n   and 2 more of this storyline since your last briefing",
 		"https://news1.example/ev-korea", "Unsubscribe: https://herald.example/unsubscribe?token="} {
 		if !strings.Contains(msg.Text, want) {
 			t.Errorf("text part lacks %q", want)

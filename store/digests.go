@@ -57,11 +57,14 @@ type OutboxDigest struct {
 	Unconfirmed int
 }
 
-// CoveredEvent is an event a digest lists, as it was when rendered.
+// CoveredEvent is an event a digest lists, as it was when rendered, and
+// the storyline heading it was listed under.
 type CoveredEvent struct {
 	EventID       string
 	Sources, Size int
 	Update        bool
+	Storyline     string // the storyline's id; "" for none
+	Heading       string // the storyline's heading in the digest
 }
 
 const outboxColumns = `id, subscriber, period_start, period_end, status, late, message_id, subject,
@@ -102,8 +105,8 @@ func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []Covere
 
 func saveCovered(ctx context.Context, tx *txn, id int64, covered []CoveredEvent) error {
 	for _, c := range covered {
-		if err := tx.exec(ctx, `INSERT INTO digest_events (digest_id, event_id, sources, size, is_update)
-			VALUES (?, ?, ?, ?, ?)`, id, c.EventID, c.Sources, c.Size, boolInt(c.Update)); err != nil {
+		if err := tx.exec(ctx, `INSERT INTO digest_events (digest_id, event_id, sources, size, is_update, storyline_id, heading)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, c.EventID, c.Sources, c.Size, boolInt(c.Update), c.Storyline, c.Heading); err != nil {
 			return fmt.Errorf("save digest %d event %s: %w", id, c.EventID, err)
 		}
 	}
@@ -213,6 +216,44 @@ func (s *Store) SentEvents(ctx context.Context, email string, since time.Time) (
 			return nil, fmt.Errorf("events sent to %s: %w", email, err)
 		}
 		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// MailedStoryline is what a subscriber's digests listed of a storyline.
+type MailedStoryline struct {
+	Events  int    // its events listed
+	Heading string // the heading it was last listed under
+}
+
+// MailedStorylines returns, for each storyline listed in the subscriber's
+// digests (pending or sent) whose period ended at or after since, how
+// many of its events were listed and the latest heading. A storyline
+// folded into another counts under the id it lives on.
+func (s *Store) MailedStorylines(ctx context.Context, email string, since time.Time) (map[string]MailedStoryline, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT COALESCE(a.new_id, e.storyline_id), e.event_id, e.heading
+		FROM digest_events e JOIN digests d ON d.id = e.digest_id
+		LEFT JOIN storyline_aliases a ON a.old_id = e.storyline_id
+		WHERE d.subscriber = ? AND d.status IN ('pending', 'sent') AND d.period_end >= ? AND e.storyline_id <> ''
+		ORDER BY d.period_end, d.id`), strings.ToLower(email), ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("storylines sent to %s: %w", email, err)
+	}
+	defer rows.Close()
+	out := map[string]MailedStoryline{}
+	seen := map[string]bool{} // storyline and event: an update lists an event again
+	for rows.Next() {
+		var story, event, heading string
+		if err := rows.Scan(&story, &event, &heading); err != nil {
+			return nil, fmt.Errorf("storylines sent to %s: %w", email, err)
+		}
+		m := out[story]
+		if k := story + "\x00" + event; !seen[k] {
+			seen[k] = true
+			m.Events++
+		}
+		m.Heading = heading
+		out[story] = m
 	}
 	return out, rows.Err()
 }

@@ -273,3 +273,42 @@ func TestClaimCountsUnconfirmedHandovers(t *testing.T) {
 		t.Fatalf("Stats: unconfirmed %v (%v), want one pending (the herald_digests_unconfirmed gauge)", st.Unconfirmed, err)
 	}
 }
+
+// A storyline's events listed across digests are counted once each, under
+// the heading last shown; a storyline folded into another counts under
+// the id it lives on, and a failed digest counts for nothing.
+func TestMailedStorylines(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	first := []CoveredEvent{{EventID: "ev-1", Sources: 2, Storyline: "sl-floyd", Heading: "George Floyd · Minneapolis"},
+		{EventID: "ev-2", Sources: 1, Storyline: "sl-floyd", Heading: "George Floyd · Minneapolis"},
+		{EventID: "ev-9", Sources: 1}}
+	second := []CoveredEvent{{EventID: "ev-2", Sources: 5, Update: true, Storyline: "sl-floyd", Heading: "George Floyd · protests"},
+		{EventID: "ev-3", Sources: 1, Storyline: "sl-autopsy", Heading: "autopsy"}}
+	for i, covered := range [][]CoveredEvent{first, second} {
+		if _, _, err := s.SaveDigest(ctx, pendingDigest("a@x.org", t0.Add(time.Duration(i)*24*time.Hour)), covered); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failed := pendingDigest("a@x.org", t0.Add(48*time.Hour))
+	failed.Status = DigestFailed
+	s.SaveDigest(ctx, failed, []CoveredEvent{{EventID: "ev-4", Storyline: "sl-floyd", Heading: "never seen"}})
+
+	got, err := s.MailedStorylines(ctx, "A@x.org", t0.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["sl-floyd"] != (MailedStoryline{Events: 2, Heading: "George Floyd · protests"}) ||
+		got["sl-autopsy"] != (MailedStoryline{Events: 1, Heading: "autopsy"}) {
+		t.Fatalf("mailed storylines: %+v", got)
+	}
+	if err := s.inTx(ctx, func(tx *txn) error { return foldStoryline(ctx, tx, "sl-autopsy", "sl-floyd") }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.MailedStorylines(ctx, "a@x.org", time.Time{}); len(got) != 1 || got["sl-floyd"].Events != 3 {
+		t.Fatalf("after sl-autopsy folded into sl-floyd: %+v", got)
+	}
+	if got, _ := s.MailedStorylines(ctx, "a@x.org", t0.Add(time.Hour)); got["sl-floyd"].Events != 2 {
+		t.Fatalf("since the second digest: %+v", got)
+	}
+}

@@ -73,7 +73,8 @@ func (l *browserLog) errs() []string {
 	return append([]string(nil), l.errors...)
 }
 
-// TestPagesInABrowser walks front page → event → related event → briefing
+// TestPagesInABrowser walks front page → event → its storyline → an event
+// of it → briefing
 // in chromium by clicking links, keeps screenshots in artifacts/, and
 // checks that no page logs an error, including a page of hostile text.
 func TestPagesInABrowser(t *testing.T) {
@@ -136,6 +137,11 @@ func TestPagesInABrowser(t *testing.T) {
 		t.Errorf("timeline bars: %d (%v), want 3", len(n), err)
 	}
 	shot("web-event.png")
+	follow(`nav.storyline a[href$="/storylines/sl-korea.html"]`, "/storylines/sl-korea.html", "Korean War · talks")
+	if n, err := chromedp.Run(tab, chromedp.Nodes(chromedp.CSSAll("svg.timeline rect"))); err != nil || len(n) != 5 {
+		t.Errorf("storyline timeline bars: %d (%v), want 5", len(n), err)
+	}
+	shot("web-storyline.png")
 	follow(`a[href$="/events/ev-summit.html"]`, "/events/ev-summit.html", "US and North Korean officials")
 	follow(`a[href$="/briefings/2026-11-22.html"]`, "/briefings/2026-11-22.html", "Briefing for Sunday 22 November 2026")
 	shot("web-briefing.png")

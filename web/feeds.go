@@ -33,10 +33,14 @@ var itemContent = template.Must(template.New("item").Parse(
 		` ({{.Publisher}}, {{.Published.Format "2006-01-02 15:04 UTC"}})</li>{{end}}</ul>` +
 		`{{if .More}}<p><a href="{{.URL}}">{{.More}} more on the event page</a></p>{{end}}`))
 
-// briefingContent is the HTML body of a day's briefing item.
+// briefingContent is the HTML body of a day's briefing item: its
+// threads, a storyline's several events under its name.
 var briefingContent = template.Must(template.New("briefing").Parse(
-	`<ol>{{range .}}<li><a href="{{.URL}}">{{.Headline}}</a> ({{.Size}} report{{if gt .Size 1}}s{{end}}` +
-		`{{if .Publishers}}: {{range $i, $p := .Publishers}}{{if $i}}, {{end}}{{$p}}{{end}}{{end}})</li>{{end}}</ol>`))
+	`{{define "line"}}<a href="{{.URL}}">{{.Headline}}</a> ({{.Sources}} source{{if ne .Sources 1}}s{{end}}` +
+		`{{if .Publishers}}: {{range $i, $p := .Publishers}}{{if $i}}, {{end}}{{$p}}{{end}}{{end}}){{end}}` +
+		`<ol>{{range .}}<li>{{if gt .Count 1}}<a href="{{.URL}}">{{.Name}}</a>: {{.Count}} events, {{.Sources}} sources` +
+		`<ul>{{range .Events}}<li>{{template "line" .}}</li>{{end}}{{range .Rest}}<li>{{template "line" .}}</li>{{end}}</ul>` +
+		`{{else}}{{template "line" index .Events 0}}{{end}}</li>{{end}}</ol>`))
 
 // topicFeed serves /topics/{topic}.rss|.atom|.json, and .html: the page
 // the feed mirrors.
@@ -139,7 +143,12 @@ func (s *server) briefingFeed(w http.ResponseWriter, r *http.Request) {
 		Description: "One item per day: the events first seen that day in " + t.Title + ".",
 		SelfURL:     base + r.URL.Path, PageURL: base + "/topics/" + t.Name + ".html"}
 	for _, d := range byDay(evs) {
-		it, err := briefingItem(base, t, d.day, d.events)
+		ths, err := s.threads(r.Context(), base, d.events)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		it, err := briefingItem(base, t, d.day, d.events, ths)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -150,18 +159,17 @@ func (s *server) briefingFeed(w http.ResponseWriter, r *http.Request) {
 	s.serveFeed(w, r, f, ext)
 }
 
-func briefingItem(base string, t Topic, d time.Time, evs []events.Event) (outItem, error) {
-	rankForDay(evs)
-	var lines []eventLine
+func briefingItem(base string, t Topic, d time.Time, evs []events.Event, ths []threadView) (outItem, error) {
 	var heads []string
-	for i, ev := range evs {
-		lines = append(lines, newEventLine(base, ev))
-		if i < 3 {
-			heads = append(heads, ev.Headline)
+	for _, th := range ths[:min(3, len(ths))] {
+		if th.Count > 1 {
+			heads = append(heads, th.Name)
+		} else {
+			heads = append(heads, th.Events[0].Headline)
 		}
 	}
 	var b bytes.Buffer
-	if err := briefingContent.Execute(&b, lines); err != nil {
+	if err := briefingContent.Execute(&b, ths); err != nil {
 		return outItem{}, fmt.Errorf("briefing item %s %s: %w", t.Name, d.Format(dayLayout), err)
 	}
 	end := d.AddDate(0, 0, 1)

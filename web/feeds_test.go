@@ -93,6 +93,8 @@ func TestFeedparserReadsEveryFeed(t *testing.T) {
 		{"/topics/tech/briefings.atom", "atom10", []string{"tag:herald,2026:briefing/tech/2026-11-21"}},
 		{"/topics/tech.rss", "rss20", []string{"tag:herald,2026:event/ev-chip"}},
 		{"/topics/tech.atom", "atom10", []string{"tag:herald,2026:event/ev-chip"}},
+		{"/storylines/sl-korea.rss", "rss20", []string{"tag:herald,2026:event/ev-talks", "tag:herald,2026:event/ev-summit"}},
+		{"/storylines/sl-korea.atom", "atom10", []string{"tag:herald,2026:event/ev-talks", "tag:herald,2026:event/ev-summit"}},
 	}
 	var urls []string
 	for _, tc := range cases {
@@ -133,7 +135,7 @@ func TestFeedparserReadsEveryFeed(t *testing.T) {
 func TestJSONFeeds(t *testing.T) {
 	st, _ := fixture(t)
 	srv := serve(t, st, Options{})
-	for path, n := range map[string]int{"/all.json": 3, "/topics/tech.json": 1, "/topics/world/briefings.json": 1} {
+	for path, n := range map[string]int{"/all.json": 3, "/topics/tech.json": 1, "/topics/world/briefings.json": 1, "/storylines/sl-korea.json": 2} {
 		_, body, _ := get(t, srv.URL+path)
 		f, err := gofeed.NewParser().ParseString(body)
 		if err != nil {

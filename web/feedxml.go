@@ -19,6 +19,9 @@ type outFeed struct {
 	PageURL     string // the HTML page it mirrors
 	Updated     time.Time
 	Items       []outItem
+	// Storyline is a storyline feed's page view, written in the JSON Feed
+	// as the extension member "_storyline" (nil: none).
+	Storyline any
 }
 
 // outItem is one entry: an event, or a day's briefing.
@@ -133,6 +136,12 @@ func (f outFeed) atom() ([]byte, error) {
 	return marshalXML(doc)
 }
 
+// jsonDoc is gorilla's JSON Feed with Herald's extension member.
+type jsonDoc struct {
+	*feeds.JSONFeed
+	Storyline any `json:"_storyline,omitempty"`
+}
+
 // json writes JSON Feed 1.1, adding the feed_url gorilla leaves out.
 func (f outFeed) json() ([]byte, error) {
 	jf := (&feeds.JSON{Feed: f.gorilla()}).JSONFeed()
@@ -141,7 +150,7 @@ func (f outFeed) json() ([]byte, error) {
 	for i, it := range jf.Items {
 		it.Author, it.Summary = nil, f.Items[i].Summary // JSON Feed's summary is plain text
 	}
-	b, err := json.MarshalIndent(jf, "", "  ")
+	b, err := json.MarshalIndent(jsonDoc{JSONFeed: jf, Storyline: f.Storyline}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("write JSON feed: %w", err)
 	}

@@ -21,8 +21,9 @@ import (
 // renders thousands of events a second, which a database would slow to a
 // crawl; the real store's path is what TestNothingActiveGetsThrough covers.
 type memStore struct {
-	evs  []events.Event
-	rels []Relation
+	evs   []events.Event
+	rels  []Relation
+	story events.Storyline // every event's storyline
 }
 
 func (m *memStore) Ping(context.Context) error                  { return nil }
@@ -50,10 +51,28 @@ func (m *memStore) Event(_ context.Context, id string) (events.Event, []Relation
 	return events.Event{}, nil, fmt.Errorf("event %s: %w", id, ErrNotFound)
 }
 
+func (m *memStore) Storyline(_ context.Context, id string) (events.Storyline, []events.Event, error) {
+	if id != m.story.ID {
+		return events.Storyline{}, nil, fmt.Errorf("storyline %s: %w", id, ErrNotFound)
+	}
+	return m.story, m.evs, nil
+}
+
+func (m *memStore) Storylines(_ context.Context, ids []string) (map[string]events.Storyline, error) {
+	out := map[string]events.Storyline{}
+	if slices.Contains(ids, m.story.ID) {
+		out[m.story.ID] = m.story
+	}
+	return out, nil
+}
+
 // fuzzPaths are the outputs an event's text reaches: its page in four
-// formats, the front page, a briefing and the topic's feeds.
+// formats, its storyline's page and feeds, the front page, a briefing and
+// the topic's feeds.
 var fuzzPaths = []string{
 	"/events/ev-fuzz.html", "/events/ev-fuzz.json", "/events/ev-fuzz.xml", "/events/ev-fuzz.md",
+	"/storylines/sl-fuzz.html", "/storylines/sl-fuzz.xml", "/storylines/sl-fuzz.md",
+	"/storylines/sl-fuzz.rss", "/storylines/sl-fuzz.atom", "/storylines/sl-fuzz.json",
 	"/", "/briefings/2026-11-23.html", "/briefings/2026-11-23.md",
 	"/topics/world.rss", "/topics/world.atom", "/topics/world.json",
 }
@@ -80,14 +99,17 @@ func FuzzEventPage(f *testing.F) {
 			}
 		}
 		link = storedLink(link)
-		ev := events.Event{ID: "ev-fuzz", Headline: headline, Summary: summary, Size: 2, Topics: []string{"world"},
+		ev := events.Event{ID: "ev-fuzz", Headline: headline, Summary: summary, Size: 2, Topics: []string{"world"}, Storyline: "sl-fuzz",
 			FirstSeen: now.Add(-2 * time.Hour), LastUpdated: now.Add(-time.Hour), Entities: []string{title, publisher},
 			Sources: []events.Source{
 				{Publisher: publisher, Title: title, URL: link, Published: now.Add(-2 * time.Hour)},
 				{Publisher: "Wire", Title: headline, URL: storedLink("https://wire.example/" + link), Published: now.Add(-time.Hour)},
 			}}
 		other := event("ev-other", "world", summary, now.AddDate(0, 0, -1), 1)
-		st.evs, st.rels = []events.Event{ev, other}, []Relation{{EventID: "ev-other", Shared: []string{headline}}}
+		other.Storyline = "sl-fuzz"
+		st.evs, st.rels = []events.Event{other, ev}, []Relation{{EventID: "ev-other", Shared: []string{headline}}}
+		st.story = events.Storyline{ID: "sl-fuzz", Name: title, Events: []string{other.ID, ev.ID}, Size: 3,
+			FirstSeen: other.FirstSeen, LastUpdated: ev.LastUpdated, Entities: []string{publisher, headline}}
 		for _, p := range fuzzPaths {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest("GET", "http://herald.test"+p, nil))

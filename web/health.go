@@ -107,8 +107,13 @@ func (s *server) feedHealth(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// opml serves /opml: Herald's own output feeds, one folder per topic, for
-// subscribing a reader to all of them at once.
+// opmlStorylines bounds the storylines /opml offers.
+const opmlStorylines = 20
+
+// opml serves /opml: Herald's own output feeds, one folder per topic, and
+// a folder of the storylines of the last three days that thread several
+// events (the most reported first), for subscribing a reader to all of
+// them at once or to one thread.
 func (s *server) opml(w http.ResponseWriter, r *http.Request) {
 	base := s.base(r)
 	list := []feeds.OPMLFeed{{URL: base + "/all.rss", Title: "Herald: all topics"}}
@@ -116,6 +121,24 @@ func (s *server) opml(w http.ResponseWriter, r *http.Request) {
 		list = append(list,
 			feeds.OPMLFeed{URL: base + "/topics/" + t.Name + ".rss", Title: "Herald: " + t.Title, Topic: t.Title},
 			feeds.OPMLFeed{URL: base + "/topics/" + t.Name + "/briefings.rss", Title: "Herald: " + t.Title + " daily briefing", Topic: t.Title})
+	}
+	evs, err := s.st.Events(r.Context(), Query{FirstSeenAfter: day(s.opt.Now()).AddDate(0, 0, -2)})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ths, err := s.threads(r.Context(), base, evs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n := 0
+	for _, th := range ths {
+		if th.Total >= 2 && n < opmlStorylines {
+			n++
+			list = append(list, feeds.OPMLFeed{URL: base + storylinePath(th.Storyline, "rss"), Title: "Herald: " + th.Name,
+				SiteURL: th.URL, Topic: "Storylines"})
+		}
 	}
 	var b bytes.Buffer
 	if err := feeds.WriteOPML(&b, "Herald output feeds", list); err != nil {

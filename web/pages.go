@@ -95,7 +95,8 @@ func formats(path string) []alternate {
 }
 
 // eventPage serves /events/{id}.html|.json|.xml|.md. A folded event's old
-// id redirects to the event it became part of.
+// id redirects to the event it became part of. The page names the
+// storyline the event is part of, with the events before and after it.
 func (s *server) eventPage(w http.ResponseWriter, r *http.Request) {
 	id, ext := splitExt(r.PathValue("file"))
 	ev, rels, err := s.st.Event(r.Context(), id)
@@ -111,9 +112,22 @@ func (s *server) eventPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, eventPath(ev.ID, ext), http.StatusMovedPermanently)
 		return
 	}
-	ids := make([]string, len(rels))
-	for i, rel := range rels {
-		ids[i] = rel.EventID
+	recs := map[string]events.Storyline{}
+	if ev.Storyline != "" {
+		if recs, err = s.st.Storylines(r.Context(), []string{ev.Storyline}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	prev, next := neighbours(recs[ev.Storyline].Events, ev.ID)
+	ids := []string{}
+	for _, id := range []string{prev, next} {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	for _, rel := range rels {
+		ids = append(ids, rel.EventID)
 	}
 	related := map[string]events.Event{}
 	if len(ids) > 0 {
@@ -127,6 +141,7 @@ func (s *server) eventPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v := newEventView(s.base(r), ev, rels, related)
+	v.Storyline = newStorylineRef(s.base(r), ev, recs[ev.Storyline], related)
 	p := page{Title: ev.Headline, Body: v, Alternates: formats(eventBase(ev.ID)),
 		Timeline: timeline(ev.Sources)}
 	s.render(w, r, ext, "event", p, ev.LastUpdated)
@@ -158,20 +173,24 @@ func (s *server) briefingPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, ext, "briefing", p, v.lastChange)
 }
 
-// briefing builds the view of day d for topic t (all topics when t is zero).
+// briefing builds the view of day d for topic t (all topics when t is
+// zero): the day's events grouped by storyline, ranked once.
 func (s *server) briefing(r *http.Request, t Topic, d time.Time) (briefingView, error) {
-	evs, err := s.st.Events(r.Context(), Query{Topic: t.Name, FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1), Largest: true})
+	evs, err := s.st.Events(r.Context(), Query{Topic: t.Name, FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1)})
 	if err != nil {
 		return briefingView{}, err
 	}
-	return s.briefingOf(r, t, d, evs), nil
+	v := s.dayView(r, t, d, evs)
+	v.Threads, err = s.threads(r.Context(), s.base(r), evs)
+	return v, err
 }
 
-func (s *server) briefingOf(r *http.Request, t Topic, d time.Time, evs []events.Event) briefingView {
+// dayView is the frame of day d's view (for topic t) listing evs: title,
+// links to the days around, last change. Its threads are the caller's.
+func (s *server) dayView(r *http.Request, t Topic, d time.Time, evs []events.Event) briefingView {
 	base := s.base(r)
-	rankForDay(evs)
 	v := briefingView{Date: d.Format(dayLayout), Topic: t.Name, URL: base + briefingPath(t.Name, d, "html"),
-		PrevURL: base + briefingPath(t.Name, d.AddDate(0, 0, -1), "html"), Events: []eventLine{},
+		PrevURL: base + briefingPath(t.Name, d.AddDate(0, 0, -1), "html"), Threads: []threadView{},
 		Title: "Briefing for " + d.Format("Monday 2 January 2006"), lastChange: lastUpdated(evs)}
 	if t.Name != "" {
 		v.Title = t.Title + ": briefing for " + d.Format("Monday 2 January 2006")
@@ -179,52 +198,20 @@ func (s *server) briefingOf(r *http.Request, t Topic, d time.Time, evs []events.
 	if next := d.AddDate(0, 0, 1); !next.After(day(s.opt.Now())) {
 		v.NextURL = base + briefingPath(t.Name, next, "html")
 	}
-	for _, ev := range evs {
-		v.Events = append(v.Events, newEventLine(base, ev))
-	}
 	return v
 }
 
-// latestPage is /topics/{topic}.html: the page a topic's feeds mirror.
+// latestPage is /topics/{topic}.html: the page a topic's feeds mirror,
+// one event a line, the most recently updated first.
 func (s *server) latestPage(w http.ResponseWriter, r *http.Request, t Topic, path string, evs []events.Event) {
 	base := s.base(r)
-	v := briefingView{Topic: t.Name, Title: t.Title + ": latest events", URL: base + path + ".html", Events: []eventLine{}}
+	v := briefingView{Topic: t.Name, Title: t.Title + ": latest events", URL: base + path + ".html", Threads: []threadView{}}
 	for _, ev := range evs {
-		v.Events = append(v.Events, newEventLine(base, ev))
+		l := newEventLine(base, ev)
+		v.Threads = append(v.Threads, threadView{Count: 1, Sources: l.Sources, Size: l.Size, Events: []eventLine{l}})
 	}
-	p := page{Title: v.Title, Body: v, Alternates: []alternate{
-		{"application/rss+xml", path + ".rss", "RSS"}, {"application/atom+xml", path + ".atom", "Atom"},
-		{"application/feed+json", path + ".json", "JSON Feed"},
-	}}
+	p := page{Title: v.Title, Body: v, Alternates: feedAlternates(path)}
 	s.render(w, r, "html", "briefing", p, lastUpdated(evs))
-}
-
-// frontPageLines bounds each day's list on the front page; the day's
-// briefing has them all.
-const frontPageLines = 25
-
-// frontPage is / : the last three UTC days, today first, each with its
-// most reported events.
-func (s *server) frontPage(w http.ResponseWriter, r *http.Request) {
-	today := day(s.opt.Now())
-	var days []briefingView
-	var changed time.Time
-	for i := range 3 {
-		d := today.AddDate(0, 0, -i)
-		evs, err := s.st.Events(r.Context(), Query{FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1),
-			Largest: true, Limit: frontPageLines})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v := s.briefingOf(r, Topic{}, d, evs)
-		changed = later(changed, v.lastChange)
-		days = append(days, v)
-	}
-	p := page{Title: "The last three days", Body: struct{ Days []briefingView }{days},
-		Alternates: []alternate{{"application/rss+xml", "/all.rss", "RSS"}, {"application/atom+xml", "/all.atom", "Atom"},
-			{"application/feed+json", "/all.json", "JSON Feed"}}}
-	s.render(w, r, "html", "front", p, changed)
 }
 
 // topics returns the configured topics with titles filled in.

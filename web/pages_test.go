@@ -157,11 +157,7 @@ func TestBriefingPagesListTheDaysEvents(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &v); err != nil {
 			t.Fatalf("%s: %v", tc.path, err)
 		}
-		var got []string
-		for _, e := range v.Events {
-			got = append(got, e.ID)
-		}
-		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+		if got := lineIDs(v.Threads); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: events %v, want %v", tc.path, got, tc.want)
 		}
 	}
@@ -177,6 +173,17 @@ func TestBriefingPagesListTheDaysEvents(t *testing.T) {
 	}
 }
 
+// lineIDs lists the events of threads, in page order.
+func lineIDs(ts []threadView) []string {
+	var out []string
+	for _, t := range ts {
+		for _, e := range t.Events {
+			out = append(out, e.ID)
+		}
+	}
+	return out
+}
+
 type pinger struct{ err error }
 
 func (p pinger) Ping(context.Context) error { return p.err }
@@ -185,6 +192,12 @@ func (pinger) Events(context.Context, Query) ([]events.Event, error) {
 }
 func (pinger) Event(context.Context, string) (events.Event, []Relation, error) {
 	return events.Event{}, nil, errors.New("unused")
+}
+func (pinger) Storyline(context.Context, string) (events.Storyline, []events.Event, error) {
+	return events.Storyline{}, nil, errors.New("unused")
+}
+func (pinger) Storylines(context.Context, []string) (map[string]events.Storyline, error) {
+	return nil, errors.New("unused")
 }
 func (pinger) Feeds(context.Context) ([]feeds.Feed, error) { return nil, errors.New("unused") }
 func (pinger) FeedPage(context.Context, int, int) ([]feeds.Feed, int, error) {
@@ -248,7 +261,8 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 	}
 }
 
-// TestOPMLListsOutputFeeds reads /opml back with Herald's own OPML reader.
+// TestOPMLListsOutputFeeds reads /opml back with Herald's own OPML reader:
+// topics and storylines are folders of feeds.
 func TestOPMLListsOutputFeeds(t *testing.T) {
 	st, _ := fixture(t)
 	srv := serve(t, st, Options{PublicURL: "https://herald.example"})
@@ -263,7 +277,9 @@ func TestOPMLListsOutputFeeds(t *testing.T) {
 	}
 	want := []string{" https://herald.example/all.rss",
 		"World news https://herald.example/topics/world.rss", "World news https://herald.example/topics/world/briefings.rss",
-		"Technology https://herald.example/topics/tech.rss", "Technology https://herald.example/topics/tech/briefings.rss"}
+		"Technology https://herald.example/topics/tech.rss", "Technology https://herald.example/topics/tech/briefings.rss",
+		// The storylines of the last three days with several events; sl-chip has one.
+		"Storylines https://herald.example/storylines/sl-korea.rss"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("OPML feeds:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

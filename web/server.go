@@ -1,7 +1,8 @@
 // Package web is Herald's HTTP side: output feeds of events (RSS, Atom,
-// JSON Feed), event and briefing pages in four formats (HTML, JSON, XML,
-// Markdown), the health table of the polled feeds, an OPML of the output
-// feeds, health checks, metrics and the digest's unsubscribe endpoint.
+// JSON Feed), event, storyline and briefing pages in four formats (HTML,
+// JSON, XML, Markdown), the health table of the polled feeds, an OPML of
+// the output feeds, health checks, metrics and the digest's unsubscribe
+// endpoint.
 //
 // Everything it shows comes from feeds written by strangers: HTML goes
 // through html/template, summaries are shown as plain text, and only http(s)
@@ -29,6 +30,12 @@ type Store interface {
 	// Event returns one event (a folded id resolves) and its related
 	// events; an error wrapping ErrNotFound when there is none.
 	Event(ctx context.Context, id string) (events.Event, []Relation, error)
+	// Storyline returns a storyline (a folded id resolves) and its events,
+	// oldest first; an error wrapping ErrNotFound when it holds none.
+	Storyline(ctx context.Context, id string) (events.Storyline, []events.Event, error)
+	// Storylines returns the storylines named by ids that hold events, by
+	// id, each with its events' ids, oldest first.
+	Storylines(ctx context.Context, ids []string) (map[string]events.Storyline, error)
 	// Feeds returns every polled feed with its state, ordered by URL.
 	Feeds(ctx context.Context) ([]feeds.Feed, error)
 	// FeedPage returns limit feeds of that list from offset on, and how
@@ -36,7 +43,8 @@ type Store interface {
 	FeedPage(ctx context.Context, offset, limit int) ([]feeds.Feed, int, error)
 }
 
-// ErrNotFound is what a Store wraps when an event does not exist.
+// ErrNotFound is what a Store wraps when an event or a storyline does not
+// exist.
 var ErrNotFound = errors.New("not found")
 
 // Query selects events. Zero fields do not filter.
@@ -46,9 +54,10 @@ type Query struct {
 	UpdatedAfter                    time.Time
 	FirstSeenAfter, FirstSeenBefore time.Time
 	Limit                           int
-	// Largest orders the most reported events first (then the most
-	// recently updated); otherwise the most recently updated come first.
-	Largest bool
+	// WeightsOnly asks for what ranking reads and no text: ids,
+	// storylines, reports, times, and the sources' publishers, links and
+	// copy flags. A page ranks on these, then reads in full what it shows.
+	WeightsOnly bool
 }
 
 // Relation links an event to a related one, with the names they share.
@@ -112,6 +121,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /{$}", s.frontPage)
 	mux.HandleFunc("GET /events/{file}", s.eventPage)
+	mux.HandleFunc("GET /storylines/{file}", s.storyline)
 	mux.HandleFunc("GET /briefings/{file}", s.briefingPage)
 	mux.HandleFunc("GET /topics/{topic}/briefings/{file}", s.briefingPage)
 	mux.HandleFunc("GET /topics/{file}", s.topicFeed)

@@ -67,6 +67,15 @@ func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]s
 	}
 }
 
+// name saves storyline records (their names and names involved) as the
+// deduplicator does.
+func name(t testing.TB, st *store.Store, recs ...events.Storyline) {
+	t.Helper()
+	if err := st.SaveClustering(context.Background(), store.Clustering{Storylines: recs}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // event makes a fixture event in topic with n sources an hour apart,
 // the first at first.
 func event(id, topic, headline string, first time.Time, n int) events.Event {
@@ -81,7 +90,8 @@ func event(id, topic, headline string, first time.Time, n int) events.Event {
 	return ev
 }
 
-// fixture is three days of events in two topics, two of them related.
+// fixture is three days of events in two topics, two of them related and
+// of one storyline.
 func fixture(t testing.TB) (*store.Store, []events.Event) {
 	st := openStore(t)
 	evs := []events.Event{
@@ -89,11 +99,14 @@ func fixture(t testing.TB) (*store.Store, []events.Event) {
 		event("ev-summit", "world", "US and North Korean officials to meet within a week", now.AddDate(0, 0, -1), 2),
 		event("ev-chip", "tech", "Chip maker opens a new plant", now.AddDate(0, 0, -2), 1),
 	}
+	evs[0].Storyline, evs[1].Storyline, evs[2].Storyline = "sl-korea", "sl-korea", "sl-chip"
 	rels := map[string][]store.Relation{
 		"ev-talks":  {{EventID: "ev-summit", Shared: []string{"North Korea", "United States"}}},
 		"ev-summit": {{EventID: "ev-talks", Shared: []string{"North Korea", "United States"}}},
 	}
 	seed(t, st, evs, rels)
+	name(t, st, events.Storyline{ID: "sl-korea", Name: "Korean War · talks", Entities: []string{"North Korea", "United States"}},
+		events.Storyline{ID: "sl-chip", Name: "chip plant"})
 	return st, evs
 }
 

@@ -15,15 +15,16 @@ import (
 // hand it anything that answers the same questions.
 type StoreReader struct{ *store.Store }
 
-// Events lists the events q selects, the largest first when q.Largest.
+// Events lists the events q selects, the most recently updated first
+// (only their weights when q.WeightsOnly).
 func (s StoreReader) Events(ctx context.Context, q Query) ([]events.Event, error) {
 	sq := store.EventQuery{IDs: q.IDs, UpdatedAfter: q.UpdatedAfter, FirstSeenAfter: q.FirstSeenAfter,
 		FirstSeenBefore: q.FirstSeenBefore, Limit: q.Limit}
 	if q.Topic != "" {
 		sq.Topics = []string{q.Topic}
 	}
-	if q.Largest {
-		return s.Store.LargestEvents(ctx, sq)
+	if q.WeightsOnly {
+		return s.Store.EventWeights(ctx, sq)
 	}
 	return s.Store.Events(ctx, sq)
 }
@@ -75,4 +76,14 @@ func (s StoreReader) Ping(ctx context.Context) error {
 		return fmt.Errorf("cannot write: %w", err)
 	}
 	return nil
+}
+
+// Storyline returns a storyline and its events; ErrNotFound when it holds
+// none.
+func (s StoreReader) Storyline(ctx context.Context, id string) (events.Storyline, []events.Event, error) {
+	st, evs, err := s.Store.Storyline(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return st, nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return st, evs, err
 }

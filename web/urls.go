@@ -42,6 +42,10 @@ func webURL(u string) string {
 // Paths of Herald's own pages, without and with a format's extension.
 func eventBase(id string) string      { return "/events/" + url.PathEscape(id) }
 func eventPath(id, ext string) string { return eventBase(id) + "." + ext }
+func storylineBase(id string) string  { return "/storylines/" + url.PathEscape(id) }
+func storylinePath(id, ext string) string {
+	return storylineBase(id) + "." + ext
+}
 func briefingPath(topic string, day time.Time, ext string) string {
 	return briefingBase(topic, day) + "." + ext
 }

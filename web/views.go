@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"encoding/xml"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/net/html"
 
 	"herald/events"
+	"herald/rank"
 )
 
 // The views below are what a page shows. One view feeds all four formats
@@ -28,7 +28,9 @@ type eventView struct {
 	Topics      []string      `json:"topics" xml:"topics>topic"`
 	Entities    []string      `json:"entities" xml:"entities>entity"`
 	Sources     []sourceView  `json:"sources" xml:"sources>source"`
+	ReadAt      []linkView    `json:"read_at" xml:"read_at>site"` // one report per publisher: where readers are sent
 	Related     []relatedView `json:"related" xml:"related>event"`
+	Storyline   *storylineRef `json:"storyline,omitempty" xml:"storyline,omitempty"`
 	BriefingURL string        `json:"briefing_url" xml:"briefing_url"`
 }
 
@@ -38,6 +40,14 @@ type sourceView struct {
 	URL       string    `json:"url,omitempty" xml:"url,omitempty"` // only http(s)
 	Published time.Time `json:"published" xml:"published"`
 	Duplicate bool      `json:"duplicate" xml:"duplicate,attr"` // a near copy of an earlier source
+	Linked    bool      `json:"linked" xml:"linked,attr"`       // the report of its publisher that readers are sent to
+}
+
+// linkView is a publisher of an event with the report readers are sent
+// to (rank.Publishers); URL is empty when the publisher has no web link.
+type linkView struct {
+	Publisher string `json:"publisher" xml:"name,attr"`
+	URL       string `json:"url,omitempty" xml:"url,attr,omitempty"`
 }
 
 type relatedView struct {
@@ -47,29 +57,33 @@ type relatedView struct {
 	Shared   []string `json:"shared" xml:"shared>entity"`
 }
 
-// eventLine is an event in a list: a briefing, the front page.
+// eventLine is an event in a list: a briefing, the front page, a
+// storyline.
 type eventLine struct {
-	ID          string    `json:"id" xml:"id,attr"`
-	URL         string    `json:"url" xml:"url"`
-	Headline    string    `json:"headline" xml:"headline"`
-	Summary     string    `json:"summary" xml:"summary"`
-	FirstSeen   time.Time `json:"first_seen" xml:"first_seen"`
-	LastUpdated time.Time `json:"last_updated" xml:"last_updated"`
-	Size        int       `json:"size" xml:"size"`
-	Topics      []string  `json:"topics" xml:"topics>topic"`
-	Publishers  []string  `json:"publishers" xml:"publishers>publisher"`
+	ID          string     `json:"id" xml:"id,attr"`
+	URL         string     `json:"url" xml:"url"`
+	Headline    string     `json:"headline" xml:"headline"`
+	Summary     string     `json:"summary" xml:"summary"`
+	FirstSeen   time.Time  `json:"first_seen" xml:"first_seen"`
+	LastUpdated time.Time  `json:"last_updated" xml:"last_updated"`
+	Size        int        `json:"size" xml:"size"`       // reports
+	Sources     int        `json:"sources" xml:"sources"` // independent sources (rank.Independent)
+	Topics      []string   `json:"topics" xml:"topics>topic"`
+	Publishers  []string   `json:"publishers" xml:"publishers>publisher"`
+	ReadAt      []linkView `json:"read_at" xml:"read_at>site"`
 }
 
 // briefingView is a day's index page, for all topics or one.
 type briefingView struct {
-	XMLName    xml.Name    `json:"-" xml:"briefing"`
-	Date       string      `json:"date" xml:"date,attr"`
-	Topic      string      `json:"topic,omitempty" xml:"topic,attr,omitempty"`
-	Title      string      `json:"title" xml:"title"`
-	URL        string      `json:"url" xml:"url"`
-	PrevURL    string      `json:"prev_url" xml:"prev_url"`
-	NextURL    string      `json:"next_url,omitempty" xml:"next_url,omitempty"`
-	Events     []eventLine `json:"events" xml:"events>event"`
+	XMLName    xml.Name     `json:"-" xml:"briefing"`
+	Date       string       `json:"date" xml:"date,attr"`
+	Topic      string       `json:"topic,omitempty" xml:"topic,attr,omitempty"`
+	Title      string       `json:"title" xml:"title"`
+	URL        string       `json:"url" xml:"url"`
+	PrevURL    string       `json:"prev_url" xml:"prev_url"`
+	NextURL    string       `json:"next_url,omitempty" xml:"next_url,omitempty"`
+	Threads    []threadView `json:"threads" xml:"threads>thread"` // ranked once each (package rank)
+	More       int          `json:"-" xml:"-"`                    // events the front page leaves to the briefing
 	lastChange time.Time
 }
 
@@ -85,8 +99,9 @@ func newEventView(base string, ev events.Event, rels []Relation, related map[str
 	}
 	for _, src := range ev.Sources {
 		v.Sources = append(v.Sources, sourceView{Publisher: src.Publisher, Title: src.Title,
-			URL: webURL(src.URL), Published: src.Published, Duplicate: src.Duplicate})
+			URL: webURL(src.URL), Published: src.Published, Duplicate: src.Duplicate, Linked: src.Link})
 	}
+	v.ReadAt = readAt(ev)
 	for _, r := range rels {
 		if other, ok := related[r.EventID]; ok {
 			v.Related = append(v.Related, relatedView{ID: other.ID, URL: base + eventPath(other.ID, "html"),
@@ -99,30 +114,24 @@ func newEventView(base string, ev events.Event, rels []Relation, related map[str
 // newEventLine summarizes an event for a list.
 func newEventLine(base string, ev events.Event) eventLine {
 	l := eventLine{ID: ev.ID, URL: base + eventPath(ev.ID, "html"), Headline: ev.Headline, Summary: plainText(ev.Summary),
-		FirstSeen: ev.FirstSeen, LastUpdated: ev.LastUpdated, Size: ev.Size, Topics: nonNil(ev.Topics),
-		Publishers: []string{}}
-	seen := map[string]bool{}
-	for _, src := range ev.Sources {
-		if !seen[src.Publisher] && src.Publisher != "" {
-			seen[src.Publisher] = true
-			l.Publishers = append(l.Publishers, src.Publisher)
-		}
+		FirstSeen: ev.FirstSeen, LastUpdated: ev.LastUpdated, Size: ev.Size, Sources: rank.Independent(ev),
+		Topics: nonNil(ev.Topics), Publishers: []string{}, ReadAt: readAt(ev)}
+	for _, p := range l.ReadAt {
+		l.Publishers = append(l.Publishers, p.Publisher)
 	}
 	return l
 }
 
-// rankForDay orders a day's events: the most reported first, then the
-// most recently updated, then by id, so the order is stable.
-func rankForDay(evs []events.Event) {
-	slices.SortStableFunc(evs, func(a, b events.Event) int {
-		if c := cmp.Compare(b.Size, a.Size); c != 0 {
-			return c
+// readAt lists an event's publishers, each with the report readers are
+// sent to: the one the deduplicator marked, not the publisher's first.
+func readAt(ev events.Event) []linkView {
+	out := []linkView{}
+	for _, src := range rank.Publishers(ev) {
+		if src.Publisher != "" {
+			out = append(out, linkView{Publisher: src.Publisher, URL: webURL(src.URL)})
 		}
-		if c := b.LastUpdated.Compare(a.LastUpdated); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	}
+	return out
 }
 
 // lastUpdated is the newest LastUpdated among evs: the Last-Modified of

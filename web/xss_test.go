@@ -169,9 +169,10 @@ func checkInert(t *testing.T, where, ctype, body string) {
 var allowed = map[string]bool{
 	"html": true, "head": true, "meta": true, "title": true, "link": true, "style": true, "body": true,
 	"a": true, "header": true, "nav": true, "ul": true, "ol": true, "li": true, "main": true, "article": true,
-	"h1": true, "h2": true, "p": true, "span": true, "div": true, "section": true, "time": true, "footer": true,
+	"h1": true, "h2": true, "h3": true, "p": true, "span": true, "div": true, "section": true, "time": true, "footer": true,
 	"svg": true, "desc": true, "rect": true, "text": true, "table": true, "caption": true, "thead": true,
 	"tbody": true, "tr": true, "th": true, "td": true, "br": true, "form": true, "input": true, "button": true,
+	"details": true, "summary": true,
 }
 
 // checkHTML parses an HTML document (or a fragment from a feed) and checks

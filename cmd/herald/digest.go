@@ -184,7 +184,7 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 	if err := os.WriteFile(*out, body, 0o644); err != nil {
 		return fmt.Errorf("write preview: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d events for %s since %s (nothing sent or recorded)\n", *out, len(d.Entries),
+	fmt.Fprintf(e.stdout, "%s: %d events for %s since %s (nothing sent or recorded)\n", *out, len(d.Entries()),
 		r.sub.Email, p.Start.Format(time.RFC3339))
 	return nil
 }

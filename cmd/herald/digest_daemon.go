@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"herald/digest"
+	"herald/events"
 	"herald/store"
 	"herald/web"
 )
@@ -169,7 +171,7 @@ func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (
 	if err != nil {
 		return digest.Digest{}, 0, err
 	}
-	sent, err := g.store.SentEvents(ctx, sub.Email, p.Start.Add(-sentMemory))
+	in, err := g.past(ctx, sub, p, cands)
 	if err != nil {
 		return digest.Digest{}, 0, err
 	}
@@ -177,7 +179,33 @@ func (g *digester) build(ctx context.Context, sub Subscriber, p digest.Period) (
 	s := digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics, TopicTitles: topicTitles(g.cfg, sub.Topics),
 		Location: loc}
 	opt := digest.Options{MaxEvents: g.cfg.Digest.MaxEvents, UpdateGrowth: g.cfg.Digest.UpdateGrowth}
-	return digest.Build(s, p, cands, sent, opt), through, nil
+	return digest.Build(s, p, in, opt), through, nil
+}
+
+// past completes a digest's input: what the subscriber's earlier digests
+// listed (events and storylines), and the candidates' storylines, for
+// their names.
+func (g *digester) past(ctx context.Context, sub Subscriber, p digest.Period, cands []events.Event) (digest.Input, error) {
+	in := digest.Input{Candidates: cands, Mailed: map[string]digest.Mailed{}}
+	var err error
+	if in.Sent, err = g.store.SentEvents(ctx, sub.Email, p.Start.Add(-sentMemory)); err != nil {
+		return in, err
+	}
+	mailed, err := g.store.MailedStorylines(ctx, sub.Email, p.Start.Add(-sentMemory))
+	if err != nil {
+		return in, err
+	}
+	for id, m := range mailed {
+		in.Mailed[id] = digest.Mailed{Events: m.Events, Heading: m.Heading}
+	}
+	var ids []string
+	for _, ev := range cands {
+		if ev.Storyline != "" && !slices.Contains(ids, ev.Storyline) {
+			ids = append(ids, ev.Storyline)
+		}
+	}
+	in.Storylines, err = g.store.Storylines(ctx, ids)
+	return in, err
 }
 
 func (g *digester) renderMessage(d digest.Digest, now time.Time) (digest.Message, error) {
@@ -206,8 +234,11 @@ func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, 
 		row.MessageID, row.Subject, row.Message = msg.ID, msg.Subject, msg.Bytes
 	}
 	var covered []store.CoveredEvent
-	for _, e := range d.Entries {
-		covered = append(covered, store.CoveredEvent{EventID: e.Event.ID, Sources: e.Sources, Size: e.Event.Size, Update: e.Update})
+	for _, t := range d.Threads {
+		for _, e := range t.Entries {
+			covered = append(covered, store.CoveredEvent{EventID: e.Event.ID, Sources: e.Sources, Size: e.Event.Size,
+				Update: e.Update, Storyline: t.Storyline, Heading: t.Name})
+		}
 	}
 	saved, created, err := g.store.SaveDigest(ctx, row, covered)
 	if err != nil {

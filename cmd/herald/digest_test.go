@@ -83,10 +83,19 @@ type seeder struct {
 	st    *store.Store
 	size  map[string]int
 	feeds map[string]feeds.Feed
+	story map[string]events.Storyline // by event id
 }
 
 func newSeeder(t *testing.T, st *store.Store) *seeder {
-	return &seeder{t: t, st: st, size: map[string]int{}, feeds: map[string]feeds.Feed{}}
+	return &seeder{t: t, st: st, size: map[string]int{}, feeds: map[string]feeds.Feed{}, story: map[string]events.Storyline{}}
+}
+
+// storyline puts the events ids in the storyline id named name, from
+// their next report on, as the deduplicator names a thread.
+func (s *seeder) storyline(id, name string, ids ...string) {
+	for _, ev := range ids {
+		s.story[ev] = events.Storyline{ID: id, Name: name}
+	}
 }
 
 // reports adds n reports from n new publishers to event id, stored at at.
@@ -120,7 +129,11 @@ func (s *seeder) reports(id, topic, headline string, n int, at time.Time) {
 	}
 	ev := events.Event{ID: id, Headline: headline, Summary: "About " + headline + ".", FirstSeen: at, LastUpdated: at,
 		Size: s.size[id], Topics: []string{topic}}
-	if err := s.st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: []events.Event{ev}}); err != nil {
+	cl := store.Clustering{Assignments: as, Events: []events.Event{ev}}
+	if st, ok := s.story[id]; ok {
+		cl.Events[0].Storyline, cl.Storylines = st.ID, []events.Storyline{st}
+	}
+	if err := s.st.SaveClustering(ctx, cl); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -221,6 +234,60 @@ func TestDigestsAcrossDays(t *testing.T) {
 	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
 	if len(rows) != 3 || rows[0].Status != store.DigestSent || !rows[0].Late {
 		t.Fatalf("outbox: %+v", rows)
+	}
+}
+
+// TestDigestsGroupStorylines: a digest lists a storyline's events under
+// one heading, ranked once by what they add up to; the next digest shows
+// only what is new of it, under the same heading even after the
+// deduplicator renamed the storyline, and says how much came before. The
+// message passes the mail checks (multipart, one-click unsubscribe).
+func TestDigestsGroupStorylines(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := digestConfig(t, srv, `  - {email: ada@example.org, topics: [world], schedule: "0 7 * * *"}`)
+	d := newTestDaemon(t, cfg, srv)
+	seed := newSeeder(t, d.store)
+	at := func(day, h int) time.Time { return time.Date(2020, 6, day, h, 0, 0, 0, time.UTC) }
+	d.mustSend(t, at(1, 8))
+	seed.storyline("sl-floyd", "George Floyd · Minneapolis", "ev-protests", "ev-troops", "ev-autopsy")
+	seed.reports("ev-protests", "world", "Protests spread to 30 cities", 3, at(1, 12))
+	seed.reports("ev-troops", "world", "Trump threatens to send in troops", 2, at(1, 20))
+	seed.reports("ev-markets", "world", "Markets fall", 4, at(1, 14))
+	d.mustSend(t, at(2, 7))
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages on day 2, want 1", len(msgs))
+	}
+	first := parse(t, msgs[0])
+	first.text = strings.ReplaceAll(first.text, "\r\n", "\n")
+	for _, want := range []string{"3 events in 2 storylines since", "\n1. George Floyd · Minneapolis: 2 events, 5 sources\n",
+		"\n   a. Protests spread to 30 cities\n", "\n   b. Trump threatens to send in troops\n", "\n2. Markets fall\n"} {
+		if !strings.Contains(first.text, want) {
+			t.Errorf("first digest lacks %q:\n%s", want, first.text)
+		}
+	}
+	if !strings.Contains(first.subject, "George Floyd · Minneapolis (2 events) (+1 more)") ||
+		first.header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Errorf("first digest: subject %q, List-Unsubscribe-Post %q", first.subject, first.header.Get("List-Unsubscribe-Post"))
+	}
+
+	seed.storyline("sl-floyd", "George Floyd · protests", "ev-autopsy") // renamed as it grew
+	seed.reports("ev-autopsy", "world", "Second autopsy finds homicide", 1, at(2, 15))
+	d.mustSend(t, at(3, 7))
+	msgs = srv.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages on day 3, want 2", len(msgs))
+	}
+	second := parse(t, msgs[1])
+	second.text = strings.ReplaceAll(second.text, "\r\n", "\n")
+	for _, want := range []string{"\n1. George Floyd · Minneapolis: 1 new event, 1 source\n",
+		"Continued: 2 events of this storyline in your earlier briefings.", "\n   a. Second autopsy finds homicide\n"} {
+		if !strings.Contains(second.text, want) {
+			t.Errorf("second digest lacks %q:\n%s", want, second.text)
+		}
+	}
+	if strings.Contains(second.text, "Protests spread") || strings.Contains(second.text, "George Floyd · protests") {
+		t.Errorf("second digest repeats what was mailed, or changed the heading:\n%s", second.text)
 	}
 }
 
@@ -366,7 +433,11 @@ type mimeDecoder = mime.WordDecoder
 
 // textPart returns the decoded text/plain part of a multipart/alternative
 // message.
-func textPart(t *testing.T, msg *mail.Message) string {
+func textPart(t *testing.T, msg *mail.Message) string { return mimePart(t, msg, "text/plain") }
+
+// mimePart returns the decoded part of a multipart/alternative message
+// whose type is typ.
+func mimePart(t *testing.T, msg *mail.Message, typ string) string {
 	t.Helper()
 	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/alternative" {
@@ -376,9 +447,9 @@ func textPart(t *testing.T, msg *mail.Message) string {
 	for {
 		part, err := r.NextPart() // decodes quoted-printable
 		if err != nil {
-			t.Fatalf("no text/plain part: %v", err)
+			t.Fatalf("no %s part: %v", typ, err)
 		}
-		if strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
+		if strings.HasPrefix(part.Header.Get("Content-Type"), typ) {
 			b, err := io.ReadAll(part)
 			if err != nil {
 				t.Fatal(err)

@@ -11,7 +11,7 @@ package events
 var fitted = fittedFile{
 	Join:       0.15,
 	StoryJoin:  0.35,
-	StoryMerge: 0.45,
+	StoryMerge: 0.5,
 	Model: map[string]float64{
 		"best":        5.32977,
 		"agree":       3.27285,
@@ -26,11 +26,11 @@ var fitted = fittedFile{
 		"bias":        -8.34749,
 	},
 	StoryModel: map[string]float64{
-		"event": 9.7041,
-		"cos":   10.2536,
-		"tcos":  1.31228,
-		"names": 1.08613,
-		"hours": -1.64527,
-		"bias":  -3.35158,
+		"event": 9.65972,
+		"cos":   9.94021,
+		"tcos":  1.4685,
+		"names": 1.08548,
+		"hours": -1.70176,
+		"bias":  -3.31206,
 	},
 }

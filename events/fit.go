@@ -1,7 +1,6 @@
 package events
 
 import (
-	"math"
 	"slices"
 )
 
@@ -138,94 +137,6 @@ func FitStoryModel(ex []StoryExample, l2 float64) StoryModel {
 	copy(m.Weights[:], w)
 	m.Bias = w[len(w)-1]
 	return m
-}
-
-// fitLogistic fits a logistic regression by Newton's method with an L2
-// penalty of l2 on the weights (not the bias, which comes last).
-func fitLogistic(xs [][]float64, ys []bool, l2 float64) []float64 {
-	if len(xs) == 0 {
-		return nil
-	}
-	d := len(xs[0]) + 1
-	w := make([]float64, d)
-	x := make([]float64, d)
-	for iter := 0; iter < 50; iter++ {
-		g := make([]float64, d)
-		h := make([][]float64, d)
-		for i := range h {
-			h[i] = make([]float64, d)
-		}
-		for n, row := range xs {
-			copy(x, row)
-			x[d-1] = 1
-			z := 0.0
-			for i := range d {
-				z += w[i] * x[i]
-			}
-			p := 1 / (1 + math.Exp(-z))
-			y := 0.0
-			if ys[n] {
-				y = 1
-			}
-			for i := range d {
-				g[i] += (p - y) * x[i]
-				for j := range d {
-					h[i][j] += p * (1 - p) * x[i] * x[j]
-				}
-			}
-		}
-		for i := range d - 1 {
-			g[i] += l2 * w[i]
-			h[i][i] += l2
-		}
-		step := solve(h, g)
-		change := 0.0
-		for i := range d {
-			w[i] -= step[i]
-			change = max(change, math.Abs(step[i]))
-		}
-		if change < 1e-8 {
-			break
-		}
-	}
-	return w
-}
-
-// solve solves a·x = b by Gaussian elimination with partial pivoting; a
-// and b are overwritten.
-func solve(a [][]float64, b []float64) []float64 {
-	n := len(b)
-	for col := range n {
-		p := col
-		for r := col + 1; r < n; r++ {
-			if math.Abs(a[r][col]) > math.Abs(a[p][col]) {
-				p = r
-			}
-		}
-		a[col], a[p] = a[p], a[col]
-		b[col], b[p] = b[p], b[col]
-		if a[col][col] == 0 {
-			continue
-		}
-		for r := col + 1; r < n; r++ {
-			f := a[r][col] / a[col][col]
-			for k := col; k < n; k++ {
-				a[r][k] -= f * a[col][k]
-			}
-			b[r] -= f * b[col]
-		}
-	}
-	x := make([]float64, n)
-	for r := n - 1; r >= 0; r-- {
-		s := b[r]
-		for k := r + 1; k < n; k++ {
-			s -= a[r][k] * x[k]
-		}
-		if a[r][r] != 0 {
-			x[r] = s / a[r][r]
-		}
-	}
-	return x
 }
 
 // Fit fits a configuration on labeled sets: the (doc, event) model on the

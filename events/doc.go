@@ -1,21 +1,28 @@
 // Package events is Herald's deduplicator: it turns a stream of news items
 // from many publishers into events, each the reports of one real-world
-// happening, and links events that share a storyline.
+// happening, and threads events into storylines, each the same actors and
+// subject over days.
 //
 // The core is pure: a Clusterer is fed docs in publication order and
 // decides, for each, whether it nearly copies an earlier doc, joins an
-// active event, or opens a new one. It does no I/O and reads no clock; time
-// is the docs' own publication time. Its decisions can be replayed with
-// Restore after a restart, giving the same events as an uninterrupted run.
+// active event, or opens a new one, and which storyline a new event
+// continues. It does no I/O and reads no clock; time is the docs' own
+// publication time. Its decisions can be replayed with Restore after a
+// restart, giving the same events as an uninterrupted run.
 //
 // How a doc is read: words (tokens.go), names (entities.go, gazetteer.go),
-// text its feed repeats under every item removed (boiler.go), TF-IDF
-// vectors (vector.go, analyse.go) and a MinHash signature (minhash.go).
+// text and title furniture its source repeats removed (boiler.go,
+// habits.go), terms and their frequencies in the window and in the news at
+// large (vocab.go, lexicon.go), TF-IDF vectors (vector.go, analyse.go), words
+// close in meaning (lexicon.go) and a MinHash signature (minhash.go).
 // How it is placed: near-duplicate lookup by LSH, candidate events from an
-// inverted index (index.go), a learned score over several similarities
-// (match.go), the decision and the merging of split events (cluster.go).
-// What comes out: event records (event.go) and related events (related.go).
-// The evaluation against labeled sets is eval.go and score.go.
+// inverted index (index.go), a fitted model over likenesses to the event's
+// core members (match.go), the decision (cluster.go), then the storyline
+// (storyline.go). What comes out: event records (event.go), storyline
+// records (storyrecord.go) and related events (related.go).
+// The weights are fitted on labeled sets (fit.go, logistic.go, cv.go;
+// written to fitted.go by `herald eval fit`); eval.go and score.go run and
+// score the labeled sets, baseline.go is their plain baseline.
 package events
 
 import "time"

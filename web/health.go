@@ -136,7 +136,7 @@ func (s *server) opml(w http.ResponseWriter, r *http.Request) {
 	for _, th := range ths {
 		if th.Total >= 2 && n < opmlStorylines {
 			n++
-			list = append(list, feeds.OPMLFeed{URL: base + storylinePath(th.Storyline, "rss"), Title: "Herald: " + th.Name,
+			list = append(list, feeds.OPMLFeed{URL: base + storylinePath(th.Storyline, "rss"), Title: "Herald: " + feeds.StripTags(th.Name),
 				SiteURL: th.URL, Topic: "Storylines"})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"herald/events"
+	"herald/feeds"
 )
 
 // storylineView is a storyline's page: a thread of events, oldest first.
@@ -114,7 +115,7 @@ func (s *server) storylineFeed(w http.ResponseWriter, r *http.Request, ext strin
 		return cmp.Or(b.LastUpdated.Compare(a.LastUpdated), cmp.Compare(a.ID, b.ID))
 	})
 	base := s.base(r)
-	f := outFeed{ID: tagID("feed", "storylines/"+v.ID), Title: "Herald: " + v.Name,
+	f := outFeed{ID: tagID("feed", "storylines/"+v.ID), Title: "Herald: " + feeds.StripTags(v.Name),
 		// The name comes from the reports' text: the title is plain text
 		// everywhere, a description is read as HTML by some readers.
 		Description: "The events of one storyline, one item per event, updated as reports join.",

@@ -4,11 +4,11 @@ import (
 	"slices"
 )
 
-// Example is one (doc, candidate event) pair seen while a labeled stream
-// is replayed with the gold events as events: its features, and whether
+// Example is one (doc, candidate) pair seen while a labeled stream is
+// replayed: its features (of a candidate event or storyline), and whether
 // the doc belongs to the candidate.
 type Example struct {
-	X    features
+	X    []float64
 	Same bool
 }
 
@@ -23,35 +23,28 @@ func (c *Clusterer) Teach(d Doc, eventID string) []Example {
 	var out []Example
 	if ds.dupOf == "" {
 		c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
-			out = append(out, Example{X: x, Same: ev.id == eventID})
+			out = append(out, Example{X: x[:], Same: ev.id == eventID})
 		})
 	}
 	c.attach(ds, c.restoredEvent(eventID, ""))
 	return out
 }
 
-// StoryExample is one (doc, candidate storyline) pair seen when a doc
-// opens an event while a labeled stream is replayed with the gold
-// storylines as storylines.
-type StoryExample struct {
-	X    storyFeatures
-	Same bool
-}
-
 // TeachStory places d as Add does, except that when d opens an event the
 // event joins the storyline named storylineID; it returns the features of
 // d against each candidate storyline the clusterer would have scored.
-func (c *Clusterer) TeachStory(d Doc, storylineID string) []StoryExample {
+func (c *Clusterer) TeachStory(d Doc, storylineID string) []Example {
 	if _, ok := c.docs[d.ID]; ok {
 		return nil
 	}
 	ds := c.read(d)
 	ev, _, _ := c.decide(ds)
-	var out []StoryExample
+	var out []Example
 	if ev == nil {
 		nameIDF := c.nameIDFs(ds)
 		for _, s := range c.storyCandidates(ds, c.score(ds, nameIDF)) {
-			out = append(out, StoryExample{X: c.storyFeatures(ds, nameIDF, s.story, s.p), Same: s.story.id == storylineID})
+			x := c.storyFeatures(ds, nameIDF, s.story, s.p)
+			out = append(out, Example{X: x[:], Same: s.story.id == storylineID})
 		}
 		ev = c.newEvent(c.eventID(d.ID))
 		st := c.stories[storylineID]
@@ -94,7 +87,7 @@ func HarvestOnPolicy(docs []LabeledDoc, opts Options) []Example {
 		ds := c.read(d.Doc)
 		if ds.dupOf == "" {
 			c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
-				out = append(out, Example{X: x, Same: gold[ev.members[0].doc.ID] == d.Event})
+				out = append(out, Example{X: x[:], Same: gold[ev.members[0].doc.ID] == d.Event})
 			})
 		}
 		ev, st, _ := c.decide(ds)
@@ -115,27 +108,15 @@ func sortedDocs(docs []LabeledDoc) []LabeledDoc {
 
 // FitModel fits the (doc, event) model to examples.
 func FitModel(ex []Example, l2 float64) Model {
-	xs, ys := make([][]float64, len(ex)), make([]bool, len(ex))
-	for i, e := range ex {
-		xs[i], ys[i] = e.X[:], e.Same
-	}
-	w := fitLogistic(xs, ys, l2)
 	var m Model
-	copy(m.Weights[:], w)
-	m.Bias = w[len(w)-1]
+	m.Bias = fitLogistic(ex, l2, m.Weights[:])
 	return m
 }
 
 // FitStoryModel fits the (doc, storyline) model to examples.
-func FitStoryModel(ex []StoryExample, l2 float64) StoryModel {
-	xs, ys := make([][]float64, len(ex)), make([]bool, len(ex))
-	for i, e := range ex {
-		xs[i], ys[i] = e.X[:], e.Same
-	}
-	w := fitLogistic(xs, ys, l2)
+func FitStoryModel(ex []Example, l2 float64) StoryModel {
 	var m StoryModel
-	copy(m.Weights[:], w)
-	m.Bias = w[len(w)-1]
+	m.Bias = fitLogistic(ex, l2, m.Weights[:])
 	return m
 }
 
@@ -174,7 +155,7 @@ func Fit(train []Set, base Options) Options {
 			}
 		}
 	}
-	var sx []StoryExample
+	var sx []Example
 	for _, s := range train {
 		c := New(opts)
 		for _, d := range sortedDocs(s.Docs) {

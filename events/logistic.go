@@ -2,13 +2,14 @@ package events
 
 import "math"
 
-// fitLogistic fits a logistic regression by Newton's method with an L2
-// penalty of l2 on the weights (not the bias, which comes last).
-func fitLogistic(xs [][]float64, ys []bool, l2 float64) []float64 {
-	if len(xs) == 0 {
-		return nil
+// fitLogistic fits a logistic regression to the examples by Newton's
+// method with an L2 penalty of l2 on the weights (not the bias): it
+// writes the weights into weights and returns the bias.
+func fitLogistic(ex []Example, l2 float64, weights []float64) (bias float64) {
+	if len(ex) == 0 {
+		return 0
 	}
-	d := len(xs[0]) + 1
+	d := len(weights) + 1
 	w := make([]float64, d)
 	x := make([]float64, d)
 	for iter := 0; iter < 50; iter++ {
@@ -17,8 +18,8 @@ func fitLogistic(xs [][]float64, ys []bool, l2 float64) []float64 {
 		for i := range h {
 			h[i] = make([]float64, d)
 		}
-		for n, row := range xs {
-			copy(x, row)
+		for _, e := range ex {
+			copy(x, e.X)
 			x[d-1] = 1
 			z := 0.0
 			for i := range d {
@@ -26,7 +27,7 @@ func fitLogistic(xs [][]float64, ys []bool, l2 float64) []float64 {
 			}
 			p := 1 / (1 + math.Exp(-z))
 			y := 0.0
-			if ys[n] {
+			if e.Same {
 				y = 1
 			}
 			for i := range d {
@@ -50,7 +51,8 @@ func fitLogistic(xs [][]float64, ys []bool, l2 float64) []float64 {
 			break
 		}
 	}
-	return w
+	copy(weights, w)
+	return w[d-1]
 }
 
 // solve solves a·x = b by Gaussian elimination with partial pivoting; a

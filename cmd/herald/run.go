@@ -27,7 +27,7 @@ func commands() []command {
 		{"add", "URL --topic T", "subscribe to a feed, discovering it from a web page", cmdAdd},
 		{"opml", "import FILE [--topic T] | export", "import or export subscriptions as OPML 2.0", cmdOPML},
 		{"check-config", "", "validate the configuration and print it with secrets masked", cmdCheckConfig},
-		{"eval", "FILE.jsonl [--pred OUT]", "run the deduplicator on a labeled file and score it", cmdEval},
+		{"eval", "FILE [flags] | fit | cv | lexicon", "score the deduplicator on a labeled file; fit its weights, cross-validate it, build its word tables", cmdEval},
 		{"digest", "preview|send|list [flags]", "preview, send or list the email digests (see README: Digests)", cmdDigest},
 		{"migrate", "status | up", "show or apply the database schema migrations", cmdMigrate},
 		{"copy", "--from DSN --to DSN", "copy every row into another, empty database (SQLite to PostgreSQL)", cmdCopy},

@@ -14,10 +14,7 @@ import (
 func BenchmarkSavePoll(b *testing.B) {
 	ctx := context.Background()
 	s := openTest(b)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := addFeedA(b, s)
 	body := strings.Repeat("Officials said the talks would continue next week. ", 30)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -16,10 +16,7 @@ import (
 func TestEditsReachTheEvent(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	g, _ := s.AddFeed(ctx, FeedSpec{URL: "http://b.example/rss", Topic: "world"}, OriginCLI, t0)
 	lead, other := item("1", "http://a.example/1", "Quake hits coast"), item("2", "http://b.example/2", "Coast shaken")
 	if _, err := s.SavePoll(ctx, f, []feeds.Item{lead}, t0); err != nil {

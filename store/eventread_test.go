@@ -15,10 +15,7 @@ import (
 func TestEventsReadBack(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	items := []feeds.Item{item("1", "http://a.example/1", "One"), item("2", "http://a.example/2", "Two"),
 		item("3", "http://a.example/3", "Three")}
 	items[1].Published = t0.Add(time.Hour)
@@ -79,10 +76,7 @@ func TestEventsReadBack(t *testing.T) {
 func TestDocsArePlainText(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	it := item("1", "http://a.example/1", "One")
 	it.Summary, it.Text = "<p>Talks <b>resume</b> in Seoul</p>", "Talks resume in Seoul"
 	if _, err := s.SavePoll(ctx, f, []feeds.Item{it}, t0); err != nil {

@@ -17,10 +17,7 @@ func TestWriteHealth(t *testing.T) {
 	}
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	pages, _ := s.PageCount(ctx)
 	if err := s.LimitPages(ctx, pages); err != nil {
 		t.Fatal(err)

@@ -42,10 +42,7 @@ func placeAll(t *testing.T, s *Store) map[string]string {
 func TestIDsNeverComeBack(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	old := item("x", "http://a.example/x", "X")
 	old.Published = t0.Add(-10 * 24 * time.Hour)
 	if _, err := s.SavePoll(ctx, f, []feeds.Item{old}, old.Published); err != nil {

@@ -16,10 +16,7 @@ func TestPrune(t *testing.T) {
 	s := openTest(t)
 	defer func(n int) { pruneBatch = n }(pruneBatch)
 	pruneBatch = 1 // every loop runs more than one batch
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	old, recent := t0.Add(-40*24*time.Hour), t0.Add(-time.Hour)
 	save := func(guid string, at time.Time) {
 		it := item(guid, "http://a.example/"+guid, "Story "+guid)
@@ -36,7 +33,7 @@ func TestPrune(t *testing.T) {
 	evNew := events.Event{ID: "ev-new", Headline: "New", FirstSeen: recent, LastUpdated: recent, Size: 1, Storyline: "sl-new"}
 	stories := []events.Storyline{{ID: "sl-old", FirstSeen: old, LastUpdated: old}, {ID: "sl-new", FirstSeen: recent, LastUpdated: recent},
 		{ID: "sl-gone", FirstSeen: old, LastUpdated: old}}
-	err = s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
+	err := s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
 		{DocID: docs[2].ID, EventID: "ev-new", StorylineID: "sl-new", MergedStorylines: []string{"sl-gone"}}},
 		Events: []events.Event{evOld, evNew}, Storylines: stories, Related: map[string][]Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}}})
 	if err != nil {
@@ -84,10 +81,7 @@ func TestPrune(t *testing.T) {
 func TestPrunedItemsStayPruned(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	day := 24 * time.Hour
 	poll := func(at time.Time, status string, guids ...string) feeds.Saved {
 		t.Helper()

@@ -26,6 +26,17 @@ func openTest(t testing.TB) *Store {
 	return s
 }
 
+// addFeedA adds the feed most tests save their items to:
+// http://a.example/rss in topic world, at t0.
+func addFeedA(t testing.TB, s *Store) feeds.Feed {
+	t.Helper()
+	f, err := s.AddFeed(context.Background(), FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // testDSN names a fresh, empty database on the backend under test: for
 // tests that open it more than once.
 func testDSN(t testing.TB) string {
@@ -65,10 +76,7 @@ func item(guid, url, title string) feeds.Item {
 func TestSavePollIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	items := []feeds.Item{item("1", "http://a.example/1", "One"), item("2", "", "Two")}
 	res, err := s.SavePoll(ctx, f, items, t0)
 	if err != nil || res.New != 2 {

@@ -16,10 +16,7 @@ import (
 func TestStorylinesReadBack(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	var items []feeds.Item
 	for i, title := range []string{"Protests spread", "Troops threatened", "Autopsy released"} {
 		it := item(title, "http://a.example/"+title, title)

@@ -17,10 +17,7 @@ import (
 func TestEventWeights(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f, err := s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := addFeedA(t, s)
 	day := t0.Truncate(24 * time.Hour)
 	a, b, c := item("1", "http://a.example/1", "One"), item("2", "http://a.example/2", "One again"), item("3", "http://a.example/3", "Yesterday")
 	a.Source, b.Source, c.Source = "Wire", "", "Wire" // b without a publisher: counted by its link

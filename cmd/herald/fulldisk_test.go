@@ -57,13 +57,13 @@ func TestFullDiskHeals(t *testing.T) {
 	ready := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{Metrics: m}))
 	defer ready.Close()
 	readyz := func() (int, string) {
-		code, body := getBody(t, ready.URL+"/readyz")
+		body, code := getPage(t, ready.URL+"/readyz")
 		return code, body
 	}
 	// The gauges of this instance's writes follow /readyz.
 	gauges := func(when, writable string, failures int) {
 		t.Helper()
-		_, body := getBody(t, ready.URL+"/metrics")
+		body, _ := getPage(t, ready.URL+"/metrics")
 		for _, line := range []string{`herald_store_writable{backend="sqlite"} ` + writable,
 			fmt.Sprintf(`herald_store_write_failures{backend="sqlite"} %d`, failures)} {
 			if !strings.Contains(body, "\n"+line+"\n") {
@@ -136,15 +136,4 @@ func TestFullDiskHeals(t *testing.T) {
 	if code, _ := readyz(); code != 200 {
 		t.Errorf("/readyz after healing: %d", code)
 	}
-}
-
-func getBody(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

@@ -36,16 +36,13 @@ func TestDaemonSurvivesKills(t *testing.T) {
 	}
 	mail := smtptest.Start(t, smtptest.Options{})
 	dir := t.TempDir()
-	cert := filepath.Join(dir, "smtp.pem")
-	if err := os.WriteFile(cert, mail.CertPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trust := certEnv(t, mail)
 	db := filepath.Join(dir, "herald.db")
 	cfg := writeCrashConfig(t, dir, db, urls, mail)
 	bin := buildHerald(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	for n := range kills {
-		in := startInstance(t, bin, cfg, "", n, "SSL_CERT_FILE="+cert)
+		in := startInstance(t, bin, cfg, "", n, trust)
 		time.Sleep(time.Duration(100+rng.IntN(900)) * time.Millisecond)
 		if err := in.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -54,7 +51,7 @@ func TestDaemonSurvivesKills(t *testing.T) {
 	}
 	// A last run that is left to catch up: every story served so far
 	// stored and placed, and the digests due mailed.
-	last := startInstance(t, bin, cfg, "", kills, "SSL_CERT_FILE="+cert)
+	last := startInstance(t, bin, cfg, "", kills, trust)
 	st, err := store.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -41,10 +41,7 @@ func TestDigestKillsUnderASlowServer(t *testing.T) {
 	if err := copyFile(seededStore(t), db); err != nil {
 		t.Fatal(err)
 	}
-	cert := filepath.Join(dir, "cert.pem")
-	if err := os.WriteFile(cert, srv.CertPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trust := certEnv(t, srv)
 	cfg := filepath.Join(dir, "config.yaml")
 	raw := strings.Replace(crashConfig(db, srv.Port), "timeout: 1s", "timeout: 3s", 1)
 	for _, s := range subs[1:] {
@@ -55,7 +52,7 @@ func TestDigestKillsUnderASlowServer(t *testing.T) {
 	}
 	send := func(sub string) *exec.Cmd {
 		cmd := exec.Command(bin, "--config", cfg, "digest", "send", "--subscriber", sub, "--at", "2026-11-20T07:00:00Z")
-		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+cert, "HERALD_DATABASE_URL=")
+		cmd.Env = append(os.Environ(), trust, "HERALD_DATABASE_URL=")
 		return cmd
 	}
 	rng := rand.New(rand.NewPCG(17, 17))

@@ -45,10 +45,7 @@ func prunedIDs(t *testing.T, bin, dsn string) {
 	defer feed.Close()
 	mail := smtptest.Start(t, smtptest.Options{})
 	dir := t.TempDir()
-	cert := filepath.Join(dir, "smtp.pem")
-	if err := os.WriteFile(cert, mail.CertPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trust := certEnv(t, mail)
 	db := filepath.Join(dir, "herald.db")
 	if dsn != "" {
 		db = dsn
@@ -71,7 +68,7 @@ subscribers:
 		}
 		return path
 	}
-	env := append(os.Environ(), "SSL_CERT_FILE="+cert, "HERALD_DATABASE_URL="+dsn)
+	env := append(os.Environ(), trust, "HERALD_DATABASE_URL="+dsn)
 	herald := func(cfg string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"--config", cfg}, args...)...)

@@ -58,10 +58,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	farm := newReloadFarm(t)
 	mail := smtptest.Start(t, smtptest.Options{})
 	dir := t.TempDir()
-	cert := filepath.Join(dir, "smtp.pem")
-	if err := os.WriteFile(cert, mail.CertPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trust := certEnv(t, mail)
 	addr := freeAddr(t)
 	db := filepath.Join(dir, "herald.db")
 	head := fmt.Sprintf("storage: %s\nlog: {format: json}\nhttp: {listen: %q}\npoll: {allow_networks: [127.0.0.0/8]}\n"+
@@ -79,7 +76,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	}
 	write(head + "topics:\n" + one)
 
-	in := startInstance(t, buildHerald(t), cfg, "", 0, "SSL_CERT_FILE="+cert)
+	in := startInstance(t, buildHerald(t), cfg, "", 0, trust)
 	logHas := func(s string) func() bool {
 		return func() bool { b, _ := os.ReadFile(in.log); return strings.Contains(string(b), s) }
 	}

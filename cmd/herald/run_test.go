@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest/smtptest"
 	"herald/store"
 )
 
@@ -199,4 +200,15 @@ func buildHerald(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// certEnv writes the test SMTP server's certificate to a file and returns
+// the environment entry that makes a herald subprocess trust it.
+func certEnv(t *testing.T, mail *smtptest.Server) string {
+	t.Helper()
+	cert := filepath.Join(t.TempDir(), "smtp.pem")
+	if err := os.WriteFile(cert, mail.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "SSL_CERT_FILE=" + cert
 }

@@ -205,13 +205,10 @@ func TestScaleOutThreeInstances(t *testing.T) {
 	}
 	bin := buildHerald(t)
 	mail := smtptest.Start(t, smtptest.Options{})
-	cert := filepath.Join(t.TempDir(), "smtp.pem")
-	if err := os.WriteFile(cert, mail.CertPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trust := certEnv(t, mail)
 	var ins []*instance
 	for n := range 3 { // at the same moment: migrations and config sync race
-		ins = append(ins, startInstance(t, bin, writeScaleConfig(t, urls, n, mail), dsn, n, "SSL_CERT_FILE="+cert))
+		ins = append(ins, startInstance(t, bin, writeScaleConfig(t, urls, n, mail), dsn, n, trust))
 	}
 	waitFor(t, 60*time.Second, "every feed fetched once", farm.fetchedOnce)
 	st, err := store.Open(ctx, dsn)

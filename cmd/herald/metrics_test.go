@@ -33,23 +33,34 @@ for fam in text_string_to_metric_families(sys.stdin.read()):
         out[s.name + ("{" + labels + "}" if labels else "")] = s.value
 print(json.dumps(out))
 `
+	samples := map[string]float64{}
+	if err := json.Unmarshal(runPrometheusParser(t, script, text), &samples); err != nil {
+		t.Fatal(err)
+	}
+	return samples
+}
+
+// runPrometheusParser runs script, a Python program that reads an
+// exposition on stdin, and returns what it prints. The test is skipped
+// where Debian's python3-prometheus-client is missing, except in CI; it
+// fails when the parser rejects the text.
+func runPrometheusParser(t *testing.T, script, text string) []byte {
+	t.Helper()
 	if err := exec.Command("/usr/bin/python3", "-c", "import prometheus_client").Run(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("python3-prometheus-client is missing in CI: %v", err)
 		}
-		t.Skipf("skipping: /usr/bin/python3 lacks prometheus_client (apt-get install python3-prometheus-client): %v", err)
+		t.Skipf("skipping the Prometheus parser check: /usr/bin/python3 lacks prometheus_client (apt-get install python3-prometheus-client): %v", err)
 	}
 	cmd := exec.Command("/usr/bin/python3", "-c", script)
 	cmd.Stdin = strings.NewReader(text)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("the Prometheus parser rejects /metrics: %v\n%s", err, text)
+		t.Fatalf("the Prometheus parser rejects /metrics: %v\n%s\n%s", err, stderr.String(), text)
 	}
-	samples := map[string]float64{}
-	if err := json.Unmarshal(out, &samples); err != nil {
-		t.Fatal(err)
-	}
-	return samples
+	return out
 }
 
 // TestMetricsGaugesFollowTheStore scrapes /metrics of a daemon's web

@@ -8,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"herald/web/browsertest"
 )
 
 // TestHTMLPartInChromium opens the HTML part in headless Chromium: every
@@ -21,7 +21,7 @@ import (
 // of them opens, nothing is logged to the console, and text stays readable
 // in dark mode. Screenshots go to artifacts/digest.png and digest-dark.png.
 func TestHTMLPartInChromium(t *testing.T) {
-	exe := requireProgram(t, "/usr/bin/chromium")
+	tab, console := browsertest.Tab(t, 0, 0)
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -50,7 +50,6 @@ func TestHTMLPartInChromium(t *testing.T) {
 	})
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
-	tab, console := chromium(t, exe)
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(700, 900), chromedp.Navigate(srv.URL+"/digest.html"),
 		chromedp.WaitVisible(chromedp.CSS("h2"))); err != nil {
 		t.Fatal(err)
@@ -96,50 +95,9 @@ func TestHTMLPartInChromium(t *testing.T) {
 	if loc, err := chromedp.Run(tab, chromedp.Location()); err != nil || loc != want[0] {
 		t.Fatalf("the first source link led to %s (%v), want %s", loc, err, want[0])
 	}
-	if errs := console.errors(); len(errs) > 0 {
+	if errs := console.Errors(); len(errs) > 0 {
 		t.Fatalf("console errors: %q", errs)
 	}
-}
-
-type consoleLog struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-func (c *consoleLog) errors() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.errs)
-}
-
-// chromium starts Debian's chromium headless with a fresh profile and
-// collects the console errors and exceptions of its tab.
-func chromium(t *testing.T, exe string) (context.Context, *consoleLog) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	tab, tcancel := chromedp.NewContext(actx)
-	t.Cleanup(tcancel)
-	log := &consoleLog{}
-	msgs := chromedp.Console(tab)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				log.mu.Lock()
-				log.errs = append(log.errs, m.String())
-				log.mu.Unlock()
-			}
-		}
-	}()
-	return tab, log
 }
 
 // keepScreenshot saves a full-page screenshot to the repository's

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,64 +12,22 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"herald/events"
+	"herald/web/browsertest"
 )
 
-// browser starts Debian's chromium headless with a fresh profile and
-// returns a tab's context. Console messages and JavaScript dialogs the
-// pages cause are collected in the returned log.
-func browser(t *testing.T) (context.Context, *browserLog) {
+// browser opens a chromium tab for the page tests; a JavaScript dialog a
+// page opens counts as an error, as console errors do.
+func browser(t *testing.T) (context.Context, *browsertest.Console) {
 	t.Helper()
-	exe := need(t, "/usr/bin/chromium", "chromium")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1024, 768))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	tab, tcancel := chromedp.NewContext(actx)
-	t.Cleanup(tcancel)
-	log := &browserLog{}
-	msgs := chromedp.Console(tab)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			log.add(m.Type == chromedp.ConsoleError || m.IsException(), m.String())
-		}
-	}()
+	tab, console := browsertest.Tab(t, 1024, 768)
 	if err := chromedp.Listen(tab, func(ev any) {
 		if d, ok := ev.(*cdppage.EventJavascriptDialogOpening); ok {
-			log.add(true, "a JavaScript dialog opened: "+d.Message)
+			console.Add("a JavaScript dialog opened: " + d.Message)
 		}
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return tab, log
-}
-
-type browserLog struct {
-	mu     sync.Mutex
-	errors []string
-	all    []string
-}
-
-func (l *browserLog) add(isErr bool, s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all = append(l.all, s)
-	if isErr {
-		l.errors = append(l.errors, s)
-	}
-}
-
-func (l *browserLog) errs() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.errors...)
+	return tab, console
 }
 
 // TestPagesInABrowser walks front page → event → its storyline → an event
@@ -158,7 +115,7 @@ func TestPagesInABrowser(t *testing.T) {
 		t.Errorf("event page wider than a 375px screen (%v)", err)
 	}
 	time.Sleep(200 * time.Millisecond) // let the last console events arrive
-	if errs := log.errs(); len(errs) > 0 {
+	if errs := log.Errors(); len(errs) > 0 {
 		t.Errorf("browser errors:\n%s", strings.Join(errs, "\n"))
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"herald/feeds/feedtest"
 	"herald/store"
 	"herald/web"
+	"herald/web/browsertest"
 )
 
 const devWeek = "../../../shared/data/news/gesab001-headlines-2020-04-28_2020-05-04"
@@ -335,13 +336,8 @@ func (w *weekReplay) checkDigests(t *testing.T) string {
 // and nothing is logged as an error, and keeps a screenshot of each.
 func (w *weekReplay) screenshots(t *testing.T, pages map[string]string, digestHTML string) {
 	t.Helper()
-	exe := "/usr/bin/chromium"
-	if _, err := os.Stat(exe); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing (install Debian chromium): %v", exe, err)
-		}
-		t.Skipf("%s is missing: install Debian chromium to see the pages", exe)
-	}
+	tab, console := browsertest.Tab(t, 1024, 2000)
+	seen := requestedURLs(t, tab)
 	mail := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		rw.Write([]byte(digestHTML))
@@ -352,7 +348,6 @@ func (w *weekReplay) screenshots(t *testing.T, pages map[string]string, digestHT
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tab, seen := chromiumTab(t, exe)
 	for name, u := range pages {
 		if err := chromedp.Do(tab, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
 			t.Fatalf("%s: %v", u, err)
@@ -371,19 +366,16 @@ func (w *weekReplay) screenshots(t *testing.T, pages map[string]string, digestHT
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // let the last console events arrive
-	seen.mu.Lock()
-	defer seen.mu.Unlock()
-	if len(seen.errors) > 0 {
-		t.Errorf("chromium logged errors: %q", seen.errors)
+	if errs := console.Errors(); len(errs) > 0 {
+		t.Errorf("chromium logged errors: %q", errs)
 	}
 	t.Logf("screenshots in %s", dir)
 }
 
 // urlLog collects the URLs a tab requested.
 type urlLog struct {
-	mu     sync.Mutex
-	urls   []string
-	errors []string // console errors and exceptions
+	mu   sync.Mutex
+	urls []string
 }
 
 func (l *urlLog) list() []string {
@@ -392,21 +384,9 @@ func (l *urlLog) list() []string {
 	return slices.Clone(l.urls)
 }
 
-// chromiumTab starts Debian's chromium headless with a fresh profile and
-// a 1024×2000 window, and returns a tab that records every URL it
-// requests and every console error or exception.
-func chromiumTab(t *testing.T, exe string) (context.Context, *urlLog) {
+// requestedURLs records every URL tab requests from now on.
+func requestedURLs(t *testing.T, tab context.Context) *urlLog {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1024, 2000))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	tab, tcancel := chromedp.NewContext(actx)
-	t.Cleanup(tcancel)
 	seen := &urlLog{}
 	// chromedp enables the network domain of every tab it opens.
 	if err := chromedp.Listen(tab, func(ev any) {
@@ -418,18 +398,5 @@ func chromiumTab(t *testing.T, exe string) (context.Context, *urlLog) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	msgs := chromedp.Console(tab)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				seen.mu.Lock()
-				seen.errors = append(seen.errors, m.String())
-				seen.mu.Unlock()
-			}
-		}
-	}()
-	return tab, seen
+	return seen
 }

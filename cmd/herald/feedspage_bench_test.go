@@ -17,11 +17,7 @@ import (
 // 10,000 feeds, each with two stored items and half of them failing.
 func BenchmarkFeedsPage(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "herald.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(b, filepath.Join(b.TempDir(), "herald.db"))
 	now := time.Now()
 	var specs []store.FeedSpec
 	for i := range 10000 {

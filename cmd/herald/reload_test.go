@@ -146,7 +146,7 @@ func checkReloadStored(t *testing.T, db string, farm *reloadFarm) {
 	}
 }
 
-func openStore(t *testing.T, db string) *store.Store {
+func openStore(t testing.TB, db string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), db)
 	if err != nil {

@@ -19,11 +19,7 @@ import (
 // the daemon's prune job deletes the events the period has passed.
 func TestRetention(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "herald.db"))
 	now := time.Now()
 	f, err := st.AddFeed(ctx, store.FeedSpec{URL: "http://a.example/rss", Topic: "world"}, store.OriginCLI, now)
 	if err != nil {

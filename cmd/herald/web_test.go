@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/store"
 	"herald/web"
 )
 
@@ -124,11 +123,7 @@ func getPage(t *testing.T, u string) (string, int) {
 // changes nothing.
 func TestUnsubscribeLinkOverHTTP(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "herald.db"))
 	secret, err := st.Secret(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package events
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -128,7 +127,7 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (s
 	c.vocab.count(ids)
 	factors := c.buf.factors[:0]
 	for i := range raw {
-		f := math.Pow(c.vocab.idf(raw[i].id), o.IDFPower) * c.habits.discount(src, c.vocab.keys[raw[i].id])
+		f := c.vocab.idf(raw[i].id) * c.habits.discount(src, c.vocab.keys[raw[i].id])
 		raw[i].w *= f
 		factors = append(factors, weight{raw[i].id, f})
 	}

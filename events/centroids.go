@@ -162,16 +162,6 @@ func (c *centroids) cosineTo(o *centroids) float64 {
 	return float64(s) / math.Sqrt(float64(c.allNorm2)) / math.Sqrt(float64(o.allNorm2))
 }
 
-// cohesion is the members' mean cosine to the centroid, which for a sum of
-// n unit vectors is its length over n: 1 for one doc or exact copies, low
-// for a story told in many wordings.
-func cohesion(norm2 int64, n int) float64 {
-	if n == 0 {
-		return 1
-	}
-	return math.Sqrt(float64(norm2)) / unit / float64(n)
-}
-
 // heaviest returns the k terms with the largest sums (ties: smaller id),
 // heaviest first, in one pass that keeps the best k.
 func (c *centroids) heaviest(k int) []uint32 {

@@ -80,10 +80,6 @@ type Options struct {
 	// BackgroundIDF is the weight, from 0 to 1, of a term's IDF in the news
 	// at large (lexicon.go) against its IDF in the window.
 	BackgroundIDF float64
-	// IDFPower raises the IDF factor of a term's weight: above 1, the rare
-	// words that tell one happening from another outweigh a storyline's
-	// common words.
-	IDFPower float64
 	// BodyWords caps how much of summary and text is read.
 	BodyWords int
 	// BoilerplateItems is how many earlier items of the same source must
@@ -118,7 +114,6 @@ func baseOptions() Options {
 		BodyWeight:       1,
 		EntityWeight:     1,
 		BodyWords:        80,
-		IDFPower:         1,
 		BackgroundIDF:    0.5,
 		BoilerplateItems: 2,
 		HabitShare:       0.25,
@@ -152,7 +147,6 @@ func (o Options) withDefaults() Options {
 	setf(&o.StoryJoin, d.StoryJoin)
 	setf(&o.StoryMerge, d.StoryMerge)
 	setf(&o.Duplicate, d.Duplicate)
-	setf(&o.IDFPower, d.IDFPower)
 	if o.Model == (Model{}) {
 		o.Model = d.Model
 	}

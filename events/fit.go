@@ -4,47 +4,47 @@ import (
 	"slices"
 )
 
-// Example is one (doc, candidate) pair seen while a labeled stream is
+// example is one (doc, candidate) pair seen while a labeled stream is
 // replayed: its features (of a candidate event or storyline), and whether
 // the doc belongs to the candidate.
-type Example struct {
+type example struct {
 	X    []float64
 	Same bool
 }
 
-// Teach places d in the event named eventID, as Restore does, and returns
+// teach places d in the event named eventID, as Restore does, and returns
 // the features of d against each candidate event the clusterer would
 // have scored, labeled with whether the candidate is eventID.
-func (c *Clusterer) Teach(d Doc, eventID string) []Example {
+func (c *Clusterer) teach(d Doc, eventID string) []example {
 	if _, ok := c.docs[d.ID]; ok {
 		return nil
 	}
 	ds := c.read(d)
-	var out []Example
+	var out []example
 	if ds.dupOf == "" {
 		c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
-			out = append(out, Example{X: x[:], Same: ev.id == eventID})
+			out = append(out, example{X: x[:], Same: ev.id == eventID})
 		})
 	}
 	c.attach(ds, c.restoredEvent(eventID, ""))
 	return out
 }
 
-// TeachStory places d as Add does, except that when d opens an event the
+// teachStory places d as Add does, except that when d opens an event the
 // event joins the storyline named storylineID; it returns the features of
 // d against each candidate storyline the clusterer would have scored.
-func (c *Clusterer) TeachStory(d Doc, storylineID string) []Example {
+func (c *Clusterer) teachStory(d Doc, storylineID string) []example {
 	if _, ok := c.docs[d.ID]; ok {
 		return nil
 	}
 	ds := c.read(d)
 	ev, _, _ := c.decide(ds)
-	var out []Example
+	var out []example
 	if ev == nil {
 		nameIDF := c.nameIDFs(ds)
 		for _, s := range c.storyCandidates(ds, c.score(ds, nameIDF)) {
 			x := c.storyFeatures(ds, nameIDF, s.story, s.p)
-			out = append(out, Example{X: x[:], Same: s.story.id == storylineID})
+			out = append(out, example{X: x[:], Same: s.story.id == storylineID})
 		}
 		ev = c.newEvent(c.eventID(d.ID))
 		st := c.stories[storylineID]
@@ -57,24 +57,24 @@ func (c *Clusterer) TeachStory(d Doc, storylineID string) []Example {
 	return out
 }
 
-// Harvest replays labeled docs in stream order with their gold events as
-// events and collects the examples Teach returns.
-func Harvest(docs []LabeledDoc, opts Options) []Example {
-	var out []Example
+// harvest replays labeled docs in stream order with their gold events as
+// events and collects the examples teach returns.
+func harvest(docs []LabeledDoc, opts Options) []example {
+	var out []example
 	c := New(opts)
 	for _, d := range sortedDocs(docs) {
-		out = append(out, c.Teach(d.Doc, d.Event)...)
+		out = append(out, c.teach(d.Doc, d.Event)...)
 	}
 	return out
 }
 
-// HarvestOnPolicy replays labeled docs in stream order, placing each as
+// harvestOnPolicy replays labeled docs in stream order, placing each as
 // opts decide, and collects the features of each doc against each
 // candidate, labeled with whether the candidate's founding doc belongs to
 // the doc's gold event: the examples of the states the clusterer itself
 // reaches, impure events included.
-func HarvestOnPolicy(docs []LabeledDoc, opts Options) []Example {
-	var out []Example
+func harvestOnPolicy(docs []LabeledDoc, opts Options) []example {
+	var out []example
 	c := New(opts)
 	gold := map[string]string{}
 	for _, d := range docs {
@@ -87,7 +87,7 @@ func HarvestOnPolicy(docs []LabeledDoc, opts Options) []Example {
 		ds := c.read(d.Doc)
 		if ds.dupOf == "" {
 			c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
-				out = append(out, Example{X: x[:], Same: gold[ev.members[0].doc.ID] == d.Event})
+				out = append(out, example{X: x[:], Same: gold[ev.members[0].doc.ID] == d.Event})
 			})
 		}
 		ev, st, _ := c.decide(ds)
@@ -106,15 +106,15 @@ func sortedDocs(docs []LabeledDoc) []LabeledDoc {
 	return out
 }
 
-// FitModel fits the (doc, event) model to examples.
-func FitModel(ex []Example, l2 float64) Model {
+// fitModel fits the (doc, event) model to examples.
+func fitModel(ex []example, l2 float64) Model {
 	var m Model
 	m.Bias = fitLogistic(ex, l2, m.Weights[:])
 	return m
 }
 
-// FitStoryModel fits the (doc, storyline) model to examples.
-func FitStoryModel(ex []Example, l2 float64) StoryModel {
+// fitStoryModel fits the (doc, storyline) model to examples.
+func fitStoryModel(ex []example, l2 float64) StoryModel {
 	var m StoryModel
 	m.Bias = fitLogistic(ex, l2, m.Weights[:])
 	return m
@@ -126,14 +126,14 @@ func FitStoryModel(ex []Example, l2 float64) StoryModel {
 // sets, then the storyline threshold that scores best on them.
 func Fit(train []Set, base Options) Options {
 	opts := base.withDefaults()
-	var ex []Example
+	var ex []example
 	for _, s := range train {
 		if s.Happenings {
-			ex = append(ex, Harvest(s.Docs, opts)...)
+			ex = append(ex, harvest(s.Docs, opts)...)
 		}
 	}
 	for round := 0; ; round++ {
-		opts.Model = FitModel(ex, 1)
+		opts.Model = fitModel(ex, 1)
 		opts.Join = bestThreshold(func(j float64) float64 {
 			o := opts
 			o.Join = j
@@ -151,18 +151,18 @@ func Fit(train []Set, base Options) Options {
 		}
 		for _, s := range train {
 			if s.Happenings {
-				ex = append(ex, HarvestOnPolicy(s.Docs, opts)...)
+				ex = append(ex, harvestOnPolicy(s.Docs, opts)...)
 			}
 		}
 	}
-	var sx []Example
+	var sx []example
 	for _, s := range train {
 		c := New(opts)
 		for _, d := range sortedDocs(s.Docs) {
-			sx = append(sx, c.TeachStory(d.Doc, s.Story[d.ID])...)
+			sx = append(sx, c.teachStory(d.Doc, s.Story[d.ID])...)
 		}
 	}
-	opts.StoryModel = FitStoryModel(sx, 1)
+	opts.StoryModel = fitStoryModel(sx, 1)
 	// The headlines' storylines are their related pairs' components, from
 	// best-effort lists; they still hold the thresholds back from the loose
 	// topics the storyline sets would take alone.

@@ -5,7 +5,7 @@ import "math"
 // fitLogistic fits a logistic regression to the examples by Newton's
 // method with an L2 penalty of l2 on the weights (not the bias): it
 // writes the weights into weights and returns the bias.
-func fitLogistic(ex []Example, l2 float64, weights []float64) (bias float64) {
+func fitLogistic(ex []example, l2 float64, weights []float64) (bias float64) {
 	if len(ex) == 0 {
 		return 0
 	}

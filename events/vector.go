@@ -120,10 +120,8 @@ func (a sparse) has(id uint32) bool {
 	return ok
 }
 
-// top returns the k heaviest entries (ties by id), sorted by id again.
-func (a sparse) top(k int) sparse { return a.topInto(nil, k) }
-
-// topInto is top writing into buf.
+// topInto writes the k heaviest entries (ties by id) into buf, sorted by
+// id again.
 func (a sparse) topInto(buf sparse, k int) sparse {
 	if len(a) <= k {
 		return append(buf, a...)

@@ -243,14 +243,6 @@ func checkMarkdown(t *testing.T, where, md string) {
 	checkMarkdownLinks(t, where, md)
 }
 
-func next(s string, i int) int {
-	j := strings.IndexByte(s[i+1:], '<')
-	if j < 0 {
-		return -1
-	}
-	return i + 1 + j
-}
-
 // checkJSON walks a JSON document: URLs must be http(s), HTML fields must
 // pass the fragment check, and text fields (a JSON Feed's titles) must
 // hold no markup.

@@ -254,10 +254,6 @@ func TestFloodTenThousandFeeds(t *testing.T) {
 	if hwm > floodRSSBound {
 		t.Errorf("peak resident memory %d MB, more than %d MB", hwm>>20, floodRSSBound>>20)
 	}
-	if os.Getenv("HERALD_FLOOD_LOG") != "" {
-		b, _ := os.ReadFile(in.log)
-		t.Logf("log:\n%s", b)
-	}
 	t.Logf("%d feeds, poll.workers %d: listening after %v, first cycle fetched in %v (at most %d requests at once), "+
 		"every story stored and clustered after %v; peak RSS %d MB", floodFeeds, floodWorkers,
 		ready.Round(time.Millisecond), cycle.Round(time.Millisecond), farm.maxInFlight.Load(),

@@ -30,11 +30,15 @@ type ClusteredDoc struct {
 const docColumns = `i.id, i.source, i.title, '', i.text, COALESCE(i.url, ''), i.lang, i.published,
 	(SELECT COALESCE(MIN(t.topic), '') FROM item_feeds m JOIN feed_topics t ON t.feed_id = m.feed_id WHERE m.item_id = i.id)`
 
+// unclusteredQuery reads the deduplicator's backlog in order from the
+// items_unclustered index; TestQueryPlans checks that both backends do.
+const unclusteredQuery = `SELECT ` + docColumns + ` FROM items i
+	WHERE i.event_id IS NULL ORDER BY i.published, i.id LIMIT ?`
+
 // UnclusteredDocs returns up to limit items that no event holds yet, oldest
 // first: the deduplicator's next input.
 func (s *Store) UnclusteredDocs(ctx context.Context, limit int) ([]events.Doc, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+` FROM items i
-		WHERE i.event_id IS NULL ORDER BY i.published, i.id LIMIT ?`), limit)
+	rows, err := s.db.QueryContext(ctx, s.q(unclusteredQuery), limit)
 	if err != nil {
 		return nil, fmt.Errorf("query unclustered items: %w", err)
 	}

@@ -16,7 +16,7 @@ type analysed struct {
 	entities []entity
 	entIDs   []uint32 // term ids of the entities, as "@key"
 	mass     float64  // sum of the vector's weights
-	lead     string   // the description without its feed's boilerplate
+	lead     string   // the description without its feed's boilerplate, clipped to summaryLen
 	day      int      // the day the title names (see titleDay), 0 for none
 	terms    []uint32 // the distinct terms counted in the vocabulary
 }
@@ -38,7 +38,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tterms, bterms := c.terms(title, en), c.terms(body, en)
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
-	a := analysed{entities: ents, lead: leadText, day: day}
+	a := analysed{entities: ents, lead: clip(leadText, summaryLen), day: day}
 	// The names' term ids, in the order of ents, whose first len(tents)
 	// are the title's.
 	names := make([]uint32, len(ents))

@@ -7,10 +7,12 @@ import (
 
 // termStat is what an event holds per term: the sums of its members'
 // weights (full and title vectors) and how many members hold the term.
+// A weight is at most unit, so 32 bits hold the sums of half a million
+// members, more than a window holds; 16 bytes a term rather than 24.
 type termStat struct {
 	id         uint32
 	count      int32
-	all, title int64
+	all, title int32
 }
 
 // centroids are the sums of an event's member vectors, kept exactly, with
@@ -58,16 +60,16 @@ func (c *centroids) add(vec, title sparse, added []uint32, fresh []termStat) ([]
 			st = c.terms[k]
 			i = k + 1
 		}
-		c.allNorm2 += 2*st.all*int64(e.w) + int64(e.w)*int64(e.w)
-		st.all += int64(e.w)
+		c.allNorm2 += 2*int64(st.all)*int64(e.w) + int64(e.w)*int64(e.w)
+		st.all += e.w
 		st.count++
 		for j < len(title) && title[j].id < e.id {
 			j++
 		}
 		if j < len(title) && title[j].id == e.id {
 			w := int64(title[j].w)
-			c.tNorm2 += 2*st.title*w + w*w
-			st.title += w
+			c.tNorm2 += 2*int64(st.title)*w + w*w
+			st.title += title[j].w
 		}
 		if ok {
 			c.terms[k] = st
@@ -117,12 +119,12 @@ func (c *centroids) compare(vec, title sparse, visit func(e entry, st termStat))
 			continue
 		}
 		st := c.terms[k]
-		dot += int64(e.w) * st.all
+		dot += int64(e.w) * int64(st.all)
 		for j < len(title) && title[j].id < e.id {
 			j++
 		}
 		if j < len(title) && title[j].id == e.id {
-			tdot += int64(title[j].w) * st.title
+			tdot += int64(title[j].w) * int64(st.title)
 		}
 		visit(e, st)
 	}
@@ -154,7 +156,7 @@ func (c *centroids) cosineTo(o *centroids) float64 {
 		case a > b:
 			j++
 		default:
-			s += c.terms[i].all * o.terms[j].all
+			s += int64(c.terms[i].all) * int64(o.terms[j].all)
 			i++
 			j++
 		}
@@ -205,16 +207,16 @@ func (c *centroids) sub(vec, title sparse) {
 		}
 		i = k
 		st := &c.terms[k]
-		c.allNorm2 += -2*st.all*int64(e.w) + int64(e.w)*int64(e.w)
-		st.all -= int64(e.w)
+		c.allNorm2 += -2*int64(st.all)*int64(e.w) + int64(e.w)*int64(e.w)
+		st.all -= e.w
 		st.count--
 		for j < len(title) && title[j].id < e.id {
 			j++
 		}
 		if j < len(title) && title[j].id == e.id {
 			w := int64(title[j].w)
-			c.tNorm2 += -2*st.title*w + w*w
-			st.title -= w
+			c.tNorm2 += -2*int64(st.title)*w + w*w
+			st.title -= title[j].w
 		}
 	}
 	n := 0

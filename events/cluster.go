@@ -260,6 +260,21 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 	added := ev.add(ds, &c.buf)
 	c.index.add(ev, added)
 	c.addToStory(ev, ds, added)
+	c.shed(ds, ev)
+}
+
+// shed drops what a placed doc no longer needs, so that a held doc costs
+// little: its text was read, its names are counted in its event, and a
+// member past the core is never compared with again, so its soft vector
+// goes too. What stays is what the event record, eviction and the
+// near-copy check read.
+func (c *Clusterer) shed(ds *docState, ev *eventState) {
+	ds.doc.Text, ds.doc.Summary = "", ""
+	ds.an.entities, ds.an.entIDs = nil, nil
+	if ev.size() > coreSize {
+		c.vocab.release(ds.an.soft)
+		ds.an.soft = nil
+	}
 }
 
 // lookupEvent finds a live event by its id or by an alias.

@@ -37,20 +37,47 @@ type Source struct {
 type eventState struct {
 	posted
 	sums        centroids         // sums of member vectors, per term
-	entities    map[string]*named // names mentioned, with counts
+	entities    nameCounts // names mentioned, with counts
 	members     []*docState
 	first, last time.Time
 	days        map[int]int // members per day their titles name
 	story       *storyline
 }
 
+// named is a name mentioned by count members, under its key; name is its
+// smallest spelling, the same whatever the arrival order.
 type named struct {
-	name  string
-	count int
+	key, name string
+	count     int
+}
+
+// nameCounts is a set of names sorted by key: most events name a few, and
+// a small sorted slice costs a fraction of a map.
+type nameCounts []named
+
+func (ns nameCounts) find(key string) (int, bool) {
+	return slices.BinarySearchFunc(ns, key, func(n named, key string) int { return cmp.Compare(n.key, key) })
+}
+
+// add counts count mentions of a name.
+func (ns *nameCounts) add(key, name string, count int) {
+	i, ok := ns.find(key)
+	if !ok {
+		*ns = slices.Insert(*ns, i, named{key: key, name: name})
+	}
+	n := &(*ns)[i]
+	n.name = min(n.name, name)
+	n.count += count
+}
+
+// has reports whether the set holds the key.
+func (ns nameCounts) has(key string) bool {
+	_, ok := ns.find(key)
+	return ok
 }
 
 func newEventState(id string) *eventState {
-	return &eventState{posted: newPosted(id), entities: make(map[string]*named)}
+	return &eventState{posted: newPosted(id)}
 }
 
 // add folds a member in and returns the terms new to the event, which the
@@ -74,14 +101,7 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 		ev.days[ds.an.day]++
 	}
 	for _, e := range ds.an.entities {
-		n := ev.entities[e.key]
-		if n == nil {
-			n = &named{name: e.name}
-			ev.entities[e.key] = n
-		} else if e.name < n.name {
-			n.name = e.name // the same spelling whatever the arrival order
-		}
-		n.count++
+		ev.entities.add(e.key, e.name, 1)
 	}
 	return added
 }
@@ -157,7 +177,7 @@ func earlier(a, b *docState) bool {
 func (ev *eventState) record() Event {
 	h := ev.headline()
 	e := Event{
-		ID: ev.id, Headline: h.doc.Title, Summary: clip(h.an.lead, 280),
+		ID: ev.id, Headline: h.doc.Title, Summary: h.an.lead,
 		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
 		Entities: ev.topEntities(10), Storyline: ev.story.id,
 	}
@@ -193,25 +213,28 @@ func (ev *eventState) topEntities(max int) []string {
 
 // topNames lists the most mentioned names of counts, leaving out those
 // mentioned once among several docs.
-func topNames(counts map[string]*named, docs, max int) []string {
-	keys := make([]string, 0, len(counts))
-	for k, n := range counts {
+func topNames(counts nameCounts, docs, max int) []string {
+	var kept []named
+	for _, n := range counts {
 		if n.count >= 2 || docs == 1 {
-			keys = append(keys, k)
+			kept = append(kept, n)
 		}
 	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if d := counts[b].count - counts[a].count; d != 0 {
+	slices.SortFunc(kept, func(a, b named) int {
+		if d := b.count - a.count; d != 0 {
 			return d
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(a.key, b.key)
 	})
-	out := make([]string, 0, min(max, len(keys)))
-	for _, k := range keys[:min(max, len(keys))] {
-		out = append(out, counts[k].name)
+	out := make([]string, 0, min(max, len(kept)))
+	for _, n := range kept[:min(max, len(kept))] {
+		out = append(out, n.name)
 	}
 	return out
 }
+
+// summaryLen is about how long an event's summary is, in bytes.
+const summaryLen = 280
 
 // clip cuts s to about max bytes at a word boundary.
 func clip(s string, max int) string {

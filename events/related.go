@@ -82,8 +82,8 @@ func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
 			}
 		}
 	}
-	for key := range ev.entities {
-		if id, ok := c.vocab.ids["@"+key]; ok {
+	for _, n := range ev.entities {
+		if id, ok := c.vocab.ids["@"+n.key]; ok {
 			add(id)
 		}
 	}
@@ -98,12 +98,12 @@ func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
 func (c *Clusterer) sharedNames(a, b *eventState) ([]string, int) {
 	var names []string
 	specific := 0
-	for key, n := range a.entities {
-		if b.entities[key] == nil {
+	for _, n := range a.entities {
+		if !b.entities.has(n.key) {
 			continue
 		}
 		names = append(names, n.name)
-		if id, ok := c.vocab.ids["@"+key]; ok && c.index.count(id) <= specificEvents {
+		if id, ok := c.vocab.ids["@"+n.key]; ok && c.index.count(id) <= specificEvents {
 			specific++
 		}
 	}

@@ -126,12 +126,12 @@ func (c *Clusterer) storyFeatures(ds *docState, nameIDF []float64, st *storyline
 		if !c.vocab.telling(e.id) {
 			return
 		}
-		dot += int64(e.w) * ts.all
+		dot += int64(e.w) * int64(ts.all)
 		for j < len(ds.an.tvec) && ds.an.tvec[j].id < e.id {
 			j++
 		}
 		if j < len(ds.an.tvec) && ds.an.tvec[j].id == e.id {
-			tdot += int64(ds.an.tvec[j].w) * ts.title
+			tdot += int64(ds.an.tvec[j].w) * int64(ts.title)
 		}
 		if k, ok := slices.BinarySearch(ds.an.entIDs, e.id); ok {
 			names += nameIDF[k]

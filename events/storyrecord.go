@@ -32,15 +32,12 @@ func (c *Clusterer) Storyline(id string) (Storyline, bool) {
 		return strings.Compare(a.id, b.id)
 	})
 	out := Storyline{ID: st.id, FirstSeen: time.UnixMilli(st.firstMS).UTC(), LastUpdated: time.UnixMilli(st.lastMS).UTC()}
-	counts := map[string]*named{}
+	var counts nameCounts
 	for _, ev := range evs {
 		out.Events = append(out.Events, ev.id)
 		out.Size += ev.size()
-		for k, n := range ev.entities {
-			if counts[k] == nil {
-				counts[k] = &named{name: n.name}
-			}
-			counts[k].count += n.count
+		for _, n := range ev.entities {
+			counts.add(n.key, n.name, n.count)
 		}
 	}
 	out.Entities = c.telling(topNames(counts, out.Size, 20), evs)

@@ -39,20 +39,20 @@ func fillForCopy(t *testing.T, s *Store) {
 		{ID: "ev-b", Headline: "Story 2", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"world"}}}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-a", DuplicateOf: docs[0].ID},
 		{DocID: docs[2].ID, EventID: "ev-b"}}
-	rel := map[string][]Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
-	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: evs, Related: rel}); err != nil {
+	rel := map[string][]events.Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
+	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs, Related: rel}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveClustering(ctx, Clustering{Events: []events.Event{{ID: "ev-c", Headline: "C", Size: 0}}}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Events: []events.Event{{ID: "ev-c", Headline: "C", Size: 0}}}); err != nil {
 		t.Fatal(err)
 	}
 	evs[0].Storyline, evs[1].Storyline = "sl-a", "sl-b"
 	stories := []events.Storyline{{ID: "sl-a", Name: "Korea", FirstSeen: t0, LastUpdated: t0, Events: []string{"ev-a"}, Size: 2},
 		{ID: "sl-b", Name: "Korea", FirstSeen: t0, LastUpdated: t0, Events: []string{"ev-b"}, Size: 1}}
-	if err := s.SaveClustering(ctx, Clustering{Events: evs, Storylines: stories}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Events: evs, Storylines: stories}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[2].ID, EventID: "ev-a", StorylineID: "sl-a", MergedStorylines: []string{"sl-b"}}}, Events: evs[:1], Related: rel}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Assignments: []events.Assignment{{DocID: docs[2].ID, EventID: "ev-a", StorylineID: "sl-a", MergedStorylines: []string{"sl-b"}}}, Events: evs[:1], Related: rel}); err != nil {
 		t.Fatal(err)
 	}
 	s.Heartbeat(ctx, "host-1-x", t0, t0, true)

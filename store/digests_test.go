@@ -186,7 +186,7 @@ func TestDigestCandidatesAndFoldedSentEvents(t *testing.T) {
 	evA := events.Event{ID: "ev-a", Headline: "One", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"world"}}
 	evB := events.Event{ID: "ev-b", Headline: "Two", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"world"}}
 	evC := events.Event{ID: "ev-c", Headline: "Three", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"sport"}}
-	err := s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
+	err := s.SaveClustering(ctx, events.Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
 		{DocID: docs[2].ID, EventID: "ev-c"}}, Events: []events.Event{evA, evB, evC}})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func TestEditsReachTheEvent(t *testing.T) {
 	stale := events.Event{ID: "ev-q", Headline: "Quake hits coast", FirstSeen: t0, LastUpdated: t0, Size: 2,
 		Sources: []events.Source{{DocID: docs[0].ID, Title: "Quake hits coast"}, {DocID: docs[1].ID, Title: "Coast shaken"}}}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-q"}, {DocID: docs[1].ID, EventID: "ev-q"}}
-	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: []events.Event{stale}}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: []events.Event{stale}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -52,7 +52,7 @@ func TestEditsReachTheEvent(t *testing.T) {
 
 	// The deduplicator saves the event again with what it holds in memory.
 	stale.Size = 2
-	if err := s.SaveClustering(ctx, Clustering{Events: []events.Event{stale}}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Events: []events.Event{stale}}); err != nil {
 		t.Fatal(err)
 	}
 	if ev, _, _ := s.Event(ctx, "ev-q"); ev.Headline != lead.Title || !ev.LastUpdated.Equal(later) {

@@ -18,13 +18,6 @@ type Relation struct {
 	Shared  []string
 }
 
-// ClusteredDoc is a doc the deduplicator placed earlier, with its event
-// and the event's storyline.
-type ClusteredDoc struct {
-	Doc                  events.Doc
-	EventID, StorylineID string
-}
-
 // The deduplicator reads an item's plain text (its summary's text, then its
 // content's): the stored summary is HTML, whose tags are not words.
 const docColumns = `i.id, i.source, i.title, '', i.text, COALESCE(i.url, ''), i.lang, i.published,
@@ -54,9 +47,9 @@ func (s *Store) UnclusteredDocs(ctx context.Context, limit int) ([]events.Doc, e
 	return out, rows.Err()
 }
 
-// ClusteredDocsSince returns the placed items published since, in the order
+// PlacedDocsSince returns the placed items published since, in the order
 // they were placed, so a restarted deduplicator can restore its state.
-func (s *Store) ClusteredDocsSince(ctx context.Context, since time.Time) ([]ClusteredDoc, error) {
+func (s *Store) PlacedDocsSince(ctx context.Context, since time.Time) ([]events.PlacedDoc, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+`, i.event_id, COALESCE(e.storyline_id, '')
 		FROM items i LEFT JOIN events e ON e.id = i.event_id
 		WHERE i.event_id IS NOT NULL AND i.published >= ? ORDER BY i.cluster_seq`), ms(since))
@@ -64,9 +57,9 @@ func (s *Store) ClusteredDocsSince(ctx context.Context, since time.Time) ([]Clus
 		return nil, fmt.Errorf("query clustered items: %w", err)
 	}
 	defer rows.Close()
-	var out []ClusteredDoc
+	var out []events.PlacedDoc
 	for rows.Next() {
-		var cd ClusteredDoc
+		var cd events.PlacedDoc
 		if cd.Doc, err = scanDoc(rows, &cd.EventID, &cd.StorylineID); err != nil {
 			return nil, err
 		}
@@ -91,17 +84,8 @@ func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
 	return d, nil
 }
 
-// Clustering is what one batch of deduplication decided: where each doc
-// went, and the new state of every event and storyline it touched.
-type Clustering struct {
-	Assignments []events.Assignment
-	Events      []events.Event
-	Storylines  []events.Storyline
-	Related     map[string][]Relation // by event id
-}
-
 // SaveClustering records a batch of decisions in one transaction.
-func (s *Store) SaveClustering(ctx context.Context, cl Clustering) error {
+func (s *Store) SaveClustering(ctx context.Context, cl events.Clustering) error {
 	as, evs, related := cl.Assignments, cl.Events, cl.Related
 	err := s.inTx(ctx, func(tx *txn) error {
 		last, err := nextSeq(ctx, tx, "cluster_seq", len(as))
@@ -187,7 +171,7 @@ func saveStoryline(ctx context.Context, tx *txn, st events.Storyline) error {
 // its headline is the headline item's title as stored now: the
 // deduplicator keeps the titles it was given, and an item may have been
 // edited since.
-func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []Relation) error {
+func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []events.Relation) error {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
 	headline, err := currentHeadline(ctx, tx, ev)

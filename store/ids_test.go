@@ -30,7 +30,7 @@ func placeAll(t *testing.T, s *Store) map[string]string {
 		evs = append(evs, events.Event{ID: id, Headline: d.Title, FirstSeen: d.Published, LastUpdated: d.Published, Size: 1})
 		out[d.ID] = id
 	}
-	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: evs}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -33,9 +33,9 @@ func TestPrune(t *testing.T) {
 	evNew := events.Event{ID: "ev-new", Headline: "New", FirstSeen: recent, LastUpdated: recent, Size: 1, Storyline: "sl-new"}
 	stories := []events.Storyline{{ID: "sl-old", FirstSeen: old, LastUpdated: old}, {ID: "sl-new", FirstSeen: recent, LastUpdated: recent},
 		{ID: "sl-gone", FirstSeen: old, LastUpdated: old}}
-	err := s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
+	err := s.SaveClustering(ctx, events.Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
 		{DocID: docs[2].ID, EventID: "ev-new", StorylineID: "sl-new", MergedStorylines: []string{"sl-gone"}}},
-		Events: []events.Event{evOld, evNew}, Storylines: stories, Related: map[string][]Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}}})
+		Events: []events.Event{evOld, evNew}, Storylines: stories, Related: map[string][]events.Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestStorylinesReadBack(t *testing.T) {
 	// The deduplicator's record counts only what it holds: here one event.
 	recs := []events.Storyline{{ID: "sl-floyd", Name: "George Floyd · protests", Events: []string{evs[1].ID}, Size: 1,
 		Entities: []string{"George Floyd", "Minneapolis"}}, {ID: "sl-autopsy", Name: "autopsy"}}
-	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: evs, Storylines: recs}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs, Storylines: recs}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -65,7 +65,7 @@ func TestStorylinesReadBack(t *testing.T) {
 	}
 	docs, _ = s.UnclusteredDocs(ctx, 10)
 	evs[2].Size, evs[2].Storyline = 2, "sl-floyd"
-	fold := Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: evs[2].ID, StorylineID: "sl-floyd",
+	fold := events.Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: evs[2].ID, StorylineID: "sl-floyd",
 		MergedStorylines: []string{"sl-autopsy"}}}, Events: evs[2:]}
 	if err := s.SaveClustering(ctx, fold); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func TestEventWeights(t *testing.T) {
 	}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-before"}, {DocID: docs[1].ID, EventID: "ev-today"},
 		{DocID: docs[2].ID, EventID: "ev-today", DuplicateOf: docs[1].ID}}
-	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: evs}); err != nil {
+	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.EventWeights(ctx, EventQuery{FirstSeenAfter: day, FirstSeenBefore: day.AddDate(0, 0, 1), Topics: []string{"world"}})

@@ -207,7 +207,7 @@ func grow(t testing.TB, st *store.Store, ev events.Event, publisher, url string,
 	}
 	ev.Size++
 	ev.LastUpdated = later(ev.LastUpdated, at)
-	if err := st.SaveClustering(ctx, store.Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: ev.ID}}, Events: []events.Event{ev}}); err != nil {
+	if err := st.SaveClustering(ctx, events.Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: ev.ID}}, Events: []events.Event{ev}}); err != nil {
 		t.Fatal(err)
 	}
 	return ev

@@ -289,7 +289,7 @@ func mergeStorylines(t *testing.T, st *store.Store, ev events.Event, into, old s
 	}
 	ev.Size++
 	a := events.Assignment{DocID: docs[0].ID, EventID: ev.ID, StorylineID: into, MergedStorylines: []string{old}}
-	if err := st.SaveClustering(ctx, store.Clustering{Assignments: []events.Assignment{a}, Events: []events.Event{ev}}); err != nil {
+	if err := st.SaveClustering(ctx, events.Clustering{Assignments: []events.Assignment{a}, Events: []events.Event{ev}}); err != nil {
 		t.Fatal(err)
 	}
 }

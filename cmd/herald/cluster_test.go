@@ -73,7 +73,7 @@ func slug(s string) string { return filepath.Base(filepath.Clean("/" + s)) }
 
 // placements reads which event holds each item, by item URL.
 func placements(t *testing.T, st *store.Store) map[string]string {
-	docs, err := st.ClusteredDocsSince(context.Background(), time.Time{})
+	docs, err := st.PlacedDocsSince(context.Background(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,23 +100,23 @@ func TestClusteringSurvivesRestart(t *testing.T) {
 	}
 
 	straight := open()
-	d := &deduper{store: straight, log: quiet, window: 72 * time.Hour}
+	d := newPlacer(straight, quiet, 72*time.Hour)
 	saveAll(t, straight, first)
-	if _, err := d.placeNew(ctx); err != nil {
+	if _, err := d.Place(ctx); err != nil {
 		t.Fatal(err)
 	}
 	saveAll(t, straight, second)
-	if _, err := d.placeNew(ctx); err != nil {
+	if _, err := d.Place(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	restarted := open()
 	saveAll(t, restarted, first)
-	if _, err := (&deduper{store: restarted, log: quiet, window: 72 * time.Hour}).placeNew(ctx); err != nil {
+	if _, err := newPlacer(restarted, quiet, 72*time.Hour).Place(ctx); err != nil {
 		t.Fatal(err)
 	}
-	saveAll(t, restarted, second) // a new process: a new deduper restores from the store
-	if _, err := (&deduper{store: restarted, log: quiet, window: 72 * time.Hour}).placeNew(ctx); err != nil {
+	saveAll(t, restarted, second) // a new process: a new placer restores from the store
+	if _, err := newPlacer(restarted, quiet, 72*time.Hour).Place(ctx); err != nil {
 		t.Fatal(err)
 	}
 

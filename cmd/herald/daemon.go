@@ -16,6 +16,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"herald/events"
 	"herald/feeds"
 	"herald/store"
 )
@@ -30,7 +31,7 @@ type daemon struct {
 	env    *env // where the config file is, re-read on SIGHUP
 	log    *slog.Logger
 	store  *store.Store
-	dedup  *deduper
+	placer *events.Placer
 	coord  *coordinator  // leases and leadership when instances share a database
 	nudges chan struct{} // passes ask the clustering loop for a round (lease.go)
 
@@ -70,7 +71,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
-		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
+		placer: newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin)),
 		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)
@@ -231,7 +232,7 @@ func (d *daemon) pass(ctx context.Context, topic string) error {
 	}
 	start := time.Now()
 	l := d.cur()
-	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers)
+	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers, d.nudgeClustering)
 	d.logPass(topic, results, start)
 	d.nudgeClustering()
 	return err

@@ -91,7 +91,7 @@ subscribers:
 	log := slog.New(slog.DiscardHandler)
 	p := newPoller(cfg, d.store, log)
 	p.Now = rs.Now
-	dd := &deduper{store: d.store, log: log, window: time.Duration(cfg.Poll.ClusterWin)}
+	dd := newPlacer(d.store, log, time.Duration(cfg.Poll.ClusterWin))
 	w := &weekReplay{d: d, smtp: smtp, start: time.Date(2020, 4, 28, 0, 0, 0, 0, time.UTC)}
 	for now := w.start; now.Before(w.start.AddDate(0, 0, 7)); now = now.Add(time.Hour) {
 		rs.SetNow(now)
@@ -100,7 +100,7 @@ subscribers:
 			t.Fatal(err)
 		}
 		p.PollAll(ctx, due, nil)
-		if _, err := dd.placeNew(ctx); err != nil {
+		if _, err := dd.Place(ctx); err != nil {
 			t.Fatal(err)
 		}
 		d.mustSend(t, now)

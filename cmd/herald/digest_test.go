@@ -129,7 +129,7 @@ func (s *seeder) reports(id, topic, headline string, n int, at time.Time) {
 	}
 	ev := events.Event{ID: id, Headline: headline, Summary: "About " + headline + ".", FirstSeen: at, LastUpdated: at,
 		Size: s.size[id], Topics: []string{topic}}
-	cl := store.Clustering{Assignments: as, Events: []events.Event{ev}}
+	cl := events.Clustering{Assignments: as, Events: []events.Event{ev}}
 	if st, ok := s.story[id]; ok {
 		cl.Events[0].Storyline, cl.Storylines = st.ID, []events.Storyline{st}
 	}

@@ -50,7 +50,7 @@ func TestFullDiskHeals(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := &daemon{log: log, store: st, dedup: &deduper{store: st, log: log, window: 72 * time.Hour},
+	d := &daemon{log: log, store: st, placer: newPlacer(st, log, 72*time.Hour),
 		coord: newCoordinator(st, log, time.Minute, time.Now())}
 	d.live.Store(&live{cfg: cfg, poller: newPoller(cfg, st, log)})
 	m := newMetrics(st, time.Hour, 0, log)

@@ -46,7 +46,7 @@ func TestRetention(t *testing.T) {
 		ev := events.Event{ID: "ev-" + d.Title, Headline: d.Title, FirstSeen: d.Published, LastUpdated: d.Published, Size: 1}
 		as, evs = append(as, events.Assignment{DocID: d.ID, EventID: ev.ID}), append(evs, ev)
 	}
-	if err := st.SaveClustering(ctx, store.Clustering{Assignments: as, Events: evs}); err != nil {
+	if err := st.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder

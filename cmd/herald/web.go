@@ -25,7 +25,7 @@ type webParts struct {
 // that record into them.
 func (d *daemon) instrument(cfg *Config) {
 	d.metrics = newMetrics(d.store, time.Duration(cfg.Poll.ClusterWin), storeGaugesFor, d.log)
-	d.dedup.metrics = d.metrics
+	d.placer.Placed = func(as []events.Assignment, took time.Duration) { recordClustering(d.metrics, as, took) }
 }
 
 // webHandler builds the web server for a configuration.
@@ -81,7 +81,7 @@ func recordPolls(m *metrics.Metrics, results []feeds.Result) {
 
 // recordClustering counts the events one batch opened and grew, and how
 // long it took.
-func recordClustering(m *metrics.Metrics, as []events.Assignment, start time.Time) {
+func recordClustering(m *metrics.Metrics, as []events.Assignment, took time.Duration) {
 	if m == nil {
 		return
 	}
@@ -92,5 +92,5 @@ func recordClustering(m *metrics.Metrics, as []events.Assignment, start time.Tim
 			m.EventsGrown.Inc()
 		}
 	}
-	m.ClusterSeconds.Observe(time.Since(start).Seconds())
+	m.ClusterSeconds.Observe(took.Seconds())
 }

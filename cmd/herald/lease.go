@@ -48,11 +48,13 @@ func newCoordinator(st *store.Store, log *slog.Logger, lease time.Duration, now 
 }
 
 // pollLeased polls the due feeds of topic ("" for all) in batches leased
-// from the store, until no due feed is left that no one else holds. While
+// from the store, until no due feed is left that no one else holds, and
+// calls polled after each batch (the clustering loop places what it
+// brought while the next is fetched). While
 // a batch runs its leases are renewed, so a slow batch keeps its feeds.
 // Once the daemon is draining, the batch in hand is finished and no other
 // is leased.
-func (c *coordinator) pollLeased(ctx context.Context, p *feeds.Poller, topic string, batch int) ([]feeds.Result, error) {
+func (c *coordinator) pollLeased(ctx context.Context, p *feeds.Poller, topic string, batch int, polled func()) ([]feeds.Result, error) {
 	q := store.LeaseQuery{Owner: c.id, Topic: topic, Pass: time.Now(), Lease: c.lease, Limit: batch}
 	var results []feeds.Result
 	for ctx.Err() == nil && !c.draining.Load() {
@@ -64,6 +66,7 @@ func (c *coordinator) pollLeased(ctx context.Context, p *feeds.Poller, topic str
 		stop := c.renewing(ctx, due)
 		results = append(results, p.PollAll(ctx, due, nil)...)
 		stop()
+		polled()
 	}
 	return results, ctx.Err()
 }
@@ -233,10 +236,10 @@ func (d *daemon) cluster(ctx context.Context) {
 		return
 	}
 	if fresh {
-		d.dedup.c = nil
+		d.placer.Reset()
 		d.coord.record(ctx, true) // show the new leader at once
 	}
-	_, err := d.dedup.placeNew(ctx)
+	_, err := d.placer.Place(ctx)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		d.log.Error("clustering failed", "error", err)

@@ -127,13 +127,22 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if cfg.Log.Level != "debug" {
 		quiet = newLogger(LogConfig{Format: cfg.Log.Format, Level: "error"}, e.stderr)
 	}
-	results := newPoller(cfg, st, quiet).PollAll(ctx, due, func(feeds.Result) { bar.step() })
-	bar.done()
-	if coord.lead(ctx) {
-		if _, err := clusterNew(ctx, cfg, st, log); err != nil {
-			return err
+	// The leader places items while later feeds are fetched.
+	leader := coord.lead(ctx)
+	placer := newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin))
+	pl := startPlacing(ctx, func(ctx context.Context) error {
+		if !leader {
+			return nil
 		}
-	} else {
+		_, err := placer.Place(ctx)
+		return err
+	})
+	results := newPoller(cfg, st, quiet).PollAll(ctx, due, func(feeds.Result) { bar.step(); pl.nudge() })
+	bar.done()
+	if err := pl.finish(); err != nil {
+		return err
+	}
+	if !leader {
 		fmt.Fprintln(e.stdout, "another Herald instance leads clustering: it places the new items")
 	}
 	if failed := printSummary(e.stdout, results); failed == len(results) && ctx.Err() == nil {

@@ -77,7 +77,7 @@ func benchRefresh(b *testing.B, dsn string, n, instances int) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results, err := coords[i].pollLeased(ctx, pollers[i], "", 32)
+				results, err := coords[i].pollLeased(ctx, pollers[i], "", 32, func() {})
 				if err != nil {
 					b.Error(err)
 				}

@@ -38,7 +38,8 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tterms, bterms := c.terms(title, en), c.terms(body, en)
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
-	a := analysed{entities: ents, lead: clip(leadText, summaryLen), day: day}
+	// A copy: a short lead is a slice of the doc's text, which it would pin.
+	a := analysed{entities: ents, lead: strings.Clone(clip(leadText, summaryLen)), day: day}
 	// The names' term ids, in the order of ents, whose first len(tents)
 	// are the title's.
 	names := make([]uint32, len(ents))

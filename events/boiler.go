@@ -18,9 +18,10 @@ import (
 
 const (
 	boilerShingle = 6 // words per description shingle: longer than a news phrase
-	// boilerMaxKeys bounds the counts kept for all sources together (some
-	// tens of MB), whatever the number of feeds.
-	boilerMaxKeys = 1 << 20
+	// boilerMaxKeys bounds the counts kept for all sources together (about
+	// 8 MB), whatever the number of feeds: a window of 5,000 feeds' items
+	// would otherwise hold some tens of MB of shingles said once.
+	boilerMaxKeys = 1 << 18
 )
 
 // boilerplate holds the counts, one table per source: an item's lookups

@@ -36,7 +36,7 @@ type Source struct {
 // so an event restored doc by doc equals one grown and merged live.
 type eventState struct {
 	posted
-	sums        centroids         // sums of member vectors, per term
+	sums        centroids  // sums of member vectors, per term
 	entities    nameCounts // names mentioned, with counts
 	members     []*docState
 	first, last time.Time

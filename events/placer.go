@@ -31,7 +31,7 @@ type Store interface {
 	UnclusteredDocs(ctx context.Context, limit int) ([]Doc, error)
 	SaveClustering(ctx context.Context, cl Clustering) error
 	LatestPlaced(ctx context.Context) (time.Time, error)
-	PlacedDocsSince(ctx context.Context, since time.Time) ([]PlacedDoc, error)
+	PlacedDocsSince(ctx context.Context, since time.Time, each func(PlacedDoc)) error
 }
 
 // Placer is the deduplicator as a service: it feeds a Clusterer the docs
@@ -125,15 +125,16 @@ func (p *Placer) restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	docs, err := p.Store.PlacedDocsSince(ctx, latest.Add(-p.Window))
+	n := 0
+	err = p.Store.PlacedDocsSince(ctx, latest.Add(-p.Window), func(pd PlacedDoc) {
+		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
+		n++
+	})
 	if err != nil {
 		return err
 	}
-	for _, pd := range docs {
-		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
-	}
 	p.c = c
-	p.log().Info("restored clustering", "items", len(docs), "duration_ms", time.Since(start).Milliseconds())
+	p.log().Info("restored clustering", "items", n, "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }
 

@@ -19,8 +19,10 @@ type Relation struct {
 }
 
 // The deduplicator reads an item's plain text (its summary's text, then its
-// content's): the stored summary is HTML, whose tags are not words.
-const docColumns = `i.id, i.source, i.title, '', i.text, COALESCE(i.url, ''), i.lang, i.published,
+// content's): the stored summary is HTML, whose tags are not words. It reads
+// the first words only (events.Options.BodyWords), so a long article's
+// text stays in the database.
+const docColumns = `i.id, i.source, i.title, '', SUBSTR(i.text, 1, 4000), COALESCE(i.url, ''), i.lang, i.published,
 	(SELECT COALESCE(MIN(t.topic), '') FROM item_feeds m JOIN feed_topics t ON t.feed_id = m.feed_id WHERE m.item_id = i.id)`
 
 // unclusteredQuery reads the deduplicator's backlog in order from the
@@ -47,25 +49,56 @@ func (s *Store) UnclusteredDocs(ctx context.Context, limit int) ([]events.Doc, e
 	return out, rows.Err()
 }
 
-// PlacedDocsSince returns the placed items published since, in the order
-// they were placed, so a restarted deduplicator can restore its state.
-func (s *Store) PlacedDocsSince(ctx context.Context, since time.Time) ([]events.PlacedDoc, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+`, i.event_id, COALESCE(e.storyline_id, '')
-		FROM items i LEFT JOIN events e ON e.id = i.event_id
-		WHERE i.event_id IS NOT NULL AND i.published >= ? ORDER BY i.cluster_seq`), ms(since))
+// PlacedDocsSince calls each with the placed items published since, in the
+// order they were placed, so a restarted deduplicator can restore its
+// state. It reads them a chunk at a time and calls each between reads: a
+// window holds too many items to read whole, and the connection (SQLite's
+// only one) stays free for the polls while each works.
+func (s *Store) PlacedDocsSince(ctx context.Context, since time.Time, each func(events.PlacedDoc)) error {
+	const chunk = 2000
+	after := int64(-1)
+	for {
+		docs, last, err := s.placedChunk(ctx, since, after, chunk)
+		if err != nil {
+			return err
+		}
+		for _, pd := range docs {
+			each(pd)
+		}
+		if len(docs) < chunk {
+			return nil
+		}
+		after = last
+	}
+}
+
+// placedQuery reads placed items in the order they were placed, from the
+// items_cluster_seq index (TestQueryPlans).
+const placedQuery = `SELECT ` + docColumns + `, i.event_id, COALESCE(e.storyline_id, ''), i.cluster_seq
+	FROM items i LEFT JOIN events e ON e.id = i.event_id
+	WHERE i.cluster_seq > ? AND i.event_id IS NOT NULL AND i.published >= ? ORDER BY i.cluster_seq LIMIT ?`
+
+// placedChunk reads up to limit placed items published since and placed
+// after cluster_seq after, with the cluster_seq of the last.
+func (s *Store) placedChunk(ctx context.Context, since time.Time, after int64, limit int) ([]events.PlacedDoc, int64, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(placedQuery), after, ms(since), limit)
 	if err != nil {
-		return nil, fmt.Errorf("query clustered items: %w", err)
+		return nil, 0, fmt.Errorf("query clustered items: %w", err)
 	}
 	defer rows.Close()
 	var out []events.PlacedDoc
+	var seq int64
 	for rows.Next() {
-		var cd events.PlacedDoc
-		if cd.Doc, err = scanDoc(rows, &cd.EventID, &cd.StorylineID); err != nil {
-			return nil, err
+		var pd events.PlacedDoc
+		if pd.Doc, err = scanDoc(rows, &pd.EventID, &pd.StorylineID, &seq); err != nil {
+			return nil, 0, err
 		}
-		out = append(out, cd)
+		out = append(out, pd)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read clustered items: %w", err)
+	}
+	return out, seq, nil
 }
 
 // scanDoc reads the docColumns of a row, then extra.

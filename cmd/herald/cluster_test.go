@@ -73,13 +73,10 @@ func slug(s string) string { return filepath.Base(filepath.Clean("/" + s)) }
 
 // placements reads which event holds each item, by item URL.
 func placements(t *testing.T, st *store.Store) map[string]string {
-	docs, err := st.PlacedDocsSince(context.Background(), time.Time{})
+	out := map[string]string{}
+	err := st.PlacedDocsSince(context.Background(), time.Time{}, func(d events.PlacedDoc) { out[d.Doc.URL] = d.EventID })
 	if err != nil {
 		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, d := range docs {
-		out[d.Doc.URL] = d.EventID
 	}
 	return out
 }

@@ -72,7 +72,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		placer: newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin)),
-		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
+		coord:  newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)
 	if err != nil {

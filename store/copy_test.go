@@ -39,7 +39,7 @@ func fillForCopy(t *testing.T, s *Store) {
 		{ID: "ev-b", Headline: "Story 2", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"world"}}}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-a", DuplicateOf: docs[0].ID},
 		{DocID: docs[2].ID, EventID: "ev-b"}}
-	rel := map[string][]Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
+	rel := map[string][]events.Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
 	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: evs, Related: rel}); err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,7 @@ func (s *Store) loadSources(ctx context.Context, evs []events.Event, linked map[
 // Event returns one event with its sources and its related events. An id
 // that was folded into another event resolves to that event, so old links
 // keep working; ErrNotFound when neither exists.
-func (s *Store) Event(ctx context.Context, id string) (events.Event, []Relation, error) {
+func (s *Store) Event(ctx context.Context, id string) (events.Event, []events.Relation, error) {
 	var to string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT new_id FROM event_aliases WHERE old_id = ?`), id).Scan(&to)
 	if err == nil {
@@ -182,16 +182,16 @@ func (s *Store) Event(ctx context.Context, id string) (events.Event, []Relation,
 	return evs[0], rels, err
 }
 
-func (s *Store) relations(ctx context.Context, id string) ([]Relation, error) {
+func (s *Store) relations(ctx context.Context, id string) ([]events.Relation, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT related_id, shared FROM event_relations
 		WHERE event_id = ? ORDER BY related_id`), id)
 	if err != nil {
 		return nil, fmt.Errorf("query relations of event %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []Relation
+	var out []events.Relation
 	for rows.Next() {
-		var r Relation
+		var r events.Relation
 		var shared string
 		if err := rows.Scan(&r.EventID, &shared); err != nil {
 			return nil, fmt.Errorf("scan relation of event %s: %w", id, err)

@@ -32,7 +32,7 @@ func TestEventsReadBack(t *testing.T) {
 	evB := events.Event{ID: "ev-b", Headline: "Three", FirstSeen: t0, LastUpdated: t0, Size: 1, Topics: []string{"tech"}}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a"}, {DocID: docs[1].ID, EventID: "ev-b"},
 		{DocID: docs[2].ID, EventID: "ev-a", DuplicateOf: docs[0].ID}}
-	rel := map[string][]Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
+	rel := map[string][]events.Relation{"ev-a": {{EventID: "ev-b", Shared: []string{"Korea"}}}}
 	if err := s.SaveClustering(ctx, Clustering{Assignments: as, Events: []events.Event{evA, evB}, Related: rel}); err != nil {
 		t.Fatal(err)
 	}

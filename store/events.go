@@ -12,12 +12,6 @@ import (
 	"herald/events"
 )
 
-// Relation links an event to a related one, with the context they share.
-type Relation struct {
-	EventID string
-	Shared  []string
-}
-
 // ClusteredDoc is a doc the deduplicator placed earlier, with its event
 // and the event's storyline.
 type ClusteredDoc struct {
@@ -93,7 +87,7 @@ type Clustering struct {
 	Assignments []events.Assignment
 	Events      []events.Event
 	Storylines  []events.Storyline
-	Related     map[string][]Relation // by event id
+	Related     map[string][]events.Relation // by event id
 }
 
 // SaveClustering records a batch of decisions in one transaction.
@@ -183,7 +177,7 @@ func saveStoryline(ctx context.Context, tx *txn, st events.Storyline) error {
 // its headline is the headline item's title as stored now: the
 // deduplicator keeps the titles it was given, and an item may have been
 // edited since.
-func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []Relation) error {
+func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []events.Relation) error {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
 	headline, err := currentHeadline(ctx, tx, ev)

@@ -35,7 +35,7 @@ func TestPrune(t *testing.T) {
 		{ID: "sl-gone", FirstSeen: old, LastUpdated: old}}
 	err := s.SaveClustering(ctx, Clustering{Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-old"}, {DocID: docs[1].ID, EventID: "ev-old"},
 		{DocID: docs[2].ID, EventID: "ev-new", StorylineID: "sl-new", MergedStorylines: []string{"sl-gone"}}},
-		Events: []events.Event{evOld, evNew}, Storylines: stories, Related: map[string][]Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}}})
+		Events: []events.Event{evOld, evNew}, Storylines: stories, Related: map[string][]events.Relation{"ev-new": {{EventID: "ev-old", Shared: []string{"Korea"}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 // crawl; the real store's path is what TestNothingActiveGetsThrough covers.
 type memStore struct {
 	evs   []events.Event
-	rels  []Relation
+	rels  []events.Relation
 	story events.Storyline // every event's storyline
 }
 
@@ -42,7 +42,7 @@ func (m *memStore) Events(_ context.Context, q Query) ([]events.Event, error) {
 	return out, nil
 }
 
-func (m *memStore) Event(_ context.Context, id string) (events.Event, []Relation, error) {
+func (m *memStore) Event(_ context.Context, id string) (events.Event, []events.Relation, error) {
 	for _, ev := range m.evs {
 		if ev.ID == id {
 			return ev, m.rels, nil
@@ -107,7 +107,7 @@ func FuzzEventPage(f *testing.F) {
 			}}
 		other := event("ev-other", "world", summary, now.AddDate(0, 0, -1), 1)
 		other.Storyline = "sl-fuzz"
-		st.evs, st.rels = []events.Event{other, ev}, []Relation{{EventID: "ev-other", Shared: []string{headline}}}
+		st.evs, st.rels = []events.Event{other, ev}, []events.Relation{{EventID: "ev-other", Shared: []string{headline}}}
 		st.story = events.Storyline{ID: "sl-fuzz", Name: title, Events: []string{other.ID, ev.ID}, Size: 3,
 			FirstSeen: other.FirstSeen, LastUpdated: ev.LastUpdated, Entities: []string{publisher, headline}}
 		for _, p := range fuzzPaths {

@@ -190,7 +190,7 @@ func (p pinger) Ping(context.Context) error { return p.err }
 func (pinger) Events(context.Context, Query) ([]events.Event, error) {
 	return nil, errors.New("unused")
 }
-func (pinger) Event(context.Context, string) (events.Event, []Relation, error) {
+func (pinger) Event(context.Context, string) (events.Event, []events.Relation, error) {
 	return events.Event{}, nil, errors.New("unused")
 }
 func (pinger) Storyline(context.Context, string) (events.Storyline, []events.Event, error) {

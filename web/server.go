@@ -29,7 +29,7 @@ type Store interface {
 	Events(ctx context.Context, q Query) ([]events.Event, error)
 	// Event returns one event (a folded id resolves) and its related
 	// events; an error wrapping ErrNotFound when there is none.
-	Event(ctx context.Context, id string) (events.Event, []Relation, error)
+	Event(ctx context.Context, id string) (events.Event, []events.Relation, error)
 	// Storyline returns a storyline (a folded id resolves) and its events,
 	// oldest first; an error wrapping ErrNotFound when it holds none.
 	Storyline(ctx context.Context, id string) (events.Storyline, []events.Event, error)
@@ -58,12 +58,6 @@ type Query struct {
 	// storylines, reports, times, and the sources' publishers, links and
 	// copy flags. A page ranks on these, then reads in full what it shows.
 	WeightsOnly bool
-}
-
-// Relation links an event to a related one, with the names they share.
-type Relation struct {
-	EventID string
-	Shared  []string
 }
 
 // Topic is one of the configured topics.

@@ -31,7 +31,7 @@ func openStore(t testing.TB) *store.Store {
 // seed stores evs the way the daemon does: each source as an item of a
 // feed of the event's first topic, placed in its event by SaveClustering.
 // Every source needs a distinct URL.
-func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]store.Relation) {
+func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]events.Relation) {
 	t.Helper()
 	ctx := context.Background()
 	byTopic := map[string][]feeds.Item{}
@@ -100,7 +100,7 @@ func fixture(t testing.TB) (*store.Store, []events.Event) {
 		event("ev-chip", "tech", "Chip maker opens a new plant", now.AddDate(0, 0, -2), 1),
 	}
 	evs[0].Storyline, evs[1].Storyline, evs[2].Storyline = "sl-korea", "sl-korea", "sl-chip"
-	rels := map[string][]store.Relation{
+	rels := map[string][]events.Relation{
 		"ev-talks":  {{EventID: "ev-summit", Shared: []string{"North Korea", "United States"}}},
 		"ev-summit": {{EventID: "ev-talks", Shared: []string{"North Korea", "United States"}}},
 	}

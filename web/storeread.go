@@ -31,16 +31,12 @@ func (s StoreReader) Events(ctx context.Context, q Query) ([]events.Event, error
 
 // Event returns one event and its relations; ErrNotFound when it does not
 // exist.
-func (s StoreReader) Event(ctx context.Context, id string) (events.Event, []Relation, error) {
+func (s StoreReader) Event(ctx context.Context, id string) (events.Event, []events.Relation, error) {
 	ev, rels, err := s.Store.Event(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return ev, nil, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
-	out := make([]Relation, len(rels))
-	for i, r := range rels {
-		out[i] = Relation{EventID: r.EventID, Shared: r.Shared}
-	}
-	return ev, out, err
+	return ev, rels, err
 }
 
 // Feeds returns every polled feed with its state, the credentials a feed

@@ -41,7 +41,7 @@ func TestNothingActiveGetsThrough(t *testing.T) {
 			{Publisher: "P2", Title: "T2 " + payload, URL: "data:text/html,<script>alert(7)</script>", Published: now.Add(-time.Hour)},
 		}}
 	other := event("ev-other", "world", "A related event", now.AddDate(0, 0, -1), 1)
-	seed(t, st, []events.Event{hostile, other}, map[string][]store.Relation{
+	seed(t, st, []events.Event{hostile, other}, map[string][]events.Relation{
 		"ev-xss": {{EventID: "ev-other", Shared: []string{"Shared " + payload}}}})
 	polled := pollFixture(t, st, "testdata/xss.rss")
 	stored, err := st.Events(context.Background(), store.EventQuery{IDs: polled})

@@ -68,7 +68,7 @@ func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
 		as = append(as, a)
 		touched[a.EventID] = true
 	}
-	cl := store.Clustering{Assignments: as, Related: map[string][]store.Relation{}}
+	cl := store.Clustering{Assignments: as, Related: map[string][]events.Relation{}}
 	stories := map[string]bool{}
 	for id := range touched {
 		ev, ok := d.c.Event(id)
@@ -76,9 +76,7 @@ func (d *deduper) placeBatch(ctx context.Context, docs []events.Doc) error {
 			continue
 		}
 		cl.Events = append(cl.Events, ev)
-		for _, r := range d.c.Related(ev.ID) {
-			cl.Related[ev.ID] = append(cl.Related[ev.ID], store.Relation{EventID: r.EventID, Shared: r.Shared})
-		}
+		cl.Related[ev.ID] = d.c.Related(ev.ID)
 		if stories[ev.Storyline] {
 			continue
 		}

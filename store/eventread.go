@@ -13,20 +13,10 @@ import (
 	"herald/events"
 )
 
-// EventQuery selects events for a listing: an output feed, a digest, a
-// day's page. Zero fields do not filter.
-type EventQuery struct {
-	IDs                             []string  // only these events
-	Topics                          []string  // events in any of these topics
-	UpdatedAfter, UpdatedBefore     time.Time // last_updated in [after, before)
-	FirstSeenAfter, FirstSeenBefore time.Time // first_seen in [after, before)
-	Limit                           int
-}
-
 // Events returns the events q selects, most recently updated first, each
 // with its sources (by publication time).
-func (s *Store) Events(ctx context.Context, q EventQuery) ([]events.Event, error) {
-	where, args := q.where()
+func (s *Store) Events(ctx context.Context, q events.Query) ([]events.Event, error) {
+	where, args := eventWhere(q)
 	return s.queryEvents(ctx, where, args, `last_updated DESC, id`, q.Limit)
 }
 
@@ -61,7 +51,7 @@ func (s *Store) queryEvents(ctx context.Context, where string, args []any, order
 	return out, s.loadSources(ctx, out, linked)
 }
 
-func (q EventQuery) where() (string, []any) {
+func eventWhere(q events.Query) (string, []any) {
 	var conds []string
 	var args []any
 	if len(q.IDs) > 0 {
@@ -171,7 +161,7 @@ func (s *Store) Event(ctx context.Context, id string) (events.Event, []events.Re
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return events.Event{}, nil, fmt.Errorf("resolve event %s: %w", id, err)
 	}
-	evs, err := s.Events(ctx, EventQuery{IDs: []string{id}})
+	evs, err := s.Events(ctx, events.Query{IDs: []string{id}})
 	if err != nil {
 		return events.Event{}, nil, err
 	}

@@ -15,8 +15,15 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a looked-up row does not exist. It also
+// says so by a NotFound method, for the consumers that declare the store
+// interface they read through and do not import this package (web).
+var ErrNotFound error = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "not found" }
+func (notFound) NotFound() bool { return true }
 
 // Store is a handle on Herald's database.
 type Store struct {

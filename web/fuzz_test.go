@@ -27,12 +27,17 @@ type memStore struct {
 }
 
 func (m *memStore) Ping(context.Context) error                  { return nil }
+func (m *memStore) WriteError() error                           { return nil }
 func (m *memStore) Feeds(context.Context) ([]feeds.Feed, error) { return nil, nil }
 func (m *memStore) FeedPage(context.Context, int, int) ([]feeds.Feed, int, error) {
 	return nil, 0, nil
 }
 
-func (m *memStore) Events(_ context.Context, q Query) ([]events.Event, error) {
+func (m *memStore) EventWeights(ctx context.Context, q events.Query) ([]events.Event, error) {
+	return m.Events(ctx, q)
+}
+
+func (m *memStore) Events(_ context.Context, q events.Query) ([]events.Event, error) {
 	var out []events.Event
 	for _, ev := range m.evs {
 		if len(q.IDs) == 0 || slices.Contains(q.IDs, ev.ID) {

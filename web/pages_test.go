@@ -187,7 +187,11 @@ func lineIDs(ts []threadView) []string {
 type pinger struct{ err error }
 
 func (p pinger) Ping(context.Context) error { return p.err }
-func (pinger) Events(context.Context, Query) ([]events.Event, error) {
+func (pinger) WriteError() error            { return nil }
+func (pinger) Events(context.Context, events.Query) ([]events.Event, error) {
+	return nil, errors.New("unused")
+}
+func (pinger) EventWeights(context.Context, events.Query) ([]events.Event, error) {
 	return nil, errors.New("unused")
 }
 func (pinger) Event(context.Context, string) (events.Event, []events.Relation, error) {

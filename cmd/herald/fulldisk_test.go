@@ -54,7 +54,7 @@ func TestFullDiskHeals(t *testing.T) {
 		coord: newCoordinator(st, log, time.Minute, time.Now())}
 	d.live.Store(&live{cfg: cfg, poller: newPoller(cfg, st, log)})
 	m := newMetrics(st, time.Hour, 0, log)
-	ready := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{Metrics: m}))
+	ready := httptest.NewServer(web.New(st, web.Options{Metrics: m}))
 	defer ready.Close()
 	readyz := func() (int, string) {
 		body, code := getPage(t, ready.URL+"/readyz")

@@ -39,7 +39,7 @@ func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
 	if d.metrics != nil {
 		opt.Metrics, opt.Recorder = d.metrics, d.metrics
 	}
-	return web.New(web.StoreReader{Store: d.store}, opt)
+	return web.New(d.store, opt)
 }
 
 // storeGaugesFor is how long /metrics reuses the store gauges it read: a

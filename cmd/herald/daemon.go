@@ -31,8 +31,8 @@ type daemon struct {
 	log    *slog.Logger
 	store  *store.Store
 	dedup  *deduper
-	coord  *coordinator  // leases and leadership when instances share a database
-	nudges chan struct{} // passes ask the clustering loop for a round (lease.go)
+	coord  *store.Coordinator // leases and leadership when instances share a database
+	nudges chan struct{}      // passes ask the clustering loop for a round (lease.go)
 
 	live     atomic.Pointer[live] // the config and the parts built from it; a reload swaps them (reload.go)
 	cron     *cron.Cron
@@ -71,7 +71,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		dedup: &deduper{store: st, log: log, window: time.Duration(cfg.Poll.ClusterWin)},
-		coord: newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
+		coord: store.NewCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)
 	if err != nil {
@@ -107,7 +107,7 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	go func() { httpErr <- srv.Serve(ln) }()
 	beatCtx, stopBeat := context.WithCancel(pollCtx)
 	beating := make(chan struct{})
-	go func() { defer close(beating); d.coord.beat(beatCtx) }()
+	go func() { defer close(beating); d.coord.Beat(beatCtx) }()
 	stopClustering := d.startClustering(ctx)
 	sched.Start()
 	d.running.Store(true)
@@ -116,17 +116,17 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	d.startPass(pollCtx, "") // catch up at start: every due feed, every topic
 	d.startPrune(pollCtx)
 	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(cfg.Topics),
-		"storage", d.store.Dialect(), "instance", d.coord.id)
+		"storage", d.store.Dialect(), "instance", d.coord.ID())
 
 	err = d.serve(ctx, pollCtx, hup, httpErr)
 	d.log.Info("shutting down")
-	d.coord.drain() // running passes finish their batch and lease no more
+	d.coord.Drain() // running passes finish their batch and lease no more
 	stopDigests()
 	d.stop(sched, cancelPolls, srv)
 	stopClustering()
 	stopBeat()
 	<-beating
-	d.coord.stop(context.WithoutCancel(ctx)) // leases, leader lock, instance row
+	d.coord.Stop(context.WithoutCancel(ctx)) // leases, leader lock, instance row
 	return err
 }
 
@@ -231,7 +231,7 @@ func (d *daemon) pass(ctx context.Context, topic string) error {
 	}
 	start := time.Now()
 	l := d.cur()
-	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers)
+	results, err := d.coord.PollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers, l.cfg.passInterval(topic, start))
 	d.logPass(topic, results, start)
 	d.nudgeClustering()
 	return err
@@ -250,7 +250,7 @@ func (d *daemon) logPass(topic string, results []feeds.Result, start time.Time) 
 		}
 	}
 	d.log.Info("poll pass", "topic", topic, "feeds", len(results), "failed", failed,
-		"new_items", newItems, "duration_ms", time.Since(start).Milliseconds(), "instance", d.coord.id)
+		"new_items", newItems, "duration_ms", time.Since(start).Milliseconds(), "instance", d.coord.ID())
 }
 
 func (d *daemon) listen() (*http.Server, net.Listener, error) {

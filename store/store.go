@@ -1,7 +1,10 @@
 // Package store is the only package that speaks SQL. It keeps feeds, items,
 // events and their state in SQLite (the default: a pure-Go embedded file) or
 // in PostgreSQL (when several Herald instances share the work), with one set
-// of portable queries and one test suite for both.
+// of portable queries and one test suite for both. Beside the tables it
+// keeps the rules that coordinate through them: the instances' leases and
+// leader lock (Coordinator, leases.go) and the retention period (Prune,
+// Retaining).
 package store
 
 import (

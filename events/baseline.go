@@ -9,7 +9,10 @@ import (
 // streaming TF-IDF, each doc joining the cluster whose centroid is the
 // most similar within a time window when the cosine reaches Threshold,
 // else opening one. Herald's figures are compared with it, run in the
-// same command on the same docs.
+// same command on the same docs. It lives in package events, not in the
+// evaluation lab (events/eval), because it reads words as the clusterer
+// does (splitting, stop words, stemming), which the package does not
+// export.
 type Baseline struct {
 	Threshold float64
 	TitleOnly bool
@@ -21,8 +24,9 @@ type baseCluster struct {
 	last time.Time
 }
 
-// Run assigns each doc, in stream order, to a cluster id.
-func (b Baseline) Run(docs []LabeledDoc) map[string]string {
+// Run assigns each doc, in stream order (by publication time, stable), to
+// a cluster id.
+func (b Baseline) Run(docs []Doc) map[string]string {
 	const window = 72 * time.Hour
 	df := map[string]int{}
 	var clusters []*baseCluster

@@ -66,7 +66,7 @@ func devWordCounts() map[string]int {
 		if err != nil {
 			continue
 		}
-		docs, _ := ReadDocs(f)
+		docs, _ := readDocs(f)
 		f.Close()
 		for _, d := range docs {
 			for _, w := range strings.Fields(d.Title + " " + d.Summary) {

@@ -20,9 +20,10 @@
 // core members (match.go), the decision (cluster.go), then the storyline
 // (storyline.go). What comes out: event records (event.go), storyline
 // records (storyrecord.go) and related events (related.go).
-// The weights are fitted on labeled sets (fit.go, logistic.go, cv.go;
-// written to fitted.go by `herald eval fit`); eval.go and score.go run and
-// score the labeled sets, baseline.go is their plain baseline.
+// The weights are fitted on labeled sets (fit.go, logistic.go; written to
+// fitted.go by `herald eval fit`); baseline.go is the plain clusterer the
+// sets' figures are compared with. The evaluation lab that reads, runs and
+// scores the labeled sets, and drives the fit, is events/eval.
 package events
 
 import "time"

@@ -4,6 +4,32 @@ import (
 	"slices"
 )
 
+// The fitting stays in package events, apart from the evaluation lab
+// (events/eval) that drives it: to collect its examples it replays labeled
+// docs through the clusterer's own steps (read, candidate features,
+// decide, attach), which are not part of the package's API. What it needs
+// of the lab, scoring a configuration, it takes as an Objective.
+
+// TrainingSet is a labeled set as Fit learns from it.
+type TrainingSet struct {
+	Docs []Doc
+	// Event maps doc id to gold event: the happening sets' labels (nil
+	// when Happenings is false).
+	Event map[string]string
+	// Story maps doc id to gold storyline.
+	Story map[string]string
+	// Happenings is true when the gold clusters are events (one happening
+	// each), false when they are storylines.
+	Happenings bool
+}
+
+// Objective scores a configuration on the training sets, higher is
+// better: Event at the event grain (Fit picks the join threshold by it),
+// Story at the storyline grain (the storyline thresholds).
+type Objective struct {
+	Event, Story func(Options) float64
+}
+
 // example is one (doc, candidate) pair seen while a labeled stream is
 // replayed: its features (of a candidate event or storyline), and whether
 // the doc belongs to the candidate.
@@ -59,11 +85,11 @@ func (c *Clusterer) teachStory(d Doc, storylineID string) []example {
 
 // harvest replays labeled docs in stream order with their gold events as
 // events and collects the examples teach returns.
-func harvest(docs []LabeledDoc, opts Options) []example {
+func harvest(docs []Doc, gold map[string]string, opts Options) []example {
 	var out []example
 	c := New(opts)
 	for _, d := range sortedDocs(docs) {
-		out = append(out, c.teach(d.Doc, d.Event)...)
+		out = append(out, c.teach(d, gold[d.ID])...)
 	}
 	return out
 }
@@ -73,21 +99,17 @@ func harvest(docs []LabeledDoc, opts Options) []example {
 // candidate, labeled with whether the candidate's founding doc belongs to
 // the doc's gold event: the examples of the states the clusterer itself
 // reaches, impure events included.
-func harvestOnPolicy(docs []LabeledDoc, opts Options) []example {
+func harvestOnPolicy(docs []Doc, gold map[string]string, opts Options) []example {
 	var out []example
 	c := New(opts)
-	gold := map[string]string{}
-	for _, d := range docs {
-		gold[d.ID] = d.Event
-	}
 	for _, d := range sortedDocs(docs) {
 		if _, ok := c.docs[d.ID]; ok {
 			continue
 		}
-		ds := c.read(d.Doc)
+		ds := c.read(d)
 		if ds.dupOf == "" {
 			c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
-				out = append(out, example{X: x[:], Same: gold[ev.members[0].doc.ID] == d.Event})
+				out = append(out, example{X: x[:], Same: gold[ev.members[0].doc.ID] == gold[d.ID]})
 			})
 		}
 		ev, st, _ := c.decide(ds)
@@ -100,9 +122,9 @@ func harvestOnPolicy(docs []LabeledDoc, opts Options) []example {
 	return out
 }
 
-func sortedDocs(docs []LabeledDoc) []LabeledDoc {
+func sortedDocs(docs []Doc) []Doc {
 	out := slices.Clone(docs)
-	slices.SortStableFunc(out, func(a, b LabeledDoc) int { return a.Published.Compare(b.Published) })
+	slices.SortStableFunc(out, func(a, b Doc) int { return a.Published.Compare(b.Published) })
 	return out
 }
 
@@ -124,12 +146,12 @@ func fitStoryModel(ex []example, l2 float64) StoryModel {
 // examples of the happening sets, then the join threshold that scores
 // best on them, then the (doc, storyline) model on the examples of all
 // sets, then the storyline threshold that scores best on them.
-func Fit(train []Set, base Options) Options {
+func Fit(train []TrainingSet, base Options, score Objective) Options {
 	opts := base.withDefaults()
 	var ex []example
 	for _, s := range train {
 		if s.Happenings {
-			ex = append(ex, harvest(s.Docs, opts)...)
+			ex = append(ex, harvest(s.Docs, s.Event, opts)...)
 		}
 	}
 	for round := 0; ; round++ {
@@ -137,21 +159,14 @@ func Fit(train []Set, base Options) Options {
 		opts.Join = bestThreshold(func(j float64) float64 {
 			o := opts
 			o.Join = j
-			total := 0.0
-			for _, s := range train {
-				if s.Happenings {
-					sc := Evaluate(s, o).Event
-					total += sc.PairF1 + sc.BcubedF1
-				}
-			}
-			return total
+			return score.Event(o)
 		})
 		if round == fitRounds {
 			break
 		}
 		for _, s := range train {
 			if s.Happenings {
-				ex = append(ex, harvestOnPolicy(s.Docs, opts)...)
+				ex = append(ex, harvestOnPolicy(s.Docs, s.Event, opts)...)
 			}
 		}
 	}
@@ -159,20 +174,14 @@ func Fit(train []Set, base Options) Options {
 	for _, s := range train {
 		c := New(opts)
 		for _, d := range sortedDocs(s.Docs) {
-			sx = append(sx, c.teachStory(d.Doc, s.Story[d.ID])...)
+			sx = append(sx, c.teachStory(d, s.Story[d.ID])...)
 		}
 	}
 	opts.StoryModel = fitStoryModel(sx, 1)
 	// The headlines' storylines are their related pairs' components, from
 	// best-effort lists; they still hold the thresholds back from the loose
 	// topics the storyline sets would take alone.
-	storyScore := func(o Options) float64 {
-		total := 0.0
-		for _, s := range train {
-			total += Evaluate(s, o).Story.BcubedF1
-		}
-		return total
-	}
+	storyScore := score.Story
 	opts.StoryMerge = 2 // no merges while the join threshold is chosen
 	opts.StoryJoin = bestThreshold(func(j float64) float64 {
 		o := opts

@@ -12,7 +12,7 @@ import (
 // when it is absent.
 var devDir = filepath.Join("..", "..", "shared", "data", "clustering")
 
-func devSet(t testing.TB, name string) []LabeledDoc {
+func devSet(t testing.TB, name string) []labeledDoc {
 	t.Helper()
 	path := filepath.Join(devDir, name+".jsonl")
 	if _, err := os.Stat(path); os.IsNotExist(err) {
@@ -24,7 +24,7 @@ func devSet(t testing.TB, name string) []LabeledDoc {
 var devSets = []string{"uci-newsagg-head-dev", "googlenews-ts-dev", "headlines-2020-dev"}
 
 // inOrder returns the docs sorted as Stream sorts them.
-func inOrder(docs []LabeledDoc) []Doc {
+func inOrder(docs []labeledDoc) []Doc {
 	out := make([]Doc, len(docs))
 	for i, d := range docs {
 		out[i] = d.Doc

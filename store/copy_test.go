@@ -96,7 +96,7 @@ func TestCopyMovesEverything(t *testing.T) {
 		slices.Sort(keys)
 		return keys, err
 	})
-	same("events", func(s *Store) (any, error) { return s.Events(ctx, EventQuery{}) })
+	same("events", func(s *Store) (any, error) { return s.Events(ctx, events.Query{}) })
 	same("folded event", func(s *Store) (any, error) { ev, _, err := s.Event(ctx, "ev-c"); return ev, err })
 	same("relations", func(s *Store) (any, error) { _, rels, err := s.Event(ctx, "ev-a"); return rels, err })
 	same("instances", func(s *Store) (any, error) { return s.Instances(ctx, t0, t0) })

@@ -264,7 +264,7 @@ func (s *Store) MailedStorylines(ctx context.Context, email string, since time.T
 // a digest for that period chooses from. The second part catches reports
 // the deduplicator placed only after the previous digest was built.
 func (s *Store) DigestCandidates(ctx context.Context, topics []string, from, to time.Time, afterSeq int64) ([]events.Event, error) {
-	where, args := EventQuery{Topics: topics}.where()
+	where, args := eventWhere(events.Query{Topics: topics})
 	cond := `id IN (SELECT event_id FROM items WHERE first_seen >= ? AND first_seen < ?
 		UNION SELECT event_id FROM items WHERE cluster_seq > ? AND first_seen < ?)`
 	if where == "" {

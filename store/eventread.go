@@ -13,20 +13,10 @@ import (
 	"herald/events"
 )
 
-// EventQuery selects events for a listing: an output feed, a digest, a
-// day's page. Zero fields do not filter.
-type EventQuery struct {
-	IDs                             []string  // only these events
-	Topics                          []string  // events in any of these topics
-	UpdatedAfter, UpdatedBefore     time.Time // last_updated in [after, before)
-	FirstSeenAfter, FirstSeenBefore time.Time // first_seen in [after, before)
-	Limit                           int
-}
-
 // Events returns the events q selects, most recently updated first, each
 // with its sources (by publication time).
-func (s *Store) Events(ctx context.Context, q EventQuery) ([]events.Event, error) {
-	where, args := q.where()
+func (s *Store) Events(ctx context.Context, q events.Query) ([]events.Event, error) {
+	where, args := eventWhere(q)
 	return s.queryEvents(ctx, where, args, `last_updated DESC, id`, q.Limit)
 }
 
@@ -61,7 +51,7 @@ func (s *Store) queryEvents(ctx context.Context, where string, args []any, order
 	return out, s.loadSources(ctx, out, linked)
 }
 
-func (q EventQuery) where() (string, []any) {
+func eventWhere(q events.Query) (string, []any) {
 	var conds []string
 	var args []any
 	if len(q.IDs) > 0 {
@@ -163,7 +153,7 @@ func (s *Store) loadSources(ctx context.Context, evs []events.Event, linked map[
 // Event returns one event with its sources and its related events. An id
 // that was folded into another event resolves to that event, so old links
 // keep working; ErrNotFound when neither exists.
-func (s *Store) Event(ctx context.Context, id string) (events.Event, []Relation, error) {
+func (s *Store) Event(ctx context.Context, id string) (events.Event, []events.Relation, error) {
 	var to string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT new_id FROM event_aliases WHERE old_id = ?`), id).Scan(&to)
 	if err == nil {
@@ -171,7 +161,7 @@ func (s *Store) Event(ctx context.Context, id string) (events.Event, []Relation,
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return events.Event{}, nil, fmt.Errorf("resolve event %s: %w", id, err)
 	}
-	evs, err := s.Events(ctx, EventQuery{IDs: []string{id}})
+	evs, err := s.Events(ctx, events.Query{IDs: []string{id}})
 	if err != nil {
 		return events.Event{}, nil, err
 	}
@@ -182,16 +172,16 @@ func (s *Store) Event(ctx context.Context, id string) (events.Event, []Relation,
 	return evs[0], rels, err
 }
 
-func (s *Store) relations(ctx context.Context, id string) ([]Relation, error) {
+func (s *Store) relations(ctx context.Context, id string) ([]events.Relation, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT related_id, shared FROM event_relations
 		WHERE event_id = ? ORDER BY related_id`), id)
 	if err != nil {
 		return nil, fmt.Errorf("query relations of event %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []Relation
+	var out []events.Relation
 	for rows.Next() {
-		var r Relation
+		var r events.Relation
 		var shared string
 		if err := rows.Scan(&r.EventID, &shared); err != nil {
 			return nil, fmt.Errorf("scan relation of event %s: %w", id, err)

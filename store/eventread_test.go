@@ -37,7 +37,7 @@ func TestEventsReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	all, err := s.Events(ctx, EventQuery{})
+	all, err := s.Events(ctx, events.Query{})
 	if err != nil || len(all) != 2 || all[0].ID != "ev-a" {
 		t.Fatalf("all events, newest first: %+v, %v", all, err)
 	}
@@ -47,11 +47,11 @@ func TestEventsReadBack(t *testing.T) {
 	if src := all[0].Sources; src[0].Link || !src[1].Link || all[0].Storyline != "sl-korea" || all[1].Storyline != "" {
 		t.Fatalf("links and storylines read back: %+v; %q, %q", src, all[0].Storyline, all[1].Storyline)
 	}
-	world, err := s.Events(ctx, EventQuery{Topics: []string{"world"}, UpdatedAfter: t0.Add(time.Minute)})
+	world, err := s.Events(ctx, events.Query{Topics: []string{"world"}, UpdatedAfter: t0.Add(time.Minute)})
 	if err != nil || len(world) != 1 || world[0].ID != "ev-a" {
 		t.Fatalf("world since t0+1m: %+v, %v", world, err)
 	}
-	none, err := s.Events(ctx, EventQuery{FirstSeenBefore: t0})
+	none, err := s.Events(ctx, events.Query{FirstSeenBefore: t0})
 	if err != nil || len(none) != 0 {
 		t.Fatalf("first seen before t0: %+v, %v", none, err)
 	}

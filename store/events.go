@@ -12,12 +12,6 @@ import (
 	"herald/events"
 )
 
-// Relation links an event to a related one, with the context they share.
-type Relation struct {
-	EventID string
-	Shared  []string
-}
-
 // The deduplicator reads an item's plain text (its summary's text, then its
 // content's): the stored summary is HTML, whose tags are not words. It reads
 // the first words only (events.Options.BodyWords), so a long article's

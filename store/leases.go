@@ -15,15 +15,18 @@ type LeaseQuery struct {
 	Topic string        // only this topic's feeds; every topic when empty
 	URL   string        // only the feed with this URL; any when empty
 	Pass  time.Time     // start of the poll pass: feeds due by then and not polled since
+	Fresh time.Duration // nor polled within Fresh before Pass, by anyone (failing feeds excepted)
 	Now   time.Time     // the clock leases are taken and expire by
 	Lease time.Duration // how long the feeds stay claimed unless renewed
 	Limit int
 }
 
 // LeaseDueFeeds claims for q.Owner up to q.Limit enabled feeds that were
-// due when the pass began, were not polled since, and are not leased by
-// anyone else, and returns them. A pass calls it until it returns nothing:
-// each due feed is polled once per pass, even one due again at once.
+// due when the pass began, were not polled since (nor within q.Fresh
+// before it, by this instance or another, unless their last poll failed:
+// those follow their backoff), and are not leased by anyone else, and
+// returns them. A pass calls it until it returns nothing: each due feed is
+// polled once per pass, even one due again at once.
 // Instances sharing a database call it at the same moment without waiting
 // for each other and never receive the same feed: on PostgreSQL rows being
 // claimed are skipped (FOR UPDATE SKIP LOCKED); SQLite has a single
@@ -34,10 +37,12 @@ func (s *Store) LeaseDueFeeds(ctx context.Context, q LeaseQuery) ([]feeds.Feed, 
 	err := s.inTx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN (
 			SELECT f.id FROM feeds f WHERE f.disabled = 0 AND f.next_poll <= ? AND f.last_poll < ? AND f.lease_until <= ?
+			AND (f.failures > 0 OR f.last_poll < ?)
 			AND EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id AND (? = '' OR t.topic = ?))
 			AND (? = '' OR f.url = ?)
 			ORDER BY f.next_poll, f.id LIMIT ?`+s.dialect.skipLocked+`) RETURNING id`),
-			q.Owner, ms(q.Now.Add(q.Lease)), ms(q.Pass), ms(q.Pass), ms(q.Now), q.Topic, q.Topic, q.URL, q.URL, q.Limit)
+			q.Owner, ms(q.Now.Add(q.Lease)), ms(q.Pass), ms(q.Pass), ms(q.Now), ms(q.Pass.Add(-q.Fresh)),
+			q.Topic, q.Topic, q.URL, q.URL, q.Limit)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"herald/feeds"
 )
 
 // Pruned counts what a Prune deleted.
@@ -127,4 +129,29 @@ func (s *Store) pruneStorylines(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Retaining is the poller's store when items are kept for a retention
+// period: it drops feed items published before the period, so that an
+// item pruned from the store does not come back as new while its feed
+// still carries it. (An undated item carries its fetch time; the store
+// remembers the keys it pruned for those.)
+type Retaining struct {
+	*Store
+	Keep time.Duration
+}
+
+// SavePoll saves the poll of f at now with the items the period keeps;
+// the others count as skipped.
+func (r Retaining) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
+	cut := now.Add(-r.Keep)
+	var kept []feeds.Item
+	for _, it := range items {
+		if it.Published.IsZero() || !it.Published.Before(cut) {
+			kept = append(kept, it)
+		}
+	}
+	saved, err := r.Store.SavePoll(ctx, f, kept, now)
+	saved.Skipped += len(items) - len(kept)
+	return saved, err
 }

@@ -1,7 +1,10 @@
 // Package store is the only package that speaks SQL. It keeps feeds, items,
 // events and their state in SQLite (the default: a pure-Go embedded file) or
 // in PostgreSQL (when several Herald instances share the work), with one set
-// of portable queries and one test suite for both.
+// of portable queries and one test suite for both. Beside the tables it
+// keeps the rules that coordinate through them: the instances' leases and
+// leader lock (Coordinator, leases.go) and the retention period (Prune,
+// Retaining).
 package store
 
 import (
@@ -15,8 +18,15 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a looked-up row does not exist. It also
+// says so by a NotFound method, for the consumers that declare the store
+// interface they read through and do not import this package (web).
+var ErrNotFound error = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "not found" }
+func (notFound) NotFound() bool { return true }
 
 // Store is a handle on Herald's database.
 type Store struct {

@@ -13,8 +13,8 @@ import (
 // source's publisher, link and whether it is a near copy; no text. A page
 // ranks a day's events on these, then reads in full only those it shows:
 // the front page shows 25 of a day's hundreds.
-func (s *Store) EventWeights(ctx context.Context, q EventQuery) ([]events.Event, error) {
-	where, args := q.where()
+func (s *Store) EventWeights(ctx context.Context, q events.Query) ([]events.Event, error) {
+	where, args := eventWhere(q)
 	query := `SELECT id, COALESCE(storyline_id, ''), size, first_seen, last_updated FROM events` + where + ` ORDER BY id`
 	if q.Limit > 0 {
 		query += ` LIMIT ` + strconv.Itoa(q.Limit)

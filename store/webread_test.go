@@ -35,7 +35,7 @@ func TestEventWeights(t *testing.T) {
 	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.EventWeights(ctx, EventQuery{FirstSeenAfter: day, FirstSeenBefore: day.AddDate(0, 0, 1), Topics: []string{"world"}})
+	got, err := s.EventWeights(ctx, events.Query{FirstSeenAfter: day, FirstSeenBefore: day.AddDate(0, 0, 1), Topics: []string{"world"}})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("today's weights: %+v, %v", got, err)
 	}

@@ -51,7 +51,7 @@ func (s *server) topicFeed(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r, fmt.Sprintf("no topic %q: see / for the list", name))
 		return
 	}
-	evs, err := s.st.Events(r.Context(), Query{Topic: name, Limit: feedLimit})
+	evs, err := s.st.Events(r.Context(), events.Query{Topics: t.selects(), Limit: feedLimit})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -71,7 +71,7 @@ func (s *server) topicFeed(w http.ResponseWriter, r *http.Request) {
 // allFeed serves /all.rss|.atom|.json: every topic's events.
 func (s *server) allFeed(w http.ResponseWriter, r *http.Request) {
 	_, ext := splitExt(strings.TrimPrefix(r.URL.Path, "/"))
-	evs, err := s.st.Events(r.Context(), Query{Limit: feedLimit})
+	evs, err := s.st.Events(r.Context(), events.Query{Limit: feedLimit})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -132,7 +132,7 @@ func (s *server) briefingFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	today := day(s.opt.Now())
-	evs, err := s.st.Events(r.Context(), Query{Topic: t.Name,
+	evs, err := s.st.Events(r.Context(), events.Query{Topics: t.selects(),
 		FirstSeenAfter: today.AddDate(0, 0, -briefingDays), FirstSeenBefore: today})
 	if err != nil {
 		s.fail(w, r, err)

@@ -35,7 +35,7 @@ func (s *server) frontPage(w http.ResponseWriter, r *http.Request) {
 // most reported events. It ranks the day on the events' weights and reads
 // in full only the events it shows.
 func (s *server) frontDay(r *http.Request, d time.Time) (briefingView, error) {
-	weights, err := s.st.Events(r.Context(), Query{FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1), WeightsOnly: true})
+	weights, err := s.st.EventWeights(r.Context(), events.Query{FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1)})
 	if err != nil {
 		return briefingView{}, err
 	}
@@ -48,7 +48,7 @@ func (s *server) frontDay(r *http.Request, d time.Time) (briefingView, error) {
 	}
 	full := map[string]events.Event{}
 	if len(ids) > 0 {
-		evs, err := s.st.Events(r.Context(), Query{IDs: ids})
+		evs, err := s.st.Events(r.Context(), events.Query{IDs: ids})
 		if err != nil {
 			return briefingView{}, err
 		}

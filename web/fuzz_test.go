@@ -22,17 +22,22 @@ import (
 // crawl; the real store's path is what TestNothingActiveGetsThrough covers.
 type memStore struct {
 	evs   []events.Event
-	rels  []Relation
+	rels  []events.Relation
 	story events.Storyline // every event's storyline
 }
 
 func (m *memStore) Ping(context.Context) error                  { return nil }
+func (m *memStore) WriteError() error                           { return nil }
 func (m *memStore) Feeds(context.Context) ([]feeds.Feed, error) { return nil, nil }
 func (m *memStore) FeedPage(context.Context, int, int) ([]feeds.Feed, int, error) {
 	return nil, 0, nil
 }
 
-func (m *memStore) Events(_ context.Context, q Query) ([]events.Event, error) {
+func (m *memStore) EventWeights(ctx context.Context, q events.Query) ([]events.Event, error) {
+	return m.Events(ctx, q)
+}
+
+func (m *memStore) Events(_ context.Context, q events.Query) ([]events.Event, error) {
 	var out []events.Event
 	for _, ev := range m.evs {
 		if len(q.IDs) == 0 || slices.Contains(q.IDs, ev.ID) {
@@ -42,7 +47,7 @@ func (m *memStore) Events(_ context.Context, q Query) ([]events.Event, error) {
 	return out, nil
 }
 
-func (m *memStore) Event(_ context.Context, id string) (events.Event, []Relation, error) {
+func (m *memStore) Event(_ context.Context, id string) (events.Event, []events.Relation, error) {
 	for _, ev := range m.evs {
 		if ev.ID == id {
 			return ev, m.rels, nil
@@ -107,7 +112,7 @@ func FuzzEventPage(f *testing.F) {
 			}}
 		other := event("ev-other", "world", summary, now.AddDate(0, 0, -1), 1)
 		other.Storyline = "sl-fuzz"
-		st.evs, st.rels = []events.Event{other, ev}, []Relation{{EventID: "ev-other", Shared: []string{headline}}}
+		st.evs, st.rels = []events.Event{other, ev}, []events.Relation{{EventID: "ev-other", Shared: []string{headline}}}
 		st.story = events.Storyline{ID: "sl-fuzz", Name: title, Events: []string{other.ID, ev.ID}, Size: 3,
 			FirstSeen: other.FirstSeen, LastUpdated: ev.LastUpdated, Entities: []string{publisher, headline}}
 		for _, p := range fuzzPaths {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"herald/events"
 	"herald/feeds"
 )
 
@@ -68,6 +69,7 @@ func (s *server) feedHealth(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		redactFeeds(fs)
 		rows := make([]FeedHealth, 0, len(fs))
 		for _, f := range fs {
 			rows = append(rows, NewFeedHealth(f, now))
@@ -85,6 +87,7 @@ func (s *server) feedHealth(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	redactFeeds(fs)
 	t := feedTable{Total: total, Page: n, Pages: max(1, (total+feedsPerPage-1)/feedsPerPage),
 		First: (n-1)*feedsPerPage + 1, Last: (n-1)*feedsPerPage + len(fs)}
 	for _, f := range fs {
@@ -122,7 +125,7 @@ func (s *server) opml(w http.ResponseWriter, r *http.Request) {
 			feeds.OPMLFeed{URL: base + "/topics/" + t.Name + ".rss", Title: "Herald: " + t.Title, Topic: t.Title},
 			feeds.OPMLFeed{URL: base + "/topics/" + t.Name + "/briefings.rss", Title: "Herald: " + t.Title + " daily briefing", Topic: t.Title})
 	}
-	evs, err := s.st.Events(r.Context(), Query{FirstSeenAfter: day(s.opt.Now()).AddDate(0, 0, -2)})
+	evs, err := s.st.Events(r.Context(), events.Query{FirstSeenAfter: day(s.opt.Now()).AddDate(0, 0, -2)})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -146,4 +149,12 @@ func (s *server) opml(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveBody(w, r, "text/x-opml; charset=utf-8", b.Bytes(), time.Time{})
+}
+
+// redactFeeds masks the userinfo of each feed's URL, there and in its last
+// error.
+func redactFeeds(fs []feeds.Feed) {
+	for i, f := range fs {
+		fs[i].URL, fs[i].LastError = feeds.RedactURL(f.URL), feeds.RedactText(f.LastError, f.URL)
+	}
 }

@@ -80,7 +80,7 @@ type newsboatServer struct {
 // newsboat serves st and returns a function that has newsboat reload the
 // feeds at paths, returning the statuses Herald answered.
 func newsboat(t *testing.T, exe string, st *store.Store, paths ...string) (*newsboatServer, func() []int) {
-	h := New(StoreReader{st}, Options{Topics: testTopics, Now: func() time.Time { return now }})
+	h := New(st, Options{Topics: testTopics, Now: func() time.Time { return now }})
 	var mu sync.Mutex
 	var statuses []int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -100,7 +99,7 @@ func formats(path string) []alternate {
 func (s *server) eventPage(w http.ResponseWriter, r *http.Request) {
 	id, ext := splitExt(r.PathValue("file"))
 	ev, rels, err := s.st.Event(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
+	if isNotFound(err) {
 		s.notFound(w, r, fmt.Sprintf("no event %q: events are linked from / and the briefings", id))
 		return
 	}
@@ -131,7 +130,7 @@ func (s *server) eventPage(w http.ResponseWriter, r *http.Request) {
 	}
 	related := map[string]events.Event{}
 	if len(ids) > 0 {
-		evs, err := s.st.Events(r.Context(), Query{IDs: ids})
+		evs, err := s.st.Events(r.Context(), events.Query{IDs: ids})
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -176,7 +175,7 @@ func (s *server) briefingPage(w http.ResponseWriter, r *http.Request) {
 // briefing builds the view of day d for topic t (all topics when t is
 // zero): the day's events grouped by storyline, ranked once.
 func (s *server) briefing(r *http.Request, t Topic, d time.Time) (briefingView, error) {
-	evs, err := s.st.Events(r.Context(), Query{Topic: t.Name, FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1)})
+	evs, err := s.st.Events(r.Context(), events.Query{Topics: t.selects(), FirstSeenAfter: d, FirstSeenBefore: d.AddDate(0, 0, 1)})
 	if err != nil {
 		return briefingView{}, err
 	}

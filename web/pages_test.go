@@ -187,10 +187,14 @@ func lineIDs(ts []threadView) []string {
 type pinger struct{ err error }
 
 func (p pinger) Ping(context.Context) error { return p.err }
-func (pinger) Events(context.Context, Query) ([]events.Event, error) {
+func (pinger) WriteError() error            { return nil }
+func (pinger) Events(context.Context, events.Query) ([]events.Event, error) {
 	return nil, errors.New("unused")
 }
-func (pinger) Event(context.Context, string) (events.Event, []Relation, error) {
+func (pinger) EventWeights(context.Context, events.Query) ([]events.Event, error) {
+	return nil, errors.New("unused")
+}
+func (pinger) Event(context.Context, string) (events.Event, []events.Relation, error) {
 	return events.Event{}, nil, errors.New("unused")
 }
 func (pinger) Storyline(context.Context, string) (events.Storyline, []events.Event, error) {

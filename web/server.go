@@ -22,14 +22,24 @@ import (
 	"herald/feeds"
 )
 
-// Store is what the web server reads.
+// Store is what the web server reads; *store.Store is one.
 type Store interface {
 	Ping(ctx context.Context) error
-	// Events returns the events q selects, in the order q asks for.
-	Events(ctx context.Context, q Query) ([]events.Event, error)
+	// WriteError is why the store's last write failed, nil when it went
+	// through: a store that cannot write (a full disk) is not ready,
+	// whatever it reads.
+	WriteError() error
+	// Events returns the events q selects, the most recently updated
+	// first.
+	Events(ctx context.Context, q events.Query) ([]events.Event, error)
+	// EventWeights returns the events q selects with what ranking reads
+	// and no text: ids, storylines, reports, times, and the sources'
+	// publishers, links and copy flags. A page ranks on these, then reads
+	// in full what it shows.
+	EventWeights(ctx context.Context, q events.Query) ([]events.Event, error)
 	// Event returns one event (a folded id resolves) and its related
 	// events; an error wrapping ErrNotFound when there is none.
-	Event(ctx context.Context, id string) (events.Event, []Relation, error)
+	Event(ctx context.Context, id string) (events.Event, []events.Relation, error)
 	// Storyline returns a storyline (a folded id resolves) and its events,
 	// oldest first; an error wrapping ErrNotFound when it holds none.
 	Storyline(ctx context.Context, id string) (events.Storyline, []events.Event, error)
@@ -43,32 +53,36 @@ type Store interface {
 	FeedPage(ctx context.Context, offset, limit int) ([]feeds.Feed, int, error)
 }
 
-// ErrNotFound is what a Store wraps when an event or a storyline does not
+// ErrNotFound is what a Store may wrap when an event or a storyline does
+// not exist. Any error with a NotFound() bool method that answers true
+// counts the same (the store's ErrNotFound has one), so that a Store need
+// not import this package.
+var ErrNotFound error = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "not found" }
+func (notFound) NotFound() bool { return true }
+
+// isNotFound reports whether err says that what was asked for does not
 // exist.
-var ErrNotFound = errors.New("not found")
-
-// Query selects events. Zero fields do not filter.
-type Query struct {
-	IDs                             []string
-	Topic                           string
-	UpdatedAfter                    time.Time
-	FirstSeenAfter, FirstSeenBefore time.Time
-	Limit                           int
-	// WeightsOnly asks for what ranking reads and no text: ids,
-	// storylines, reports, times, and the sources' publishers, links and
-	// copy flags. A page ranks on these, then reads in full what it shows.
-	WeightsOnly bool
-}
-
-// Relation links an event to a related one, with the names they share.
-type Relation struct {
-	EventID string
-	Shared  []string
+func isNotFound(err error) bool {
+	var nf interface{ NotFound() bool }
+	return errors.As(err, &nf) && nf.NotFound()
 }
 
 // Topic is one of the configured topics.
 type Topic struct {
 	Name, Title string
+}
+
+// selects is the topic as an events.Query filter: none for the zero
+// Topic, which stands for all topics.
+func (t Topic) selects() []string {
+	if t.Name == "" {
+		return nil
+	}
+	return []string{t.Name}
 }
 
 // Recorder counts requests; *metrics.Metrics is one.
@@ -217,6 +231,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.st.Ping(ctx); err != nil {
 		body["status"], body["store"] = "unavailable", "error: "+err.Error()
 		code = http.StatusServiceUnavailable
+	} else if err := s.st.WriteError(); err != nil {
+		body["status"], body["store"] = "unavailable", "error: cannot write: "+err.Error()
+		code = http.StatusServiceUnavailable
 	}
 	if s.opt.SchedulerRunning != nil {
 		body["scheduler"] = "running"
@@ -239,7 +256,7 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 // fail answers a request that could not be served: 404 for a missing
 // thing, 500 (logged, details hidden) for the rest.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, ErrNotFound) {
+	if isNotFound(err) {
 		s.notFound(w, r, err.Error())
 		return
 	}

@@ -119,7 +119,7 @@ func serve(t testing.TB, st *store.Store, opt Options) *httptest.Server {
 	if opt.Now == nil {
 		opt.Now = func() time.Time { return now }
 	}
-	srv := httptest.NewServer(New(StoreReader{st}, opt))
+	srv := httptest.NewServer(New(st, opt))
 	t.Cleanup(srv.Close)
 	return srv
 }

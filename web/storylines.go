@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -83,7 +82,7 @@ func (s *server) storyline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, evs, err := s.st.Storyline(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
+	if isNotFound(err) {
 		s.notFound(w, r, fmt.Sprintf("no storyline %q: storylines are linked from /, the briefings and the event pages", id))
 		return
 	}

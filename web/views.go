@@ -89,7 +89,7 @@ type briefingView struct {
 
 // newEventView builds an event page's view. related holds the events
 // named by rels that still exist.
-func newEventView(base string, ev events.Event, rels []Relation, related map[string]events.Event) eventView {
+func newEventView(base string, ev events.Event, rels []events.Relation, related map[string]events.Event) eventView {
 	v := eventView{
 		ID: ev.ID, URL: base + eventPath(ev.ID, "html"), Headline: ev.Headline, Summary: plainText(ev.Summary),
 		FirstSeen: ev.FirstSeen, LastUpdated: ev.LastUpdated, Size: ev.Size,

@@ -44,7 +44,7 @@ func TestNothingActiveGetsThrough(t *testing.T) {
 	seed(t, st, []events.Event{hostile, other}, map[string][]events.Relation{
 		"ev-xss": {{EventID: "ev-other", Shared: []string{"Shared " + payload}}}})
 	polled := pollFixture(t, st, "testdata/xss.rss")
-	stored, err := st.Events(context.Background(), store.EventQuery{IDs: polled})
+	stored, err := st.Events(context.Background(), events.Query{IDs: polled})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/robfig/cron/v3"
 )
@@ -30,4 +31,25 @@ func (g guardedParser) Parse(spec string) (s cron.Schedule, err error) {
 		}
 	}()
 	return g.p.Parse(spec)
+}
+
+// passInterval is the time between the passes of topic ("" for the
+// shortest of all topics') after now: a feed polled within half of it
+// by any instance is not polled again (store.Coordinator.PollLeased).
+func (c *Config) passInterval(topic string, now time.Time) time.Duration {
+	var shortest time.Duration
+	for _, t := range c.Topics {
+		if topic != "" && t.Name != topic {
+			continue
+		}
+		s, err := cronParser.Parse(t.Schedule)
+		if err != nil {
+			continue
+		}
+		next := s.Next(now)
+		if d := s.Next(next).Sub(next); !next.IsZero() && d > 0 && (shortest == 0 || d < shortest) {
+			shortest = d
+		}
+	}
+	return shortest
 }

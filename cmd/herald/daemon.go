@@ -32,8 +32,8 @@ type daemon struct {
 	log    *slog.Logger
 	store  *store.Store
 	placer *events.Placer
-	coord  *coordinator  // leases and leadership when instances share a database
-	nudges chan struct{} // passes ask the clustering loop for a round (lease.go)
+	coord  *store.Coordinator // leases and leadership when instances share a database
+	nudges chan struct{}      // passes ask the clustering loop for a round (lease.go)
 
 	live     atomic.Pointer[live] // the config and the parts built from it; a reload swaps them (reload.go)
 	cron     *cron.Cron
@@ -72,7 +72,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		placer: newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin)),
-		coord:  newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
+		coord:  store.NewCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)
 	if err != nil {
@@ -108,7 +108,7 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	go func() { httpErr <- srv.Serve(ln) }()
 	beatCtx, stopBeat := context.WithCancel(pollCtx)
 	beating := make(chan struct{})
-	go func() { defer close(beating); d.coord.beat(beatCtx) }()
+	go func() { defer close(beating); d.coord.Beat(beatCtx) }()
 	stopClustering := d.startClustering(ctx)
 	sched.Start()
 	d.running.Store(true)
@@ -117,17 +117,17 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	d.startPass(pollCtx, "") // catch up at start: every due feed, every topic
 	d.startPrune(pollCtx)
 	d.log.Info("herald running", "listen", ln.Addr().String(), "topics", len(cfg.Topics),
-		"storage", d.store.Dialect(), "instance", d.coord.id)
+		"storage", d.store.Dialect(), "instance", d.coord.ID())
 
 	err = d.serve(ctx, pollCtx, hup, httpErr)
 	d.log.Info("shutting down")
-	d.coord.drain() // running passes finish their batch and lease no more
+	d.coord.Drain() // running passes finish their batch and lease no more
 	stopDigests()
 	d.stop(sched, cancelPolls, srv)
 	stopClustering()
 	stopBeat()
 	<-beating
-	d.coord.stop(context.WithoutCancel(ctx)) // leases, leader lock, instance row
+	d.coord.Stop(context.WithoutCancel(ctx)) // leases, leader lock, instance row
 	return err
 }
 
@@ -232,7 +232,8 @@ func (d *daemon) pass(ctx context.Context, topic string) error {
 	}
 	start := time.Now()
 	l := d.cur()
-	results, err := d.coord.pollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers, d.nudgeClustering)
+	results, err := d.coord.PollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers, l.cfg.passInterval(topic, start),
+		func(feeds.Result) { d.nudgeClustering() })
 	d.logPass(topic, results, start)
 	d.nudgeClustering()
 	return err
@@ -251,7 +252,7 @@ func (d *daemon) logPass(topic string, results []feeds.Result, start time.Time) 
 		}
 	}
 	d.log.Info("poll pass", "topic", topic, "feeds", len(results), "failed", failed,
-		"new_items", newItems, "duration_ms", time.Since(start).Milliseconds(), "instance", d.coord.id)
+		"new_items", newItems, "duration_ms", time.Since(start).Milliseconds(), "instance", d.coord.ID())
 }
 
 func (d *daemon) listen() (*http.Server, net.Listener, error) {

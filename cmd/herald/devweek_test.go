@@ -26,8 +26,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"herald/digest/smtptest"
+	"herald/events"
 	"herald/feeds/feedtest"
-	"herald/store"
 	"herald/web"
 	"herald/web/browsertest"
 )
@@ -106,7 +106,7 @@ subscribers:
 		d.mustSend(t, now)
 	}
 	end := w.start.AddDate(0, 0, 7).Add(-time.Hour) // the last hour replayed: "today" is 4 May
-	w.web = httptest.NewServer(web.New(web.StoreReader{Store: d.store}, web.Options{
+	w.web = httptest.NewServer(web.New(d.store, web.Options{
 		Topics: []web.Topic{{Name: "news", Title: "News"}}, Now: func() time.Time { return end }}))
 	t.Cleanup(w.web.Close)
 	return w
@@ -202,7 +202,7 @@ func getBriefing(t *testing.T, u string) dayView {
 // part of it. It returns its id.
 func (w *weekReplay) checkStorylinePage(t *testing.T) string {
 	t.Helper()
-	evs, err := w.d.store.Events(context.Background(), store.EventQuery{})
+	evs, err := w.d.store.Events(context.Background(), events.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func (w *weekReplay) checkStorylinePage(t *testing.T) string {
 // event page links that one.
 func (w *weekReplay) checkReadersLinks(t *testing.T) {
 	t.Helper()
-	evs, err := w.d.store.Events(context.Background(), store.EventQuery{})
+	evs, err := w.d.store.Events(context.Background(), events.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

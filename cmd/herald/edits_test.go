@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"herald/events"
-	"herald/store"
 	"herald/web"
 )
 
@@ -53,7 +52,7 @@ func TestEditsReachReaders(t *testing.T) {
 			after.ID, after.Headline, after.LastUpdated, before.ID, before.LastUpdated)
 	}
 	st := openStore(t, db)
-	srv := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{}))
+	srv := httptest.NewServer(web.New(st, web.Options{}))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/all.rss")
 	if err != nil {
@@ -70,7 +69,7 @@ func onlyEvent(t *testing.T, db string) events.Event {
 	t.Helper()
 	st := openStore(t, db)
 	defer st.Close()
-	evs, err := st.Events(context.Background(), store.EventQuery{})
+	evs, err := st.Events(context.Background(), events.Query{})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("events: %+v, %v; want one", evs, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"herald/events"
+	"herald/events/eval"
 )
 
 // cmdEval runs the deduplicator on labeled sets: `herald eval FILE` scores
@@ -52,12 +53,12 @@ func cmdEvalFile(e *env, args []string) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	defer f.Close()
-	docs, err := events.ReadDocs(f)
+	docs, err := eval.ReadDocs(f)
 	if err != nil {
 		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
 	}
 	start := time.Now()
-	as, c := events.StreamClusterer(docs, events.DefaultOptions())
+	as, c := eval.StreamClusterer(docs, events.DefaultOptions())
 	elapsed := time.Since(start)
 	if *grain == "storyline" {
 		for i := range as {
@@ -69,14 +70,14 @@ func cmdEvalFile(e *env, args []string) error {
 			return err
 		}
 	}
-	gold, pred := events.Gold(docs), events.Predicted(as)
+	gold, pred := eval.Gold(docs), eval.Predicted(as)
 	fmt.Fprintf(e.stdout, "%s: %d items, %d %ss, %.0f items/s\n", fs.Arg(0), len(docs), countClusters(as), *grain,
 		float64(len(docs))/elapsed.Seconds())
 	if !labeled(docs) {
 		fmt.Fprintln(e.stdout, "no `event` labels in the file: scores skipped")
 		return nil
 	}
-	fmt.Fprintln(e.stdout, events.Score(gold, pred))
+	fmt.Fprintln(e.stdout, eval.Score(gold, pred))
 	if *grain == "storyline" {
 		return nil
 	}
@@ -95,7 +96,7 @@ func cmdEvalFit(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("eval fit takes no arguments, got %q", fs.Args())
 	}
-	sets, err := events.LabeledSets(*dir)
+	sets, err := eval.LabeledSets(*dir)
 	if err != nil {
 		return fmt.Errorf("eval fit: %w (is --dir the folder of the labeled sets?)", err)
 	}
@@ -103,7 +104,7 @@ func cmdEvalFit(e *env, args []string) error {
 	for _, s := range sets {
 		names = append(names, fmt.Sprintf("%s (%d items)", s.Name, len(s.Docs)))
 	}
-	opts := events.Fit(sets, events.DefaultOptions())
+	opts := eval.Fit(sets, events.DefaultOptions())
 	src, err := events.FittedOf(opts).GoSource("herald eval fit", names)
 	if err != nil {
 		return fmt.Errorf("eval fit: %w", err)
@@ -126,12 +127,12 @@ func cmdEvalCV(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("eval cv takes no arguments, got %q", fs.Args())
 	}
-	sets, err := events.LabeledSets(*dir)
+	sets, err := eval.LabeledSets(*dir)
 	if err != nil {
 		return fmt.Errorf("eval cv: %w (is --dir the folder of the labeled sets?)", err)
 	}
 	printCVHeader(e.stdout)
-	events.CrossValidate(events.Folds(sets), events.DefaultOptions(), func(r events.FoldResult) {
+	eval.CrossValidate(eval.Folds(sets), events.DefaultOptions(), func(r eval.FoldResult) {
 		printCVRow(e.stdout, r)
 	})
 	return nil
@@ -142,7 +143,7 @@ func printCVHeader(w io.Writer) {
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
 }
 
-func printCVRow(w io.Writer, r events.FoldResult) {
+func printCVRow(w io.Writer, r eval.FoldResult) {
 	ev, st, b := r.Herald.Event, r.Herald.Story, r.Baseline
 	fmt.Fprintf(w, "| %s | %d | %.3f | %.3f (%.3f / %.3f) | %.3f (%.3f / %.3f) | %.3f / %.3f |\n",
 		r.Name, r.Items, ev.BcubedF1, ev.PairF1, ev.PairP, ev.PairR, st.BcubedF1, st.BcubedP, st.BcubedR, b.BcubedF1, b.PairF1)
@@ -158,15 +159,15 @@ func printRelated(e *env, path string, c *events.Clusterer, gold, pred map[strin
 		return fmt.Errorf("eval: %w", err)
 	}
 	defer f.Close()
-	pairs, err := events.ReadRelatedPairs(f)
+	pairs, err := eval.ReadRelatedPairs(f)
 	if err != nil {
 		return fmt.Errorf("eval %s: %w", f.Name(), err)
 	}
-	fmt.Fprintln(e.stdout, events.ScoreRelated(c, gold, pred, pairs))
+	fmt.Fprintln(e.stdout, eval.ScoreRelated(c, gold, pred, pairs))
 	return nil
 }
 
-func labeled(docs []events.LabeledDoc) bool {
+func labeled(docs []eval.LabeledDoc) bool {
 	for _, d := range docs {
 		if d.Event == "" {
 			return false
@@ -219,7 +220,7 @@ func cmdEvalLexicon(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sets, err := events.LabeledSets(*dir)
+	sets, err := eval.LabeledSets(*dir)
 	if err != nil {
 		return fmt.Errorf("eval lexicon: %w", err)
 	}
@@ -257,7 +258,7 @@ func writeGzip(path string, data []byte) error {
 }
 
 // labeledDays are the labeled sets' spans, a day wider on each side.
-func labeledDays(sets []events.Set) []events.TimeRange {
+func labeledDays(sets []eval.Set) []events.TimeRange {
 	var out []events.TimeRange
 	for _, s := range sets {
 		r := events.TimeRange{}

@@ -76,7 +76,7 @@ func leaseHolder(leases map[int64]store.Lease, id int64) string {
 // printInstances lists the daemons seen in the last few heartbeats: which
 // one leads (clustering) and how many feeds each is polling.
 func printInstances(ctx context.Context, e *env, st *store.Store, now time.Time) error {
-	list, err := st.Instances(ctx, now.Add(-4*heartbeatEvery), now)
+	list, err := st.Instances(ctx, now.Add(-4*store.HeartbeatEvery), now)
 	if err != nil || len(list) == 0 {
 		return err
 	}

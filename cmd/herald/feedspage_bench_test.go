@@ -43,7 +43,7 @@ func BenchmarkFeedsPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := web.New(web.StoreReader{Store: st}, web.Options{})
+	h := web.New(st, web.Options{})
 	for _, path := range []string{"/feeds", "/feeds.json"} {
 		b.Run(path, func(b *testing.B) {
 			for b.Loop() {

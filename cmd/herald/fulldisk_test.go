@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/store"
 	"herald/web"
 )
 
@@ -51,10 +52,10 @@ func TestFullDiskHeals(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := &daemon{log: log, store: st, placer: newPlacer(st, log, 72*time.Hour),
-		coord: newCoordinator(st, log, time.Minute, time.Now())}
+		coord: store.NewCoordinator(st, log, time.Minute, time.Now())}
 	d.live.Store(&live{cfg: cfg, poller: newPoller(cfg, st, log)})
 	m := newMetrics(st, time.Hour, 0, log)
-	ready := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{Metrics: m}))
+	ready := httptest.NewServer(web.New(st, web.Options{Metrics: m}))
 	defer ready.Close()
 	readyz := func() (int, string) {
 		body, code := getPage(t, ready.URL+"/readyz")
@@ -123,11 +124,15 @@ func TestFullDiskHeals(t *testing.T) {
 		t.Errorf("a pass polled %d feeds while clustering could not store its decisions", hits.Load()-before)
 	}
 
-	// 4. Space returns: clustering catches up first, then polls resume.
+	// 4. Space returns: clustering catches up first, then polls resume (for
+	// a feed not polled yet: a and b were polled in this interval).
 	st.LimitPages(ctx, 0)
 	d.cluster(ctx)
 	if docs, _ := st.UnclusteredDocs(ctx, 10); len(docs) != 0 || d.clusterBehind.Load() {
 		t.Fatalf("after the space returned: %d items still unclustered, behind %v", len(docs), d.clusterBehind.Load())
+	}
+	if _, err := st.AddFeed(ctx, store.FeedSpec{URL: feed.URL + "/c", Topic: "world"}, store.OriginCLI, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	d.pass(ctx, "")
 	if hits.Load() == before {

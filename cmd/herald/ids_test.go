@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"herald/digest/smtptest"
+	"herald/events"
 	"herald/store"
 	"herald/store/pgtest"
 )
@@ -101,7 +102,7 @@ subscribers:
 	}
 	st = openStore(t, db)
 	defer st.Close()
-	evs, err := st.Events(ctx, store.EventQuery{})
+	evs, err := st.Events(ctx, events.Query{})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("events after the second poll: %+v, %v; want Y's alone", evs, err)
 	}

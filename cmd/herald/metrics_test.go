@@ -99,7 +99,7 @@ subscribers:
 	defer st.Close()
 	log := slog.New(slog.DiscardHandler)
 	d := &daemon{env: &env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard},
-		log: log, store: st, coord: newCoordinator(st, log, time.Minute, time.Now())}
+		log: log, store: st, coord: store.NewCoordinator(st, log, time.Minute, time.Now())}
 	d.metrics = newMetrics(st, time.Duration(cfg.Poll.ClusterWin), 0, log) // no cache: each scrape reads
 	l, err := d.build(ctx, cfg, nil)
 	if err != nil {

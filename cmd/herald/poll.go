@@ -28,7 +28,7 @@ func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
 			MaxBytes:  int64(cfg.Poll.MaxBodyMB) << 20,
 			Allow:     cfg.Poll.allowed(),
 		},
-		Store:   retaining{st, time.Duration(cfg.Retention)},
+		Store:   store.Retaining{Store: st, Keep: time.Duration(cfg.Retention)},
 		Workers: cfg.Poll.Workers,
 		PerHost: cfg.Poll.PerHost,
 		Filters: filters,
@@ -110,8 +110,8 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	// A one-off poll behaves like one more instance: it leases what it
 	// polls, so daemons sharing the database leave those feeds alone, and
 	// clusters only if no daemon leads.
-	coord := newCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())
-	defer coord.stop(context.WithoutCancel(ctx))
+	coord := store.NewCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())
+	defer coord.Stop(context.WithoutCancel(ctx))
 	due, err := pollTargets(ctx, st, coord, *topic, *feedURL, *all)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if len(due) == 0 {
 		return printNothingDue(ctx, e, st, *topic)
 	}
-	defer coord.renewing(ctx, due)()
+	defer coord.Renewing(ctx, due)()
 	bar := newProgress(e.stderr, len(due), isTerminal(e.stderr))
 	// The summary lists each failure: the poller's own warnings would say
 	// it twice (they stay in the log at debug level).
@@ -128,7 +128,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 		quiet = newLogger(LogConfig{Format: cfg.Log.Format, Level: "error"}, e.stderr)
 	}
 	// The leader places items while later feeds are fetched.
-	leader := coord.lead(ctx)
+	leader := coord.Lead(ctx)
 	placer := newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin))
 	pl := startPlacing(ctx, func(ctx context.Context) error {
 		if !leader {
@@ -191,14 +191,14 @@ func topicNames(cfg *Config) []string {
 
 // pollTargets leases the feeds to poll: the due ones, every enabled one
 // with all, or the one feed named by feedURL.
-func pollTargets(ctx context.Context, st *store.Store, coord *coordinator, topic, feedURL string, all bool) ([]feeds.Feed, error) {
+func pollTargets(ctx context.Context, st *store.Store, coord *store.Coordinator, topic, feedURL string, all bool) ([]feeds.Feed, error) {
 	now := time.Now()
 	pass := now
 	if all || feedURL != "" {
 		pass = now.Add(100 * 365 * 24 * time.Hour) // everything is due
 	}
-	due, err := st.LeaseDueFeeds(ctx, store.LeaseQuery{Owner: coord.id, Topic: topic, URL: feedURL,
-		Pass: pass, Now: now, Lease: coord.lease, Limit: 1 << 30})
+	due, err := st.LeaseDueFeeds(ctx, store.LeaseQuery{Owner: coord.ID(), Topic: topic, URL: feedURL,
+		Pass: pass, Now: now, Lease: coord.Lease(), Limit: 1 << 30})
 	if err == nil && feedURL != "" && len(due) == 0 {
 		err = fmt.Errorf("feed %s is not subscribed, is disabled, or another instance is polling it: add it with `herald add %s --topic T`", feedURL, feedURL)
 	}

@@ -3,32 +3,7 @@ package main
 import (
 	"context"
 	"time"
-
-	"herald/feeds"
-	"herald/store"
 )
-
-// retaining is the poller's store: it drops feed items published before
-// the retention period, so that an item pruned from the store does not
-// come back as new while its feed still carries it. (An undated item
-// carries its fetch time; the store remembers the keys it pruned for those.)
-type retaining struct {
-	*store.Store
-	keep time.Duration
-}
-
-func (r retaining) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
-	cut := now.Add(-r.keep)
-	var kept []feeds.Item
-	for _, it := range items {
-		if it.Published.IsZero() || !it.Published.Before(cut) {
-			kept = append(kept, it)
-		}
-	}
-	saved, err := r.Store.SavePoll(ctx, f, kept, now)
-	saved.Skipped += len(items) - len(kept)
-	return saved, err
-}
 
 // startPrune deletes, in the background, the events and items the
 // retention period has passed. The daemon runs it at start and daily; on
@@ -38,7 +13,7 @@ func (d *daemon) startPrune(ctx context.Context) {
 	d.jobs.Add(1)
 	go func() {
 		defer d.jobs.Done()
-		if !d.coord.lead(ctx) {
+		if !d.coord.Lead(ctx) {
 			return
 		}
 		start := time.Now()

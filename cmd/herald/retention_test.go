@@ -30,7 +30,7 @@ func TestRetention(t *testing.T) {
 	}
 	keep := 30 * 24 * time.Hour
 	old, fresh := at("old", now.Add(-40*24*time.Hour)), at("fresh", now.Add(-time.Hour))
-	saved, err := retaining{st, keep}.SavePoll(ctx, f, []feeds.Item{old, fresh}, now)
+	saved, err := store.Retaining{Store: st, Keep: keep}.SavePoll(ctx, f, []feeds.Item{old, fresh}, now)
 	if err != nil || saved.New != 1 || saved.Skipped != 1 {
 		t.Fatalf("save through the retention filter: %+v, %v; want 1 new, 1 skipped", saved, err)
 	}
@@ -51,7 +51,7 @@ func TestRetention(t *testing.T) {
 	}
 	var logs strings.Builder
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	d := &daemon{log: log, store: st, coord: newCoordinator(st, log, time.Minute, now)}
+	d := &daemon{log: log, store: st, coord: store.NewCoordinator(st, log, time.Minute, now)}
 	d.metrics = newMetrics(st, time.Hour, 0, log)
 	d.live.Store(&live{cfg: &Config{Retention: Duration(keep)}})
 	d.startPrune(ctx)

@@ -52,7 +52,7 @@ func benchRefresh(b *testing.B, dsn string, n, instances int) {
 	for i := range n {
 		specs = append(specs, store.FeedSpec{URL: fmt.Sprintf("%s/feed/%d", srv.URL, i), Topic: "bench"})
 	}
-	var coords []*coordinator
+	var coords []*store.Coordinator
 	var pollers []*feeds.Poller
 	for range instances {
 		st, err := store.Open(ctx, dsn)
@@ -64,7 +64,7 @@ func benchRefresh(b *testing.B, dsn string, n, instances int) {
 			b.Fatal(err)
 		}
 		log := slog.New(slog.DiscardHandler)
-		coords = append(coords, newCoordinator(st, log, time.Minute, time.Now()))
+		coords = append(coords, store.NewCoordinator(st, log, time.Minute, time.Now()))
 		pollers = append(pollers, &feeds.Poller{Fetcher: &feeds.Fetcher{Timeout: 30 * time.Second, MaxBytes: 16 << 20, Allow: loopbackOnly},
 			Store: st, Workers: 16, PerHost: 16})
 	}
@@ -77,7 +77,7 @@ func benchRefresh(b *testing.B, dsn string, n, instances int) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results, err := coords[i].pollLeased(ctx, pollers[i], "", 32, func() {})
+				results, err := coords[i].PollLeased(ctx, pollers[i], "", 32, 0, nil)
 				if err != nil {
 					b.Error(err)
 				}

@@ -35,11 +35,11 @@ func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
 		topics[i] = web.Topic{Name: t.Name, Title: t.Title}
 	}
 	opt := web.Options{Topics: topics, PublicURL: cfg.HTTP.PublicURL, Unsubscriber: d.webUnsubscriber(digests),
-		SchedulerRunning: d.running.Load, Instance: d.coord.status, Log: d.log}
+		SchedulerRunning: d.running.Load, Instance: d.coord.Status, Log: d.log}
 	if d.metrics != nil {
 		opt.Metrics, opt.Recorder = d.metrics, d.metrics
 	}
-	return web.New(web.StoreReader{Store: d.store}, opt)
+	return web.New(d.store, opt)
 }
 
 // storeGaugesFor is how long /metrics reuses the store gauges it read: a

@@ -129,7 +129,7 @@ func TestUnsubscribeLinkOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	srv := httptest.NewServer(web.New(web.StoreReader{Store: st}, web.Options{
+	srv := httptest.NewServer(web.New(st, web.Options{
 		Unsubscriber: unsubscriber{store: st, secret: secret, now: func() time.Time { return now }}}))
 	defer srv.Close()
 	post := func(token string) int {

@@ -1,4 +1,4 @@
-package events
+package eval
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"herald/events"
 )
 
 // ReadRelatedPairs reads gold related-event pairs, one "event_a<TAB>event_b"
@@ -35,7 +37,7 @@ type RelatedScore struct {
 	Linked    int // pairs whose predicted events are related
 	Merged    int // pairs whose two events were predicted as one
 	Storyline int // pairs whose two events are in one storyline (merged ones included)
-	Links     int // relations offered in all, over every held event
+	Links     int // relations offered in all, over every predicted event
 }
 
 func (s RelatedScore) String() string {
@@ -45,8 +47,10 @@ func (s RelatedScore) String() string {
 }
 
 // ScoreRelated maps each gold event to the predicted event holding most of
-// its docs, then checks each gold related pair against Related.
-func ScoreRelated(c *Clusterer, gold, pred map[string]string, pairs [][2]string) RelatedScore {
+// its docs, then checks each gold related pair against Related. pred is
+// the prediction of c's stream (Predicted): its events are the ones c
+// holds.
+func ScoreRelated(c *events.Clusterer, gold, pred map[string]string, pairs [][2]string) RelatedScore {
 	votes := map[string]map[string]int{} // gold event -> predicted event -> docs
 	for doc, g := range gold {
 		if votes[g] == nil {
@@ -62,7 +66,7 @@ func ScoreRelated(c *Clusterer, gold, pred map[string]string, pairs [][2]string)
 		})
 	}
 	var s RelatedScore
-	for id := range c.events {
+	for _, id := range slices.Compact(slices.Sorted(maps.Values(pred))) {
 		s.Links += len(c.Related(id))
 	}
 	for _, p := range pairs {
@@ -86,6 +90,6 @@ func ScoreRelated(c *Clusterer, gold, pred map[string]string, pairs [][2]string)
 	return s
 }
 
-func relates(c *Clusterer, from, to string) bool {
-	return slices.ContainsFunc(c.Related(from), func(r Relation) bool { return r.EventID == to })
+func relates(c *events.Clusterer, from, to string) bool {
+	return slices.ContainsFunc(c.Related(from), func(r events.Relation) bool { return r.EventID == to })
 }

@@ -1,4 +1,11 @@
-package events
+// Package eval is the evaluation lab of the deduplicator (package events):
+// it reads the labeled sets of shared/data/clustering, streams them
+// through a Clusterer, and scores the result the way shared/eval/score.py
+// does, at the event and the storyline grain (score.go), with the related
+// links (related.go); it fits the weights and cross-validates them
+// (cv.go). It is a tool for measuring the package, not part of it, and
+// uses only the package's exported API; `herald eval` runs it.
+package eval
 
 import (
 	"bufio"
@@ -8,12 +15,14 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"herald/events"
 )
 
 // LabeledDoc is a doc of an evaluation set with its gold event, which may
 // be empty when the set carries no labels.
 type LabeledDoc struct {
-	Doc
+	events.Doc
 	Event string
 }
 
@@ -70,7 +79,7 @@ func parseDocLine(line []byte) (LabeledDoc, error) {
 			return LabeledDoc{}, fmt.Errorf("doc %s: published: %w", l.ID, err)
 		}
 	}
-	d := LabeledDoc{Doc: Doc{
+	d := LabeledDoc{Doc: events.Doc{
 		ID: l.ID, Source: l.Source, Title: l.Title, Summary: l.Summary, Text: l.Text,
 		URL: l.URL, Lang: l.Lang, Published: t.UTC(), Topics: l.Topics,
 	}}
@@ -85,21 +94,18 @@ func parseDocLine(line []byte) (LabeledDoc, error) {
 // returns the assignments in that order, each with the doc's event at the
 // end of the stream (events merged on the way are resolved). The gold
 // event is never shown to the clusterer.
-func Stream(docs []LabeledDoc, opts Options) []Assignment {
+func Stream(docs []LabeledDoc, opts events.Options) []events.Assignment {
 	as, _ := StreamClusterer(docs, opts)
 	return as
 }
 
 // StreamClusterer is Stream that also returns the clusterer at the end of
 // the stream, to ask it about the events (Related, Event).
-func StreamClusterer(docs []LabeledDoc, opts Options) ([]Assignment, *Clusterer) {
-	order := make([]Doc, len(docs))
-	for i, d := range docs {
-		order[i] = d.Doc
-	}
-	slices.SortStableFunc(order, func(a, b Doc) int { return a.Published.Compare(b.Published) })
-	c := New(opts)
-	out := make([]Assignment, 0, len(order))
+func StreamClusterer(docs []LabeledDoc, opts events.Options) ([]events.Assignment, *events.Clusterer) {
+	order := plainDocs(docs)
+	slices.SortStableFunc(order, func(a, b events.Doc) int { return a.Published.Compare(b.Published) })
+	c := events.New(opts)
+	out := make([]events.Assignment, 0, len(order))
 	for _, d := range order {
 		out = append(out, c.Add(d))
 	}
@@ -108,6 +114,15 @@ func StreamClusterer(docs []LabeledDoc, opts Options) ([]Assignment, *Clusterer)
 		out[i].StorylineID, _ = c.StorylineOf(out[i].EventID)
 	}
 	return out, c
+}
+
+// plainDocs returns the docs without their labels, in the same order.
+func plainDocs(docs []LabeledDoc) []events.Doc {
+	out := make([]events.Doc, len(docs))
+	for i, d := range docs {
+		out[i] = d.Doc
+	}
+	return out
 }
 
 // Gold maps doc id to gold event for the docs that carry one.
@@ -122,7 +137,7 @@ func Gold(docs []LabeledDoc) map[string]string {
 }
 
 // Predicted maps doc id to predicted event id.
-func Predicted(as []Assignment) map[string]string {
+func Predicted(as []events.Assignment) map[string]string {
 	m := make(map[string]string, len(as))
 	for _, a := range as {
 		m[a.DocID] = a.EventID
@@ -132,7 +147,7 @@ func Predicted(as []Assignment) map[string]string {
 
 // WritePredictions writes one {"id","cluster"} JSON object per line, the
 // prediction format of shared/eval/score.py.
-func WritePredictions(w io.Writer, as []Assignment) error {
+func WritePredictions(w io.Writer, as []events.Assignment) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	for _, a := range as {

@@ -1,16 +1,24 @@
-package events
+package eval
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"herald/events"
 )
+
+// devDir holds the labeled sets; tests that need them skip when it is
+// absent.
+var devDir = filepath.Join("..", "..", "..", "shared", "data", "clustering")
 
 func TestReadDocs(t *testing.T) {
 	in := `{"id": "a", "title": "T", "summary": "S", "source": "X", "published": "2020-04-28T13:00:00Z", "event": "e1", "lang": "en"}
@@ -78,9 +86,9 @@ func scorePy(t *testing.T, gold string, pred map[string]string) map[string]float
 	if _, err := os.Stat(script); err != nil {
 		t.Skipf("score.py not found: %v", err)
 	}
-	var as []Assignment
+	var as []events.Assignment
 	for id, c := range pred {
-		as = append(as, Assignment{DocID: id, EventID: c})
+		as = append(as, events.Assignment{DocID: id, EventID: c})
 	}
 	var buf bytes.Buffer
 	if err := WritePredictions(&buf, as); err != nil {
@@ -126,7 +134,7 @@ func TestLabeledSetQualityAndScoreAgreement(t *testing.T) {
 	}
 	for _, set := range sets {
 		t.Run(set.Name, func(t *testing.T) {
-			as := Stream(set.Docs, DefaultOptions())
+			as := Stream(set.Docs, events.DefaultOptions())
 			pred := Predicted(as)
 			// Leave one doc out and add an unknown id: both edge cases of score.py.
 			delete(pred, set.Docs[0].ID)
@@ -142,7 +150,7 @@ func TestLabeledSetQualityAndScoreAgreement(t *testing.T) {
 					t.Errorf("%s = %.6f, score.py says %.6f", key, got, py[key])
 				}
 			}
-			g := Evaluate(set, DefaultOptions())
+			g := Evaluate(set, events.DefaultOptions())
 			got := g.Event
 			if !set.Happenings {
 				got = g.Story
@@ -154,4 +162,54 @@ func TestLabeledSetQualityAndScoreAgreement(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ScoreRelated finds the Korea fixture's three related pairs, and reports
+// a pair whose two events were merged as merged, not linked.
+func TestScoreRelated(t *testing.T) {
+	docs := readFile(t, filepath.Join("..", "testdata", "korea.jsonl"))
+	as, c := StreamClusterer(docs, events.DefaultOptions())
+	gold, pred := Gold(docs), Predicted(as)
+	events := slices.Sorted(maps.Values(gold))
+	events = slices.Compact(events)
+	if len(events) != 3 {
+		t.Fatalf("fixture has %d events, want 3", len(events))
+	}
+	pairs := [][2]string{{events[0], events[1]}, {events[1], events[2]}, {events[0], events[2]}, {events[0], "not-in-set"}}
+	got := ScoreRelated(c, gold, pred, pairs)
+	if got.Pairs != 3 || got.Linked != 3 || got.Merged != 0 {
+		t.Errorf("korea: %+v, want 3 of 3 pairs linked", got)
+	}
+	// Predict the first two events as one: their pair is merged, not linked.
+	for id, ev := range gold {
+		if ev == events[1] {
+			pred[id] = pred[firstDocOf(gold, events[0])]
+		}
+	}
+	if got := ScoreRelated(c, gold, pred, pairs[:1]); got.Merged != 1 || got.Linked != 0 {
+		t.Errorf("merged pair: %+v, want 1 merged", got)
+	}
+}
+
+func firstDocOf(gold map[string]string, event string) string {
+	for _, id := range slices.Sorted(maps.Keys(gold)) {
+		if gold[id] == event {
+			return id
+		}
+	}
+	return ""
+}
+
+func readFile(t *testing.T, path string) []LabeledDoc {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	docs, err := ReadDocs(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs
 }

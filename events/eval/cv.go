@@ -1,4 +1,4 @@
-package events
+package eval
 
 import (
 	"crypto/sha1"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"herald/events"
 )
 
 // Set is a labeled set as the fitter and the cross-validation see it.
@@ -21,7 +23,7 @@ type Set struct {
 	// happening sets.
 	Story map[string]string
 	// Baseline is the plain clusterer the set's README reports.
-	Baseline Baseline
+	Baseline events.Baseline
 }
 
 // LoadSet reads NAME.jsonl and, beside it, NAME.related.tsv if present.
@@ -123,7 +125,7 @@ type Grains struct {
 // Evaluate streams a set with opts and scores both grains: the event grain
 // against the gold clusters, the storyline grain against the gold
 // storylines.
-func Evaluate(s Set, opts Options) Grains {
+func Evaluate(s Set, opts events.Options) Grains {
 	as, _ := StreamClusterer(s.Docs, opts)
 	ev, st := map[string]string{}, map[string]string{}
 	for _, a := range as {
@@ -138,13 +140,13 @@ func Evaluate(s Set, opts Options) Grains {
 var labeledFiles = []struct {
 	name       string
 	happenings bool
-	baseline   Baseline
+	baseline   events.Baseline
 }{
-	{"headlines-2020-dev", true, Baseline{Threshold: 0.45, TitleOnly: true}},
-	{"headlines-2020a-train", true, Baseline{Threshold: 0.45, TitleOnly: true}},
-	{"headlines-2020b-train", true, Baseline{Threshold: 0.45, TitleOnly: true}},
-	{"uci-newsagg-head-dev", false, Baseline{Threshold: 0.10, TitleOnly: true}},
-	{"googlenews-ts-dev", false, Baseline{Threshold: 0.10}},
+	{"headlines-2020-dev", true, events.Baseline{Threshold: 0.45, TitleOnly: true}},
+	{"headlines-2020a-train", true, events.Baseline{Threshold: 0.45, TitleOnly: true}},
+	{"headlines-2020b-train", true, events.Baseline{Threshold: 0.45, TitleOnly: true}},
+	{"uci-newsagg-head-dev", false, events.Baseline{Threshold: 0.10, TitleOnly: true}},
+	{"googlenews-ts-dev", false, events.Baseline{Threshold: 0.10}},
 }
 
 // LabeledSets loads the labeled sets found in dir.
@@ -182,24 +184,56 @@ type FoldResult struct {
 	Name       string
 	Happenings bool
 	Items      int
-	Fitted     Fitted
+	Fitted     events.Fitted
 	Herald     Grains
 	Baseline   Scores
 }
 
 // CrossValidate fits on all folds but one and scores that one, for each
 // fold; progress is called after each.
-func CrossValidate(folds []Set, base Options, progress func(FoldResult)) []FoldResult {
+func CrossValidate(folds []Set, base events.Options, progress func(FoldResult)) []FoldResult {
 	var out []FoldResult
 	for i, f := range folds {
 		train := slices.Delete(slices.Clone(folds), i, i+1)
 		opts := Fit(train, base)
-		r := FoldResult{Name: f.Name, Happenings: f.Happenings, Items: len(f.Docs), Fitted: FittedOf(opts),
-			Herald: Evaluate(f, opts), Baseline: Score(Gold(f.Docs), f.Baseline.Run(f.Docs))}
+		r := FoldResult{Name: f.Name, Happenings: f.Happenings, Items: len(f.Docs), Fitted: events.FittedOf(opts),
+			Herald: Evaluate(f, opts), Baseline: Score(Gold(f.Docs), f.Baseline.Run(plainDocs(f.Docs)))}
 		out = append(out, r)
 		if progress != nil {
 			progress(r)
 		}
 	}
 	return out
+}
+
+// Fit fits a configuration on labeled sets (events.Fit), choosing its
+// thresholds by their scores: pairwise plus B-cubed F1 of the happening
+// sets at the event grain, B-cubed F1 of every set at the storyline grain.
+func Fit(train []Set, base events.Options) events.Options {
+	sets := make([]events.TrainingSet, len(train))
+	for i, s := range train {
+		sets[i] = events.TrainingSet{Docs: plainDocs(s.Docs), Story: s.Story, Happenings: s.Happenings}
+		if s.Happenings {
+			sets[i].Event = Gold(s.Docs)
+		}
+	}
+	return events.Fit(sets, base, events.Objective{
+		Event: func(o events.Options) float64 {
+			total := 0.0
+			for _, s := range train {
+				if s.Happenings {
+					sc := Evaluate(s, o).Event
+					total += sc.PairF1 + sc.BcubedF1
+				}
+			}
+			return total
+		},
+		Story: func(o events.Options) float64 {
+			total := 0.0
+			for _, s := range train {
+				total += Evaluate(s, o).Story.BcubedF1
+			}
+			return total
+		},
+	})
 }

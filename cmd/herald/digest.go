@@ -206,7 +206,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 	}
 	// First what an earlier run left unsent (a crash, a retry): the same
 	// message, never a second one for the same period.
-	pending, err := r.st.Digests(ctx, store.DigestFilter{Subscriber: r.sub.Email, Status: store.DigestPending})
+	pending, err := r.st.Digests(ctx, store.DigestFilter{Subscriber: r.sub.Email, Status: digest.StatusPending})
 	if err != nil {
 		return err
 	}
@@ -241,13 +241,13 @@ func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
 			return err
 		}
 		switch {
-		case d.Status == store.DigestSent:
+		case d.Status == digest.StatusSent:
 			fmt.Fprintf(e.stdout, "digest %d for %s sent (%s, Message-ID %s)\n", d.ID, d.Subscriber, d.Subject, d.MessageID)
 			return nil
-		case d.Status == store.DigestEmpty:
+		case d.Status == digest.StatusEmpty:
 			fmt.Fprintf(e.stdout, "%s: nothing new since %s: no digest sent (digest.send_empty is off)\n", d.Subscriber, d.PeriodStart.Format(time.RFC3339))
 			return nil
-		case d.Status != store.DigestPending:
+		case d.Status != digest.StatusPending:
 			return fmt.Errorf("digest %d for %s %s: %s", d.ID, d.Subscriber, d.Status, d.LastError)
 		case d.NextAttempt.After(now):
 			return fmt.Errorf("digest %d for %s waits for its next attempt at %s (last error: %s)", d.ID, d.Subscriber,
@@ -285,7 +285,7 @@ func digestList(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, reorder(args)); err != nil {
 		return flagErr(err)
 	}
-	statuses := []string{store.DigestPending, store.DigestSent, store.DigestFailed, store.DigestEmpty, store.DigestCancelled}
+	statuses := []string{digest.StatusPending, digest.StatusSent, digest.StatusFailed, digest.StatusEmpty, digest.StatusCancelled}
 	if *status != "" && !slices.Contains(statuses, *status) {
 		return fmt.Errorf("--status %q is not a digest status: use one of %s", *status, strings.Join(statuses, ", "))
 	}
@@ -310,24 +310,24 @@ func digestList(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
-func outboxDetail(d store.OutboxDigest) string {
+func outboxDetail(d digest.Record) string {
 	late := ""
 	if d.Late {
 		late = "late; "
 	}
 	switch d.Status {
-	case store.DigestSent:
+	case digest.StatusSent:
 		again := ""
 		if d.Unconfirmed > 0 {
 			again = " (sent again after an attempt the server did not answer: a copy may have arrived)"
 		}
 		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID + again
-	case store.DigestPending:
+	case digest.StatusPending:
 		if d.LastError != "" {
 			return late + "next attempt " + d.NextAttempt.Format("2006-01-02 15:04") + "; last error: " + d.LastError
 		}
 		return late + "waiting to be sent"
-	case store.DigestEmpty:
+	case digest.StatusEmpty:
 		return "nothing new in the period"
 	}
 	return late + d.LastError

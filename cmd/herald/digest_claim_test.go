@@ -9,12 +9,11 @@ import (
 
 	"herald/digest"
 	"herald/digest/smtptest"
-	"herald/store"
 )
 
 // pendingDigest renders ada's digest for the day into the outbox without
 // sending it, and returns its row.
-func pendingDigest(t *testing.T, d *daemon) store.OutboxDigest {
+func pendingDigest(t *testing.T, d *daemon) digest.Record {
 	t.Helper()
 	ctx := context.Background()
 	end := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
@@ -25,7 +24,7 @@ func pendingDigest(t *testing.T, d *daemon) store.OutboxDigest {
 		t.Fatal(err)
 	}
 	row, err := l.digests.render(ctx, sub, digest.Period{Start: end.Add(-24 * time.Hour), End: end}, end)
-	if err != nil || row.Status != store.DigestPending {
+	if err != nil || row.Status != digest.StatusPending {
 		t.Fatalf("render: %+v, %v", row, err)
 	}
 	return row

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest"
 	"herald/digest/smtptest"
 	"herald/store"
 )
@@ -121,7 +122,7 @@ func checkDelivered(srv *smtptest.Server, db, point string) error {
 	if err != nil {
 		return err
 	}
-	if len(rows) != 1 || rows[0].Status != store.DigestSent || rows[0].MessageID != msgs[0].MessageID {
+	if len(rows) != 1 || rows[0].Status != digest.StatusSent || rows[0].MessageID != msgs[0].MessageID {
 		return fmt.Errorf("outbox %+v, want one sent digest with Message-ID %s", rows, msgs[0].MessageID)
 	}
 	return nil

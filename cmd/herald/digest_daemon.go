@@ -216,27 +216,27 @@ func (g *digester) renderMessage(d digest.Digest, now time.Time) (digest.Message
 // with the events it covers, in one transaction. If the period has a
 // digest already (a crash after rendering, another instance), that one is
 // kept and returned.
-func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, now time.Time) (store.OutboxDigest, error) {
+func (g *digester) render(ctx context.Context, sub Subscriber, p digest.Period, now time.Time) (digest.Record, error) {
 	g.crash("before-render")
 	d, through, err := g.build(ctx, sub, p)
 	if err != nil {
-		return store.OutboxDigest{}, err
+		return digest.Record{}, err
 	}
-	row := store.OutboxDigest{Subscriber: sub.Email, PeriodStart: p.Start, PeriodEnd: p.End, Late: p.Late,
-		Status: store.DigestPending, CreatedAt: now, NextAttempt: now, ThroughSeq: through}
+	row := digest.Record{Subscriber: sub.Email, PeriodStart: p.Start, PeriodEnd: p.End, Late: p.Late,
+		Status: digest.StatusPending, CreatedAt: now, NextAttempt: now, ThroughSeq: through}
 	if d.Empty() && !g.cfg.Digest.SendEmpty {
-		row.Status = store.DigestEmpty
+		row.Status = digest.StatusEmpty
 	} else {
 		msg, err := g.renderMessage(d, now)
 		if err != nil {
-			return store.OutboxDigest{}, err
+			return digest.Record{}, err
 		}
 		row.MessageID, row.Subject, row.Message = msg.ID, msg.Subject, msg.Bytes
 	}
-	var covered []store.CoveredEvent
+	var covered []digest.Covered
 	for _, t := range d.Threads {
 		for _, e := range t.Entries {
-			covered = append(covered, store.CoveredEvent{EventID: e.Event.ID, Sources: e.Sources, Size: e.Event.Size,
+			covered = append(covered, digest.Covered{EventID: e.Event.ID, Sources: e.Sources, Size: e.Event.Size,
 				Update: e.Update, Storyline: t.Storyline, Heading: t.Name})
 		}
 	}
@@ -298,7 +298,7 @@ func (g *digester) deliverDue(ctx context.Context, now time.Time) error {
 // digest whose earlier attempt handed it over and got no answer (killed,
 // or cut off while waiting) may have arrived: it is sent once more, the
 // same bytes under the same Message-ID, and never a third time.
-func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, now time.Time) (bool, error) {
+func (g *digester) deliver(ctx context.Context, row digest.Record, round, now time.Time) (bool, error) {
 	timeout := time.Duration(g.cfg.SMTP.Timeout)
 	claimed := time.Now() // now may be a test's clock; the send's deadline is on the real one
 	ok, unconfirmed, err := g.store.ClaimDigest(ctx, row.ID, g.id, now, now.Add(2*timeout))
@@ -318,11 +318,11 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 			return true, err
 		}
 		log.Info("digest cancelled: unsubscribed")
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestCancelled, "unsubscribed", now)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, digest.StatusCancelled, "unsubscribed", now)
 	}
-	if unconfirmed >= store.MaxUnconfirmed {
+	if unconfirmed >= digest.MaxUnconfirmed {
 		log.Warn("digest not sent again: the server may have it", "unconfirmed", unconfirmed)
-		return true, g.store.SettleDigest(ctx, row.ID, g.id, store.DigestMaybeSent, maybeSent, now)
+		return true, g.store.SettleDigest(ctx, row.ID, g.id, digest.StatusMaybeSent, maybeSent, now)
 	}
 	if unconfirmed > 0 {
 		log.Warn("sending a digest again: an earlier attempt handed it over and got no answer (same Message-ID)")
@@ -340,13 +340,13 @@ func (g *digester) deliver(ctx context.Context, row store.OutboxDigest, round, n
 const maybeSent = "two attempts handed it to the SMTP server and got no answer: it may have arrived (once or twice, one Message-ID); not sent again"
 
 // record stores the outcome of one delivery attempt.
-func (g *digester) record(ctx context.Context, log *slog.Logger, row store.OutboxDigest, attempt, unconfirmed int,
+func (g *digester) record(ctx context.Context, log *slog.Logger, row digest.Record, attempt, unconfirmed int,
 	err error, round, now time.Time) error {
 	switch {
 	case err == nil:
 		g.crash("after-accept")
 		log.Info("digest sent")
-		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestSent, "", now)
+		return g.store.SettleDigest(ctx, row.ID, g.id, digest.StatusSent, "", now)
 	case digest.IsLoginRefused(err):
 		g.mu.Lock()
 		g.refused = err
@@ -358,13 +358,13 @@ func (g *digester) record(ctx context.Context, log *slog.Logger, row store.Outbo
 		return err
 	case digest.IsPermanent(err):
 		log.Warn("digest refused", "error", err)
-		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed, err.Error(), now)
-	case digest.IsUnconfirmed(err) && unconfirmed+1 >= store.MaxUnconfirmed:
+		return g.store.SettleDigest(ctx, row.ID, g.id, digest.StatusFailed, err.Error(), now)
+	case digest.IsUnconfirmed(err) && unconfirmed+1 >= digest.MaxUnconfirmed:
 		log.Warn("digest not sent again: the server may have it", "error", err)
-		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestMaybeSent, maybeSent+": "+err.Error(), now)
+		return g.store.SettleDigest(ctx, row.ID, g.id, digest.StatusMaybeSent, maybeSent+": "+err.Error(), now)
 	case attempt > len(retryWaits):
 		log.Warn("digest failed: giving up", "error", err)
-		return g.store.SettleDigest(ctx, row.ID, g.id, store.DigestFailed,
+		return g.store.SettleDigest(ctx, row.ID, g.id, digest.StatusFailed,
 			fmt.Sprintf("gave up after %d attempts: %v", attempt, err), now)
 	default:
 		next := round.Add(retryWaits[attempt-1])

@@ -232,7 +232,7 @@ func TestDigestsAcrossDays(t *testing.T) {
 		}
 	}
 	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
-	if len(rows) != 3 || rows[0].Status != store.DigestSent || !rows[0].Late {
+	if len(rows) != 3 || rows[0].Status != digest.StatusSent || !rows[0].Late {
 		t.Fatalf("outbox: %+v", rows)
 	}
 }
@@ -325,7 +325,7 @@ func TestDigestRetriesTemporaryFailures(t *testing.T) {
 			for i := range c.times {
 				d.mustSend(t, now)
 				row := onlyDigest(t, d.store)
-				if row.Status != store.DigestPending || row.Attempts != i+1 || row.LastError == "" {
+				if row.Status != digest.StatusPending || row.Attempts != i+1 || row.LastError == "" {
 					t.Fatalf("after failure %d: %+v", i+1, row)
 				}
 				d.mustSend(t, row.NextAttempt.Add(-time.Second)) // not yet
@@ -338,7 +338,7 @@ func TestDigestRetriesTemporaryFailures(t *testing.T) {
 			d.mustSend(t, now.Add(time.Hour))
 			msgs := srv.Messages()
 			row := onlyDigest(t, d.store)
-			if len(msgs) != c.copies || row.Status != store.DigestSent || row.Attempts != c.times+1 {
+			if len(msgs) != c.copies || row.Status != digest.StatusSent || row.Attempts != c.times+1 {
 				t.Fatalf("%d messages, want %d; outbox %+v", len(msgs), c.copies, row)
 			}
 			for _, m := range msgs {
@@ -372,7 +372,7 @@ func TestDigestPermanentFailureIsPerRecipient(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].To[0] != "ada@example.org" {
 		t.Fatalf("received %+v, want only ada's digest", msgs)
 	}
-	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: store.DigestFailed})
+	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: digest.StatusFailed})
 	if len(failed) != 1 || failed[0].Subscriber != "gone@example.org" || !strings.Contains(failed[0].LastError, "550") || failed[0].Attempts != 1 {
 		t.Fatalf("failed digests: %+v", failed)
 	}
@@ -411,12 +411,12 @@ func TestUnsubscribeLinkStopsDigests(t *testing.T) {
 	srv.SetFail(nil)
 	d.mustSend(t, day.Add(80*time.Hour)) // ...and is cancelled; the 26th's is never built
 	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
-	if len(srv.Messages()) != 1 || len(rows) != 2 || rows[0].Status != store.DigestCancelled {
+	if len(srv.Messages()) != 1 || len(rows) != 2 || rows[0].Status != digest.StatusCancelled {
 		t.Fatalf("after unsubscribing: %d messages, outbox %+v", len(srv.Messages()), rows)
 	}
 }
 
-func onlyDigest(t *testing.T, st *store.Store) store.OutboxDigest {
+func onlyDigest(t *testing.T, st *store.Store) digest.Record {
 	t.Helper()
 	rows, err := st.Digests(context.Background(), store.DigestFilter{})
 	if err != nil || len(rows) != 1 {
@@ -527,10 +527,10 @@ func TestDigestCommands(t *testing.T) {
 		t.Fatalf("preview recorded digests: %+v", rows)
 	}
 	end := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
-	d, _, _ := st.SaveDigest(ctx, store.OutboxDigest{Subscriber: "ada@example.org", PeriodStart: end.Add(-24 * time.Hour),
-		PeriodEnd: end, Status: store.DigestPending, MessageID: "<m1@x>", Message: []byte("x"), CreatedAt: end}, nil)
+	d, _, _ := st.SaveDigest(ctx, digest.Record{Subscriber: "ada@example.org", PeriodStart: end.Add(-24 * time.Hour),
+		PeriodEnd: end, Status: digest.StatusPending, MessageID: "<m1@x>", Message: []byte("x"), CreatedAt: end}, nil)
 	st.ClaimDigest(ctx, d.ID, "me", end, end.Add(time.Minute))
-	st.SettleDigest(ctx, d.ID, "me", store.DigestFailed, "smtp rcpt (permanent): SMTP error 550: no such mailbox", end)
+	st.SettleDigest(ctx, d.ID, "me", digest.StatusFailed, "smtp rcpt (permanent): SMTP error 550: no such mailbox", end)
 	st.Close()
 	list, err := herald(t, ctx, "--config", cfgPath, "digest", "list")
 	if err != nil || !strings.Contains(list, "failed") || !strings.Contains(list, "550: no such mailbox") ||
@@ -627,7 +627,7 @@ func TestDigestLoginRefusedWaitsForNewCredentials(t *testing.T) {
 		d.sendDigests(context.Background(), day.Add(time.Duration(h)*time.Hour))
 	}
 	row := onlyDigest(t, d.store)
-	if row.Status != store.DigestPending || !strings.Contains(row.LastError, "535") || srv.Attempts("auth") != 1 {
+	if row.Status != digest.StatusPending || !strings.Contains(row.LastError, "535") || srv.Attempts("auth") != 1 {
 		t.Fatalf("after a day of rounds: %+v, %d logins tried; want it pending with the reason, one login", row, srv.Attempts("auth"))
 	}
 	fixed := *cfg
@@ -660,7 +660,7 @@ func TestDigestGivesUpAfterLastRetry(t *testing.T) {
 		d.mustSend(t, now)
 		now = now.Add(9 * time.Hour) // past any wait
 	}
-	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: store.DigestFailed})
+	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: digest.StatusFailed})
 	if len(failed) != 1 {
 		t.Fatalf("failed digests: %+v", failed)
 	}
@@ -710,7 +710,7 @@ func twoInstances(t *testing.T, dsn string) {
 		t.Fatalf("%d messages to %d readers, want one to each of 20: %v", len(srv.Messages()), len(seen), seen)
 	}
 	counts, _ := a.store.OutboxCounts(context.Background())
-	if counts[store.DigestSent] != 20 || len(counts) != 1 {
+	if counts[digest.StatusSent] != 20 || len(counts) != 1 {
 		t.Fatalf("outbox: %v", counts)
 	}
 }

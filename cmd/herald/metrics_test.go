@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest"
 	"herald/digest/smtptest"
 	"herald/store"
 )
@@ -155,7 +156,7 @@ subscribers:
 	if err := l.digests.deliverDue(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st.Digest(ctx, row.ID); got.Status != store.DigestSent {
+	if got, _ := st.Digest(ctx, row.ID); got.Status != digest.StatusSent {
 		t.Fatalf("digest %s: %s", got.Status, got.LastError)
 	}
 	expect("once the digest is sent", scrape(), map[string]float64{`herald_digests{status="pending"}`: 0,

@@ -25,8 +25,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"herald/digest/smtptest"
 	"herald/feeds/feedtest"
+	"herald/mail/smtptest"
 	"herald/store"
 	"herald/web"
 	"herald/web/browsertest"

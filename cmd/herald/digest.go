@@ -45,7 +45,7 @@ type digestRun struct {
 	cfg *Config
 	st  *store.Store
 	g   *digester
-	sub Subscriber
+	sub digest.Subscription
 	at  time.Time
 }
 
@@ -66,23 +66,26 @@ func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string,
 		return nil, err
 	}
 	r := &digestRun{cfg: cfg, st: st}
-	r.sub, err = findSubscriber(cfg, *email)
+	sub, err := findSubscriber(cfg, *email)
 	if err != nil && anyone {
 		fmt.Fprintf(e.stderr, "note: %s is not a subscriber in %s: previewing what it would get with every topic, daily at 07:00 UTC\n",
 			*email, cfg.path)
-		r.sub, err = Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
+		sub, err = Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
 	}
 	if err == nil && anyone {
 		var gone bool
-		if gone, err = st.Unsubscribed(ctx, r.sub.Email); gone {
-			fmt.Fprintf(e.stderr, "note: %s has unsubscribed: no digest is sent to it; previewing what it would get\n", r.sub.Email)
+		if gone, err = st.Unsubscribed(ctx, sub.Email); gone {
+			fmt.Fprintf(e.stderr, "note: %s has unsubscribed: no digest is sent to it; previewing what it would get\n", sub.Email)
 		}
 	}
 	if err == nil {
-		r.at, err = parseAt(*at, r.sub, time.Now())
+		r.g, err = newDigester(ctx, e, cfg, log, st)
 	}
 	if err == nil {
-		r.g, err = newDigester(ctx, e, cfg, log, st)
+		r.sub, err = subscription(cfg, sub, r.g.email)
+	}
+	if err == nil {
+		r.at, err = parseAt(*at, r.sub.Location, time.Now())
 	}
 	if err != nil {
 		st.Close()
@@ -105,13 +108,9 @@ func findSubscriber(cfg *Config, email string) (Subscriber, error) {
 // twice is the first, one a clock change skips is the change); empty means
 // now. Seconds are dropped so that a repeated command names the same
 // period.
-func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
+func parseAt(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Truncate(time.Second), nil
-	}
-	loc, err := time.LoadLocation(sub.Timezone)
-	if err != nil {
-		return time.Time{}, err
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -127,23 +126,6 @@ func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
 	return t.Truncate(time.Second), nil
 }
 
-// period is what a digest built now, ending at at, covers: everything
-// since the subscriber's last digest (or one schedule period back).
-func (r *digestRun) period(ctx context.Context) (digest.Period, error) {
-	last, err := r.st.LastDigestEnd(ctx, r.sub.Email)
-	if err != nil {
-		return digest.Period{}, err
-	}
-	if !last.IsZero() {
-		return digest.Period{Start: last, End: r.at}, nil
-	}
-	sched, err := r.g.schedule(r.sub)
-	if err != nil {
-		return digest.Period{}, err
-	}
-	return digest.Period{Start: sched.FirstStart(r.at), End: r.at}, nil
-}
-
 func digestPreview(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("digest")
 	email := fs.String("subscriber", "", "the subscriber's address")
@@ -154,22 +136,21 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 		return err // also --help: nil
 	}
 	defer r.st.Close()
-	p, err := r.period(ctx)
+	p, err := r.g.desk.PeriodUntil(ctx, r.sub, r.at)
 	if err != nil {
 		return err
 	}
-	d, _, err := r.g.build(ctx, r.sub, p)
-	if err != nil {
-		return err
-	}
-	msg, err := r.g.renderMessage(d, time.Now())
+	d, msg, err := r.g.desk.Preview(ctx, r.sub, p, time.Now())
 	if err != nil {
 		return err
 	}
 	var body []byte
 	switch ext := strings.ToLower(filepath.Ext(*out)); ext {
-	case "", ".txt":
+	case "", ".txt", ".json":
 		body = []byte(msg.Text)
+		if msg.Text == "" { // a webhook's message is its JSON
+			body = msg.Bytes
+		}
 	case ".html", ".htm":
 		body = []byte(msg.HTML)
 	case ".eml":
@@ -215,7 +196,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	p, err := r.period(ctx)
+	p, err := r.g.desk.PeriodUntil(ctx, r.sub, r.at)
 	if err != nil {
 		return err
 	}
@@ -223,7 +204,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: the last digest already covers up to %s: nothing to send\n", r.sub.Email, p.Start.Format(time.RFC3339))
 		return nil
 	}
-	row, err := r.g.render(ctx, r.sub, p, time.Now())
+	row, err := r.g.desk.Render(ctx, r.sub, p, time.Now())
 	if err != nil {
 		return err
 	}
@@ -260,7 +241,7 @@ func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
 			continue
 		}
 		now = time.Now() // the read above may have waited: the claim starts now
-		if _, err := r.g.deliver(ctx, d, now, now); err != nil {
+		if _, err := r.g.desk.Deliver(ctx, d, now, now); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 )
 
 // pendingDigest renders ada's digest for the day into the outbox without
@@ -19,11 +19,11 @@ func pendingDigest(t *testing.T, d *daemon) digest.Record {
 	end := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
 	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, end.Add(-time.Hour))
 	l := d.cur()
-	sub, err := findSubscriber(l.cfg, "ada@example.org")
-	if err != nil {
-		t.Fatal(err)
+	sub, ok := l.digests.desk.Subscription("ada@example.org")
+	if !ok {
+		t.Fatal("ada@example.org is no subscriber")
 	}
-	row, err := l.digests.render(ctx, sub, digest.Period{Start: end.Add(-24 * time.Hour), End: end}, end)
+	row, err := l.digests.desk.Render(ctx, sub, digest.Period{Start: end.Add(-24 * time.Hour), End: end}, end)
 	if err != nil || row.Status != digest.StatusPending {
 		t.Fatalf("render: %+v, %v", row, err)
 	}

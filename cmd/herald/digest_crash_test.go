@@ -14,15 +14,9 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
-
-// crashPoints are the places HERALD_CRASH_AT kills `herald digest send`
-// with SIGKILL: before the digest is rendered, after it is in the outbox,
-// in the middle of the SMTP DATA, and after the server accepted it but
-// before it was marked sent.
-var crashPoints = []string{"before-render", "after-render", "during-smtp", "after-accept"}
 
 // TestDigestCrashRecovery kills a real herald process at each crash point,
 // 100 times in all, then runs it again without the fault. Every digest
@@ -41,8 +35,8 @@ func TestDigestCrashRecovery(t *testing.T) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if err := crashRun(t, bin, template, crashPoints[i%len(crashPoints)]); err != nil {
-				errs <- fmt.Errorf("run %d (%s): %w", i, crashPoints[i%len(crashPoints)], err)
+			if err := crashRun(t, bin, template, digest.CrashPoints[i%len(digest.CrashPoints)]); err != nil {
+				errs <- fmt.Errorf("run %d (%s): %w", i, digest.CrashPoints[i%len(digest.CrashPoints)], err)
 			}
 		})
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
 

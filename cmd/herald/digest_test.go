@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/digest/smtptest"
 	"herald/events"
 	"herald/feeds"
+	"herald/mail/smtptest"
 	"herald/store"
 	"herald/store/pgtest"
 )
@@ -70,7 +70,7 @@ func newTestDaemon(t *testing.T, cfg *Config, srv *smtptest.Server) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.mailer.TLSConfig = srv.Client
+	g.email.Mailer.TLSConfig = srv.Client
 	d := &daemon{log: log, store: st}
 	d.live.Store(&live{cfg: cfg, digests: g})
 	return d
@@ -656,7 +656,7 @@ func TestDigestGivesUpAfterLastRetry(t *testing.T) {
 	d.mustSend(t, day)
 	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
 	now := day.Add(31 * time.Hour)
-	for range len(retryWaits) + 3 {
+	for range len(digest.RetryWaits) + 3 {
 		d.mustSend(t, now)
 		now = now.Add(9 * time.Hour) // past any wait
 	}
@@ -664,7 +664,7 @@ func TestDigestGivesUpAfterLastRetry(t *testing.T) {
 	if len(failed) != 1 {
 		t.Fatalf("failed digests: %+v", failed)
 	}
-	if row := failed[0]; row.Attempts != len(retryWaits)+1 ||
+	if row := failed[0]; row.Attempts != len(digest.RetryWaits)+1 ||
 		!strings.Contains(row.LastError, "gave up after 9 attempts") || !strings.Contains(row.LastError, "421") {
 		t.Fatalf("after endless 421s: %+v", row)
 	}
@@ -771,7 +771,7 @@ func TestDigestAtResolvesLikeTheSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, day := range []string{"2026-10-25", "2027-03-28"} {
-		at, err := parseAt(day+" 01:30", sub, now)
+		at, err := parseAt(day+" 01:30", mustZone(t, sub.Timezone), now)
 		if err != nil {
 			t.Fatal(err)
 		}

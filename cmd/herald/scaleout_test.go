@@ -21,7 +21,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // raw SQL checks on the shared database
 
 	"herald/digest"
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 	"herald/store"
 	"herald/store/pgtest"
 )

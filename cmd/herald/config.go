@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,6 +114,16 @@ type Subscriber struct {
 	Topics   []string `yaml:"topics"`
 	Schedule string   `yaml:"schedule"`
 	Timezone string   `yaml:"timezone"`
+	// Transport is how its digests go: email (the default) or webhook.
+	Transport string        `yaml:"transport"`
+	Webhook   WebhookConfig `yaml:"webhook"`
+}
+
+// WebhookConfig is where a webhook subscriber's digests are POSTed and
+// the secret that signs them.
+type WebhookConfig struct {
+	URL    string `yaml:"url"`
+	Secret string `yaml:"secret"`
 }
 
 // Duration reads "30s", "1h30m" or "2d" from YAML.
@@ -185,6 +196,7 @@ func (c *Config) defaults() {
 		c.SMTP.Timeout = Duration(time.Minute)
 	}
 	for i := range c.Subscribers {
+		def(&c.Subscribers[i].Transport, "email")
 		def(&c.Subscribers[i].Schedule, "0 7 * * *")
 		def(&c.Subscribers[i].Timezone, "UTC")
 	}
@@ -313,6 +325,12 @@ func (c *Config) Masked() ([]byte, error) {
 	}
 	if m.Digest.Secret != "" {
 		m.Digest.Secret = "***"
+	}
+	m.Subscribers = slices.Clone(m.Subscribers)
+	for i := range m.Subscribers {
+		if m.Subscribers[i].Webhook.Secret != "" {
+			m.Subscribers[i].Webhook.Secret = "***"
+		}
 	}
 	if u, err := url.Parse(m.Storage); err == nil && u.User != nil {
 		m.Storage = u.Redacted()

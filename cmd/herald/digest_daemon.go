@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,9 +11,11 @@ import (
 	"time"
 
 	"herald/digest"
+	"herald/feeds"
 	"herald/mail"
 	"herald/store"
 	"herald/web"
+	"herald/webhook"
 )
 
 // digester is a configuration's digest desk (package digest) and the
@@ -85,6 +88,9 @@ func subscription(cfg *Config, sub Subscriber, email *mail.Transport) (digest.Su
 		Subscriber: digest.Subscriber{Email: sub.Email, Name: sub.Name, Topics: sub.Topics,
 			TopicTitles: topicTitles(cfg, sub.Topics), Location: loc}}
 	switch {
+	case sub.Transport == "webhook":
+		s.Transport = webhook.New(sub.Webhook.URL, []byte(sub.Webhook.Secret), cfg.HTTP.PublicURL,
+			cmp.Or(cfg.Poll.UserAgent, feeds.DefaultUserAgent), cfg.Poll.allowed())
 	case email == nil:
 		return s, fmt.Errorf("subscriber %s: no mail server: add an smtp section to %s", sub.Email, cfg.path)
 	default:

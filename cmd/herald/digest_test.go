@@ -33,6 +33,7 @@ func digestConfig(t *testing.T, srv *smtptest.Server, subscribers string) *Confi
 storage: %s
 http:
   public_url: https://herald.example
+poll: {allow_networks: [127.0.0.1]} # webhook receivers on loopback
 topics:
   - name: world
     feeds: [{url: "http://feeds.example/world"}]
@@ -586,6 +587,15 @@ func TestDigestConfigChecks(t *testing.T) {
 		{base + "smtp: {host: mail.example, tls: none, username: herald, password: x, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: ada@example.org}\n",
 			"smtp.tls: none would send the password in the clear"},
 	}
+	hook := "subscribers:\n  - {email: ops@example.org, transport: webhook, webhook: %s}\n"
+	cases = append(cases, []struct{ yaml, want string }{
+		{base + "subscribers:\n  - {email: ops@example.org, transport: pigeon}\n", `test.yaml:5: subscribers[0].transport: "pigeon" is not a transport for ops@example.org: use email or webhook`},
+		{base + fmt.Sprintf(hook, "{secret: a secret long enough}"), "subscribers[0].webhook: ops@example.org takes webhooks but has no url: set webhook.url"},
+		{base + fmt.Sprintf(hook, "{url: \"https://hooks.example/h\"}"), "subscribers[0].webhook: ops@example.org takes webhooks but has no secret to sign them: set webhook.secret"},
+		{base + fmt.Sprintf(hook, "{url: \"ftp://hooks.example/h\", secret: a secret long enough}"), `subscribers[0].webhook.url: "ftp://hooks.example/h" (for ops@example.org) is not an absolute http(s) URL`},
+		{base + fmt.Sprintf(hook, "{url: \"http://169.254.169.254/h\", secret: a secret long enough}"), "subscribers[0].webhook.url: ops@example.org's webhook: address 169.254.169.254 is link-local"},
+		{base + "subscribers:\n  - {email: ops@example.org, webhook: {url: \"https://hooks.example/h\"}}\n", "subscribers[0].webhook: ops@example.org takes digests by email, so its webhook section is unused"},
+	}...)
 	for _, c := range cases {
 		_, err := ParseConfig("test.yaml", []byte(c.yaml), func(string) string { return "" })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -601,6 +611,13 @@ func TestDigestConfigChecks(t *testing.T) {
 	masked, _ := cfg.Masked()
 	if strings.Contains(string(masked), "thirty-two") || cfg.Subscribers[0].Schedule != "0 7 * * *" || cfg.Digest.MaxEvents != 25 {
 		t.Fatalf("defaults or masking wrong:\n%s", masked)
+	}
+	// Webhooks alone need no mail server; a loopback receiver needs its network allowed.
+	if cfg, err := ParseConfig("test.yaml", []byte(base+"poll: {allow_networks: [127.0.0.1]}\n"+fmt.Sprintf(hook,
+		"{url: \"http://127.0.0.1:9/h\", secret: \"${HOOK}\"}")), func(string) string { return "a webhook secret, long" }); err != nil {
+		t.Fatalf("a webhook subscriber without smtp: %v", err)
+	} else if masked, _ := cfg.Masked(); strings.Contains(string(masked), "webhook secret") {
+		t.Fatalf("the webhook secret shows in check-config:\n%s", masked)
 	}
 	if _, err := ParseConfig("test.yaml", []byte(base+"smtp: {host: 127.0.0.1, tls: none, username: herald, password: x, allow_insecure_auth: true, from: \"Herald <news@example.org>\"}\n"+
 		"subscribers:\n  - {email: ada@example.org}\n"), noEnv); err != nil {
@@ -673,6 +690,7 @@ func TestDigestGivesUpAfterLastRetry(t *testing.T) {
 // Two instances on one database run the digest step at the same moment:
 // every subscriber gets exactly one digest. On SQLite (two handles on one
 // file) always, on PostgreSQL when HERALD_TEST_POSTGRES is set.
+// Half the readers take webhooks, each delivered once too.
 func TestTwoInstancesSendEachDigestOnce(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { twoInstances(t, "") })
 	t.Run("postgres", func(t *testing.T) { twoInstances(t, pgtest.Require(t)) })
@@ -680,9 +698,12 @@ func TestTwoInstancesSendEachDigestOnce(t *testing.T) {
 
 func twoInstances(t *testing.T, dsn string) {
 	srv := smtptest.Start(t, smtptest.Options{})
+	hooks := newHookReceiver(t)
 	var subs strings.Builder
 	for i := range 20 {
 		fmt.Fprintf(&subs, "  - {email: reader%d@example.org, schedule: \"0 7 * * *\"}\n", i)
+		fmt.Fprintf(&subs, "  - {email: hook%d@example.org, transport: webhook, webhook: {url: \"%s/h/%d\", secret: \"%s\"}}\n",
+			i, hooks.srv.URL, i, hookSecret)
 	}
 	cfg := digestConfig(t, srv, subs.String())
 	if dsn != "" {
@@ -709,8 +730,16 @@ func twoInstances(t *testing.T, dsn string) {
 	if len(seen) != 20 || len(srv.Messages()) != 20 {
 		t.Fatalf("%d messages to %d readers, want one to each of 20: %v", len(srv.Messages()), len(seen), seen)
 	}
+	got, bad := hooks.deliveries()
+	keys := map[string]int{}
+	for _, d := range got {
+		keys[d.key]++
+	}
+	if len(got) != 20 || len(keys) != 20 || len(bad) > 0 {
+		t.Fatalf("%d webhook deliveries under %d keys (%v refused), want one to each of 20", len(got), len(keys), bad)
+	}
 	counts, _ := a.store.OutboxCounts(context.Background())
-	if counts[digest.StatusSent] != 20 || len(counts) != 1 {
+	if counts[digest.StatusSent] != 40 || len(counts) != 1 {
 		t.Fatalf("outbox: %v", counts)
 	}
 }

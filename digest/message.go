@@ -19,6 +19,7 @@ type Mail struct {
 	PublicURL string // Herald's public address; links to event pages and the unsubscribe page when set
 	Secret    []byte // signs unsubscribe tokens
 	Now       time.Time
+	Templates *Templates // nil: the built-in ones
 }
 
 // Message is a rendered digest: the exact bytes to send, and what the
@@ -58,7 +59,11 @@ func Render(d Digest, m Mail) (Message, error) {
 	if m.PublicURL != "" {
 		unsubURL = strings.TrimRight(m.PublicURL, "/") + "/unsubscribe?token=" + token
 	}
-	text, html, err := renderBodies(newView(d, m.PublicURL, unsubURL))
+	tm := m.Templates
+	if tm == nil {
+		tm = defaultTemplates()
+	}
+	text, html, err := tm.renderBodies(newView(d, m.PublicURL, unsubURL))
 	if err != nil {
 		return Message{}, err
 	}

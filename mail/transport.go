@@ -17,10 +17,11 @@ import (
 // Transport sends digests as email. It satisfies digest.Transport.
 type Transport struct {
 	Mailer    *Mailer
-	From      string // the From header, like "Herald <news@example.org>"
-	PublicURL string // links to event pages and the unsubscribe page when set
-	Secret    []byte // signs the unsubscribe links
-	sender    string // the envelope sender: From's address
+	From      string            // the From header, like "Herald <news@example.org>"
+	PublicURL string            // links to event pages and the unsubscribe page when set
+	Secret    []byte            // signs the unsubscribe links
+	Templates *digest.Templates // nil: the built-in ones
+	sender    string            // the envelope sender: From's address
 }
 
 // NewTransport checks the From address and returns the transport.
@@ -34,7 +35,7 @@ func NewTransport(m *Mailer, from, publicURL string, secret []byte) (*Transport,
 
 // Compose renders d as a complete message with a stable Message-ID.
 func (t *Transport) Compose(d digest.Digest, now time.Time) (digest.Message, error) {
-	return digest.Render(d, digest.Mail{From: t.From, PublicURL: t.PublicURL, Secret: t.Secret, Now: now})
+	return digest.Render(d, digest.Mail{From: t.From, PublicURL: t.PublicURL, Secret: t.Secret, Now: now, Templates: t.Templates})
 }
 
 // Deliver sends one stored message; its Message-ID is the parcel's key,

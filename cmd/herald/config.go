@@ -29,11 +29,13 @@ type Config struct {
 	Digest      DigestConfig `yaml:"digest"`
 	// Retention is how long events and their items are kept (digests are
 	// kept for good); a feed item published before it is not stored.
-	Retention Duration `yaml:"retention"`
+	Retention Duration        `yaml:"retention"`
+	Templates TemplatesConfig `yaml:"templates"`
 
-	path     string     // the file it came from, for messages
-	root     *yaml.Node // the parsed document, to find the line of a key
-	warnings []string   // settings that work but are likely mistakes (config_sanity.go)
+	parsed   parsedTemplates // the templates with the overrides of templates.dir (templates.go)
+	path     string          // the file it came from, for messages
+	root     *yaml.Node      // the parsed document, to find the line of a key
+	warnings []string        // settings that work but are likely mistakes (config_sanity.go)
 }
 
 // Warnings lists the settings that work but are likely mistakes, each with

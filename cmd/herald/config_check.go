@@ -68,6 +68,7 @@ func (c *Config) validate() error {
 		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))
 	}
 	k.checkAllowNetworks()
+	k.checkTemplates()
 	for i, n := range c.Poll.TrackingParams {
 		if !paramName.MatchString(n) {
 			k.failf(p("poll", "tracking_params", i), "%q is not a query parameter name: write a name like share_id, or a prefix like sh_*", n)

@@ -71,6 +71,7 @@ func mailTransport(cfg *Config, secret []byte) (*mail.Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (set smtp.from in %s)", err, cfg.path)
 	}
+	t.Templates = cfg.parsed.digest
 	return t, nil
 }
 

@@ -24,7 +24,7 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 	case "-h", "-help", "--help", "help":
 		e.flags("digest").Usage()
 		fmt.Fprint(e.stderr, "\nSubcommands:\n"+
-			"  preview --subscriber ADDR [--at TIME] [--out FILE.html|.txt|.eml]\n"+
+			"  preview --subscriber ADDR [--at TIME] [--out FILE.html|.txt|.eml|.json]\n"+
 			"  send --subscriber ADDR [--at TIME]\n"+
 			"  list [--subscriber ADDR] [--status S] [--limit N]\n")
 		return nil
@@ -128,7 +128,7 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("digest")
 	email := fs.String("subscriber", "", "the subscriber's address")
 	at := fs.String("at", "", "build the digest as of this time (RFC 3339 or \"2006-01-02 15:04\"); default now")
-	out := fs.String("out", "", "write to FILE.html (HTML part), FILE.txt (text part) or FILE.eml (whole message); default: the text part to stdout")
+	out := fs.String("out", "", "write to FILE.html (HTML part), FILE.txt (text part), FILE.eml (whole message) or FILE.json (a webhook subscriber's payload); default: the text part (a webhook's payload) to stdout")
 	r, err := openDigestRun(ctx, e, fs, args, email, at, true)
 	if r == nil {
 		return err // also --help: nil
@@ -144,17 +144,22 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 	}
 	var body []byte
 	switch ext := strings.ToLower(filepath.Ext(*out)); ext {
-	case "", ".txt", ".json":
+	case "", ".txt":
 		body = []byte(msg.Text)
 		if msg.Text == "" { // a webhook's message is its JSON
 			body = msg.Bytes
 		}
+	case ".json":
+		if msg.Text != "" {
+			return fmt.Errorf("--out %s: %s takes email: use a .html, .txt or .eml file", *out, r.sub.Email)
+		}
+		body = msg.Bytes
 	case ".html", ".htm":
 		body = []byte(msg.HTML)
 	case ".eml":
 		body = msg.Bytes
 	default:
-		return fmt.Errorf("--out %s: use a .html, .txt or .eml file", *out)
+		return fmt.Errorf("--out %s: use a .html, .txt, .eml or .json file", *out)
 	}
 	if *out == "" {
 		_, err = e.stdout.Write(body)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -104,4 +107,23 @@ func (r *hookReceiver) delivered(db, point string) error {
 		return fmt.Errorf("payload %+v: want ada's three events under the key %s", p, got[0].key)
 	}
 	return checkOutboxSent(db, got[0].key)
+}
+
+// `herald digest preview` of a webhook subscriber prints the JSON it
+// would receive (a config with only webhooks needs no smtp section).
+func TestWebhookPreview(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	raw := fmt.Sprintf("storage: %s\ntopics:\n  - name: world\nsubscribers:\n"+
+		"  - {email: ops@example.org, transport: webhook, webhook: {url: \"https://hooks.example/h\", secret: %q}}\n",
+		filepath.Join(dir, "herald.db"), hookSecret)
+	if err := os.WriteFile(cfg, []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	out, err := herald(t, ctx, "--config", cfg, "digest", "preview", "--subscriber", "ops@example.org")
+	var p webhook.Payload
+	if err != nil || json.Unmarshal([]byte(out), &p) != nil || p.Subscriber.Email != "ops@example.org" || p.Key == "" {
+		t.Fatalf("preview: %v\n%s\nwant the webhook's JSON", err, out)
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	texttemplate "text/template"
 	"unicode/utf8"
 
@@ -39,14 +38,8 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	return &Templates{text: text, html: html}, nil
 }
 
-// defaultTemplates are the built-in ones, parsed once.
-var defaultTemplates = sync.OnceValue(func() *Templates {
-	t, err := ParseTemplates(templates.Defaults)
-	if err != nil {
-		panic(err) // the built-in templates are tested
-	}
-	return t
-})
+// defaultTemplates are the built-in ones, parsed on first use.
+var defaultTemplates = templates.BuiltIn(ParseTemplates)
 
 const (
 	maxLinks       = 8   // source links shown per event; the rest are counted

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 //go:embed *.html *.txt *.md
@@ -19,6 +20,19 @@ var defaults embed.FS
 
 // Defaults are the built-in templates.
 var Defaults fs.FS = defaults
+
+// BuiltIn returns a function that parses the built-in templates with
+// parse on its first call and returns them on every call. They are
+// tested, so an error is a bug: it panics.
+func BuiltIn[T any](parse func(fs.FS) (T, error)) func() T {
+	return sync.OnceValue(func() T {
+		t, err := parse(Defaults)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	})
+}
 
 // Names lists the templates, sorted.
 func Names() []string {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -63,14 +62,8 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	return &Templates{html: html, md: md}, nil
 }
 
-// defaultTemplates are the built-in ones, parsed once.
-var defaultTemplates = sync.OnceValue(func() *Templates {
-	t, err := ParseTemplates(templates.Defaults)
-	if err != nil {
-		panic(err) // the built-in templates are tested
-	}
-	return t
-})
+// defaultTemplates are the built-in ones, parsed on first use.
+var defaultTemplates = templates.BuiltIn(ParseTemplates)
 
 // pageTypes are the content types of a page's formats, by extension.
 var pageTypes = map[string]string{

@@ -121,13 +121,6 @@ type Subscriber struct {
 	Webhook   WebhookConfig `yaml:"webhook"`
 }
 
-// WebhookConfig is where a webhook subscriber's digests are POSTed and
-// the secret that signs them.
-type WebhookConfig struct {
-	URL    string `yaml:"url"`
-	Secret string `yaml:"secret"`
-}
-
 // Duration reads "30s", "1h30m" or "2d" from YAML.
 type Duration time.Duration
 

@@ -7,6 +7,13 @@ import (
 	"herald/feeds"
 )
 
+// WebhookConfig is where a webhook subscriber's digests are POSTed and
+// the secret that signs them.
+type WebhookConfig struct {
+	URL    string `yaml:"url"`
+	Secret string `yaml:"secret"`
+}
+
 // checkTransport checks how subscriber i's digests go: by email (the mail
 // server is checked once for all), or to a webhook with its URL and
 // secret.

@@ -19,6 +19,7 @@ type Mail struct {
 	PublicURL string // Herald's public address; links to event pages and the unsubscribe page when set
 	Secret    []byte // signs unsubscribe tokens
 	Now       time.Time
+	Templates *Templates // nil: the built-in ones
 }
 
 // Message is a rendered digest: the exact bytes to send, and what the
@@ -31,11 +32,16 @@ type Message struct {
 	Bytes   []byte // the whole message, CRLF line ends, 7-bit clean
 }
 
-// MessageID is the stable Message-ID of the digest for (email, period end):
-// a re-render or a resend of the same digest carries the same one.
-func MessageID(email string, end time.Time, domain string) string {
+// Key is the stable key of the digest for (email, period end): a
+// re-render or a resend of the same digest carries the same one.
+func Key(email string, end time.Time) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	return fmt.Sprintf("<digest.%d.%s@%s>", end.Unix(), hex.EncodeToString(sum[:8]), domain)
+	return fmt.Sprintf("digest.%d.%s", end.Unix(), hex.EncodeToString(sum[:8]))
+}
+
+// MessageID is the digest's Key as a Message-ID in the sender's domain.
+func MessageID(email string, end time.Time, domain string) string {
+	return "<" + Key(email, end) + "@" + domain + ">"
 }
 
 // Render turns a digest into a complete message.
@@ -53,11 +59,15 @@ func Render(d Digest, m Mail) (Message, error) {
 	if m.PublicURL != "" {
 		unsubURL = strings.TrimRight(m.PublicURL, "/") + "/unsubscribe?token=" + token
 	}
-	text, html, err := renderBodies(newView(d, m.PublicURL, unsubURL))
+	tm := m.Templates
+	if tm == nil {
+		tm = defaultTemplates()
+	}
+	text, html, err := tm.renderBodies(newView(d, m.PublicURL, unsubURL))
 	if err != nil {
 		return Message{}, err
 	}
-	msg := Message{ID: MessageID(d.Subscriber.Email, d.Period.End, domain), Subject: subject(d), Text: text, HTML: html}
+	msg := Message{ID: MessageID(d.Subscriber.Email, d.Period.End, domain), Subject: Subject(d), Text: text, HTML: html}
 	h := headers{
 		{"From", from.String()},
 		{"To", (&mail.Address{Name: oneLine(d.Subscriber.Name), Address: d.Subscriber.Email}).String()},
@@ -76,7 +86,8 @@ func Render(d Digest, m Mail) (Message, error) {
 	return msg, err
 }
 
-func subject(d Digest) string {
+// Subject is the digest's subject line: the date and its top story.
+func Subject(d Digest) string {
 	s := "Herald briefing, " + d.Period.End.In(d.Subscriber.Location).Format("2 Jan")
 	if len(d.Threads) > 0 {
 		top := d.Threads[0]

@@ -1,9 +1,9 @@
 package digest
 
 import (
-	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"io/fs"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,19 +11,35 @@ import (
 	"unicode/utf8"
 
 	"herald/rank"
+	"herald/templates"
 )
 
-//go:embed templates/email.html templates/email.txt
-var templateFS embed.FS
+// Templates are the two parts of a digest email, parsed: email.txt
+// (text/template) and email.html (html/template).
+type Templates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
 
-// The templates are parsed once; after that they are read-only.
-var (
-	htmlTemplate = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email.html"))
-	textTemplate = texttemplate.Must(texttemplate.New("email.txt").Funcs(texttemplate.FuncMap{
+// ParseTemplates parses email.txt and email.html from fsys (package
+// templates: the defaults with an operator's overrides).
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	text, err := texttemplate.New("email.txt").Funcs(texttemplate.FuncMap{
 		"wrap": wrap, "underline": underline, "trimLeft": func(s string) string { return strings.TrimLeft(s, " ") },
 		"inc": func(i int) int { return i + 1 },
-	}).ParseFS(templateFS, "templates/email.txt"))
-)
+	}).ParseFS(fsys, "email.txt")
+	if err != nil {
+		return nil, err
+	}
+	html, err := htmltemplate.ParseFS(fsys, "email.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Templates{text: text, html: html}, nil
+}
+
+// defaultTemplates are the built-in ones, parsed on first use.
+var defaultTemplates = templates.BuiltIn(ParseTemplates)
 
 const (
 	maxLinks       = 8   // source links shown per event; the rest are counted
@@ -247,7 +263,7 @@ func wrap(s, indent string) string {
 func underline(s string) string { return strings.Repeat("=", utf8.RuneCountInString(s)) }
 
 // renderBodies fills both templates.
-func renderBodies(v view) (text, html string, err error) {
+func (tm *Templates) renderBodies(v view) (text, html string, err error) {
 	var t, h strings.Builder
 	items := 0
 	for _, th := range v.Threads {
@@ -255,10 +271,10 @@ func renderBodies(v view) (text, html string, err error) {
 	}
 	t.Grow(512 * (items + 2)) // about what an event takes: fewer regrowths
 	h.Grow(2048 * (items + 2))
-	if err := textTemplate.Execute(&t, v); err != nil {
+	if err := tm.text.Execute(&t, v); err != nil {
 		return "", "", fmt.Errorf("render text part: %w", err)
 	}
-	if err := htmlTemplate.Execute(&h, v); err != nil {
+	if err := tm.html.Execute(&h, v); err != nil {
 		return "", "", fmt.Errorf("render html part: %w", err)
 	}
 	return t.String(), h.String(), nil

@@ -139,3 +139,9 @@ func guardTransport(t *http.Transport, allow []netip.Prefix) *http.Transport {
 	t.DialContext = guardedDialer(allow).DialContext
 	return t
 }
+
+// GuardTransport is guardTransport for other packages whose requests
+// follow the poller's rules (the webhook transport).
+func GuardTransport(t *http.Transport, allow []netip.Prefix) *http.Transport {
+	return guardTransport(t, allow)
+}

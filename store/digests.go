@@ -11,61 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"herald/digest"
 	"herald/events"
 )
-
-// Outbox statuses of a digest.
-const (
-	DigestPending   = "pending"   // rendered, waiting to be (re)sent
-	DigestSent      = "sent"      // the SMTP server accepted it
-	DigestFailed    = "failed"    // refused for good, or too many attempts; see LastError
-	DigestEmpty     = "empty"     // nothing to send for the period; kept so it is not built again
-	DigestCancelled = "cancelled" // the subscriber left before it went
-	// DigestMaybeSent: two attempts handed the message over and got no
-	// answer (the sender was killed, or lost the connection): the server
-	// may have it, once or twice. It is not sent again.
-	DigestMaybeSent = "maybe_sent"
-)
-
-// MaxUnconfirmed is how many attempts may hand a digest over without an
-// answer: after the first it is sent once more, after the second never.
-const MaxUnconfirmed = 2
 
 // ErrClaimLost means a sender's claim on a digest expired and another
 // sender took it over: its outcome was not recorded.
 var ErrClaimLost = errors.New("digest claim lost to another sender")
-
-// OutboxDigest is one row of the digest outbox.
-type OutboxDigest struct {
-	ID                     int64
-	Subscriber             string
-	PeriodStart, PeriodEnd time.Time
-	Status                 string
-	Late                   bool
-	MessageID, Subject     string
-	Message                []byte // empty in listings
-	Events                 int
-	Attempts               int
-	NextAttempt            time.Time
-	ClaimedBy              string
-	ClaimedUntil           time.Time
-	LastError              string
-	CreatedAt, SentAt      time.Time
-	ThroughSeq             int64 // the deduplicator's last placement when it was built
-	// Unconfirmed counts the attempts that handed the message over and
-	// got no answer (store.MaxUnconfirmed).
-	Unconfirmed int
-}
-
-// CoveredEvent is an event a digest lists, as it was when rendered, and
-// the storyline heading it was listed under.
-type CoveredEvent struct {
-	EventID       string
-	Sources, Size int
-	Update        bool
-	Storyline     string // the storyline's id; "" for none
-	Heading       string // the storyline's heading in the digest
-}
 
 const outboxColumns = `id, subscriber, period_start, period_end, status, late, message_id, subject,
 	event_count, attempts, next_attempt, claimed_by, claimed_until, last_error, created_at, sent_at, unconfirmed`
@@ -74,7 +26,7 @@ const outboxColumns = `id, subscriber, period_start, period_end, status, late, m
 // transaction. A digest is identified by (subscriber, period end): when
 // one exists already (an earlier run or another instance rendered it),
 // nothing is written and the stored one is returned with created false.
-func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []CoveredEvent) (stored OutboxDigest, created bool, err error) {
+func (s *Store) SaveDigest(ctx context.Context, d digest.Record, covered []digest.Covered) (stored digest.Record, created bool, err error) {
 	d.Subscriber = strings.ToLower(d.Subscriber)
 	err = s.inTx(ctx, func(tx *txn) error {
 		var id int64
@@ -103,7 +55,7 @@ func (s *Store) SaveDigest(ctx context.Context, d OutboxDigest, covered []Covere
 	return stored, created, err
 }
 
-func saveCovered(ctx context.Context, tx *txn, id int64, covered []CoveredEvent) error {
+func saveCovered(ctx context.Context, tx *txn, id int64, covered []digest.Covered) error {
 	for _, c := range covered {
 		if err := tx.exec(ctx, `INSERT INTO digest_events (digest_id, event_id, sources, size, is_update, storyline_id, heading)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, c.EventID, c.Sources, c.Size, boolInt(c.Update), c.Storyline, c.Heading); err != nil {
@@ -114,8 +66,8 @@ func saveCovered(ctx context.Context, tx *txn, id int64, covered []CoveredEvent)
 }
 
 // scanOutbox reads one full row (message included) in a transaction.
-func scanOutbox(ctx context.Context, tx *txn, where string, args ...any) (OutboxDigest, error) {
-	var d OutboxDigest
+func scanOutbox(ctx context.Context, tx *txn, where string, args ...any) (digest.Record, error) {
+	var d digest.Record
 	var msg string
 	dest := append(outboxDest(&d), &msg)
 	if err := tx.scanRow(ctx, `SELECT `+outboxColumns+`, message FROM digests WHERE `+where, args, dest...); err != nil {
@@ -128,7 +80,7 @@ func scanOutbox(ctx context.Context, tx *txn, where string, args ...any) (Outbox
 	return d, nil
 }
 
-func outboxDest(d *OutboxDigest) []any {
+func outboxDest(d *digest.Record) []any {
 	return []any{&d.ID, &d.Subscriber, msTime{&d.PeriodStart}, msTime{&d.PeriodEnd}, &d.Status, intBool{&d.Late},
 		&d.MessageID, &d.Subject, &d.Events, &d.Attempts, msTime{&d.NextAttempt}, &d.ClaimedBy,
 		msTime{&d.ClaimedUntil}, &d.LastError, msTime{&d.CreatedAt}, msTime{&d.SentAt}, &d.Unconfirmed}
@@ -220,17 +172,11 @@ func (s *Store) SentEvents(ctx context.Context, email string, since time.Time) (
 	return out, rows.Err()
 }
 
-// MailedStoryline is what a subscriber's digests listed of a storyline.
-type MailedStoryline struct {
-	Events  int    // its events listed
-	Heading string // the heading it was last listed under
-}
-
 // MailedStorylines returns, for each storyline listed in the subscriber's
 // digests (pending or sent) whose period ended at or after since, how
 // many of its events were listed and the latest heading. A storyline
 // folded into another counts under the id it lives on.
-func (s *Store) MailedStorylines(ctx context.Context, email string, since time.Time) (map[string]MailedStoryline, error) {
+func (s *Store) MailedStorylines(ctx context.Context, email string, since time.Time) (map[string]digest.Mailed, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT COALESCE(a.new_id, e.storyline_id), e.event_id, e.heading
 		FROM digest_events e JOIN digests d ON d.id = e.digest_id
 		LEFT JOIN storyline_aliases a ON a.old_id = e.storyline_id
@@ -240,7 +186,7 @@ func (s *Store) MailedStorylines(ctx context.Context, email string, since time.T
 		return nil, fmt.Errorf("storylines sent to %s: %w", email, err)
 	}
 	defer rows.Close()
-	out := map[string]MailedStoryline{}
+	out := map[string]digest.Mailed{}
 	seen := map[string]bool{} // storyline and event: an update lists an event again
 	for rows.Next() {
 		var story, event, heading string
@@ -300,9 +246,9 @@ func (s *Store) SubscriberSince(ctx context.Context, email string, now time.Time
 
 // DueDigests returns up to limit pending digests whose next attempt has
 // come and that no sender holds, oldest first.
-func (s *Store) DueDigests(ctx context.Context, now time.Time, limit int) ([]OutboxDigest, error) {
+func (s *Store) DueDigests(ctx context.Context, now time.Time, limit int) ([]digest.Record, error) {
 	return s.listOutbox(ctx, true, `WHERE status = ? AND next_attempt <= ? AND claimed_until < ?
-		ORDER BY next_attempt, id LIMIT `+strconv.Itoa(limit), DigestPending, ms(now), ms(now))
+		ORDER BY next_attempt, id LIMIT `+strconv.Itoa(limit), digest.StatusPending, ms(now), ms(now))
 }
 
 // DigestFilter selects outbox rows for a listing. Zero fields do not filter.
@@ -312,7 +258,7 @@ type DigestFilter struct {
 }
 
 // Digests lists outbox rows, newest period first, without their messages.
-func (s *Store) Digests(ctx context.Context, f DigestFilter) ([]OutboxDigest, error) {
+func (s *Store) Digests(ctx context.Context, f DigestFilter) ([]digest.Record, error) {
 	var conds []string
 	var args []any
 	if f.Subscriber != "" {
@@ -332,18 +278,18 @@ func (s *Store) Digests(ctx context.Context, f DigestFilter) ([]OutboxDigest, er
 }
 
 // Digest returns one outbox row with its message.
-func (s *Store) Digest(ctx context.Context, id int64) (OutboxDigest, error) {
+func (s *Store) Digest(ctx context.Context, id int64) (digest.Record, error) {
 	out, err := s.listOutbox(ctx, true, `WHERE id = ?`, id)
 	if err != nil {
-		return OutboxDigest{}, err
+		return digest.Record{}, err
 	}
 	if len(out) == 0 {
-		return OutboxDigest{}, fmt.Errorf("digest %d: %w", id, ErrNotFound)
+		return digest.Record{}, fmt.Errorf("digest %d: %w", id, ErrNotFound)
 	}
 	return out[0], nil
 }
 
-func (s *Store) listOutbox(ctx context.Context, withMessage bool, rest string, args ...any) ([]OutboxDigest, error) {
+func (s *Store) listOutbox(ctx context.Context, withMessage bool, rest string, args ...any) ([]digest.Record, error) {
 	cols := outboxColumns
 	if withMessage {
 		cols += `, message`
@@ -353,9 +299,9 @@ func (s *Store) listOutbox(ctx context.Context, withMessage bool, rest string, a
 		return nil, fmt.Errorf("query digests: %w", err)
 	}
 	defer rows.Close()
-	var out []OutboxDigest
+	var out []digest.Record
 	for rows.Next() {
-		var d OutboxDigest
+		var d digest.Record
 		var msg string
 		dest := outboxDest(&d)
 		if withMessage {
@@ -381,7 +327,7 @@ func (s *Store) ClaimDigest(ctx context.Context, id int64, by string, now, until
 	err = s.db.QueryRowContext(ctx, s.q(`UPDATE digests SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1,
 		unconfirmed = unconfirmed + CASE WHEN handed_at <> 0 THEN 1 ELSE 0 END, handed_at = 0
 		WHERE id = ? AND status = ? AND claimed_until < ? AND next_attempt <= ? RETURNING unconfirmed`),
-		by, ms(until), id, DigestPending, ms(now), ms(now)).Scan(&unconfirmed)
+		by, ms(until), id, digest.StatusPending, ms(now), ms(now)).Scan(&unconfirmed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, 0, nil
 	}
@@ -396,7 +342,7 @@ func (s *Store) ClaimDigest(ctx context.Context, id int64, by string, now, until
 // it records the answer, the next one knows the server may have it.
 func (s *Store) HandOver(ctx context.Context, id int64, by string, at time.Time) error {
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET handed_at = ? WHERE id = ? AND claimed_by = ? AND status = ?`),
-		ms(at), id, by, DigestPending)
+		ms(at), id, by, digest.StatusPending)
 	if err != nil {
 		return fmt.Errorf("record handover of digest %d: %w", id, err)
 	}
@@ -411,7 +357,7 @@ func (s *Store) HandOver(ctx context.Context, id int64, by string, at time.Time)
 // ErrClaimLost when by no longer holds the claim.
 func (s *Store) SettleDigest(ctx context.Context, id int64, by, status, reason string, at time.Time) error {
 	sentAt := int64(0)
-	if status == DigestSent || status == DigestMaybeSent {
+	if status == digest.StatusSent || status == digest.StatusMaybeSent {
 		sentAt = ms(at)
 	}
 	return s.updateClaimed(ctx, id, by, `status = ?, last_error = ?, sent_at = ?`, status, reason, sentAt)
@@ -427,7 +373,7 @@ func (s *Store) RetryDigest(ctx context.Context, id int64, by string, next time.
 
 // updateClaimed records an answer: the handover it answers is over.
 func (s *Store) updateClaimed(ctx context.Context, id int64, by, set string, args ...any) error {
-	args = append(args, id, by, DigestPending)
+	args = append(args, id, by, digest.StatusPending)
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET `+set+`, claimed_by = '', claimed_until = 0, handed_at = 0
 		WHERE id = ? AND claimed_by = ? AND status = ?`), args...)
 	if err != nil {

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest"
 	"herald/events"
 	"herald/feeds"
 )
 
-func pendingDigest(sub string, end time.Time) OutboxDigest {
-	return OutboxDigest{Subscriber: sub, PeriodStart: end.Add(-24 * time.Hour), PeriodEnd: end, Status: DigestPending,
+func pendingDigest(sub string, end time.Time) digest.Record {
+	return digest.Record{Subscriber: sub, PeriodStart: end.Add(-24 * time.Hour), PeriodEnd: end, Status: digest.StatusPending,
 		MessageID: "<m-" + end.Format("0102") + "@x>", Subject: "Briefing", Message: []byte("Subject: Briefing\r\n\r\nbody\r\n"),
 		CreatedAt: end}
 }
@@ -23,19 +24,19 @@ func TestSaveDigestIsIdempotentPerPeriod(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	first := pendingDigest("Ada@Example.org", t0)
-	got, created, err := s.SaveDigest(ctx, first, []CoveredEvent{{EventID: "ev-a", Sources: 3, Size: 4}})
+	got, created, err := s.SaveDigest(ctx, first, []digest.Covered{{EventID: "ev-a", Sources: 3, Size: 4}})
 	if err != nil || !created || got.ID == 0 || got.Subscriber != "ada@example.org" || string(got.Message) != string(first.Message) {
 		t.Fatalf("first save: %+v created=%v err=%v", got, created, err)
 	}
 	second := first
 	second.MessageID, second.Message = "<other@x>", []byte("other bytes")
 	var wg sync.WaitGroup
-	results := make([]OutboxDigest, 4)
+	results := make([]digest.Record, 4)
 	for i := range results {
 		wg.Go(func() {
 			var err error
 			var created bool
-			results[i], created, err = s.SaveDigest(ctx, second, []CoveredEvent{{EventID: "ev-b", Sources: 1, Size: 1}})
+			results[i], created, err = s.SaveDigest(ctx, second, []digest.Covered{{EventID: "ev-b", Sources: 1, Size: 1}})
 			if err != nil || created {
 				t.Errorf("repeat save: created=%v err=%v", created, err)
 			}
@@ -87,7 +88,7 @@ func TestClaimDigest(t *testing.T) {
 		t.Fatalf("%d senders claimed the digest, want 1", wins)
 	}
 	got, _ := s.Digest(ctx, d.ID)
-	if err := s.SettleDigest(ctx, d.ID, "not-the-owner", DigestSent, "", now); !errors.Is(err, ErrClaimLost) {
+	if err := s.SettleDigest(ctx, d.ID, "not-the-owner", digest.StatusSent, "", now); !errors.Is(err, ErrClaimLost) {
 		t.Fatalf("a non-owner settled the digest: %v", err)
 	}
 	if due, _ := s.DueDigests(ctx, now, 10); len(due) != 0 {
@@ -101,14 +102,14 @@ func TestClaimDigest(t *testing.T) {
 	if ok, _, err := s.ClaimDigest(ctx, d.ID, "heir", later, later.Add(time.Minute)); !ok || err != nil {
 		t.Fatalf("taking over an expired claim: %v %v", ok, err)
 	}
-	if err := s.SettleDigest(ctx, d.ID, got.ClaimedBy, DigestSent, "", later); !errors.Is(err, ErrClaimLost) {
+	if err := s.SettleDigest(ctx, d.ID, got.ClaimedBy, digest.StatusSent, "", later); !errors.Is(err, ErrClaimLost) {
 		t.Fatalf("the first owner settled after losing its claim: %v", err)
 	}
-	if err := s.SettleDigest(ctx, d.ID, "heir", DigestSent, "", later); err != nil {
+	if err := s.SettleDigest(ctx, d.ID, "heir", digest.StatusSent, "", later); err != nil {
 		t.Fatal(err)
 	}
 	final, _ := s.Digest(ctx, d.ID)
-	if final.Status != DigestSent || final.Attempts != 2 || !final.SentAt.Equal(later) || final.ClaimedBy != "" {
+	if final.Status != digest.StatusSent || final.Attempts != 2 || !final.SentAt.Equal(later) || final.ClaimedBy != "" {
 		t.Fatalf("after sending: %+v", final)
 	}
 	if ok, _, _ := s.ClaimDigest(ctx, d.ID, "late", later.Add(time.Hour), later.Add(2*time.Hour)); ok {
@@ -130,15 +131,15 @@ func TestRetryAndFailDigest(t *testing.T) {
 	if ok, _, _ := s.ClaimDigest(ctx, d.ID, "me", t0.Add(5*time.Minute), t0.Add(6*time.Minute)); !ok {
 		t.Fatal("not claimable at its next attempt")
 	}
-	if err := s.SettleDigest(ctx, d.ID, "me", DigestFailed, "550 no such user", t0); err != nil {
+	if err := s.SettleDigest(ctx, d.ID, "me", digest.StatusFailed, "550 no such user", t0); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.Digests(ctx, DigestFilter{Status: DigestFailed})
+	list, err := s.Digests(ctx, DigestFilter{Status: digest.StatusFailed})
 	if err != nil || len(list) != 1 || list[0].LastError != "550 no such user" || list[0].Attempts != 2 || len(list[0].Message) != 0 {
 		t.Fatalf("failed digests: %+v %v", list, err)
 	}
 	counts, err := s.OutboxCounts(ctx)
-	if err != nil || counts[DigestFailed] != 1 || len(counts) != 1 {
+	if err != nil || counts[digest.StatusFailed] != 1 || len(counts) != 1 {
 		t.Fatalf("outbox counts = %v, %v", counts, err)
 	}
 	// A failed digest's events were never read: they do not count as sent.
@@ -219,7 +220,7 @@ func TestDigestCandidatesAndFoldedSentEvents(t *testing.T) {
 	}
 	d := pendingDigest("a@x.org", t0)
 	d.ThroughSeq = through
-	s.SaveDigest(ctx, d, []CoveredEvent{{EventID: "ev-b", Sources: 2, Size: 2}})
+	s.SaveDigest(ctx, d, []digest.Covered{{EventID: "ev-b", Sources: 2, Size: 2}})
 	if seq, ok, err := s.DigestThrough(ctx, "A@x.org"); !ok || err != nil || seq != through {
 		t.Fatalf("digest through = %d, %v, %v; want %d", seq, ok, err, through)
 	}
@@ -266,10 +267,10 @@ func TestClaimCountsUnconfirmedHandovers(t *testing.T) {
 	if err := s.HandOver(ctx, d.ID, "other", t0); !errors.Is(err, ErrClaimLost) {
 		t.Fatalf("handover by a sender without the claim: %v", err)
 	}
-	if n, _ := s.UnconfirmedDigests(ctx); n[DigestPending] != 1 || len(n) != 1 {
+	if n, _ := s.UnconfirmedDigests(ctx); n[digest.StatusPending] != 1 || len(n) != 1 {
 		t.Fatalf("unconfirmed digests %v, want one pending", n)
 	}
-	if st, err := s.Stats(ctx, t0, t0); err != nil || st.Unconfirmed[DigestPending] != 1 {
+	if st, err := s.Stats(ctx, t0, t0); err != nil || st.Unconfirmed[digest.StatusPending] != 1 {
 		t.Fatalf("Stats: unconfirmed %v (%v), want one pending (the herald_digests_unconfirmed gauge)", st.Unconfirmed, err)
 	}
 }
@@ -280,26 +281,26 @@ func TestClaimCountsUnconfirmedHandovers(t *testing.T) {
 func TestMailedStorylines(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	first := []CoveredEvent{{EventID: "ev-1", Sources: 2, Storyline: "sl-floyd", Heading: "George Floyd · Minneapolis"},
+	first := []digest.Covered{{EventID: "ev-1", Sources: 2, Storyline: "sl-floyd", Heading: "George Floyd · Minneapolis"},
 		{EventID: "ev-2", Sources: 1, Storyline: "sl-floyd", Heading: "George Floyd · Minneapolis"},
 		{EventID: "ev-9", Sources: 1}}
-	second := []CoveredEvent{{EventID: "ev-2", Sources: 5, Update: true, Storyline: "sl-floyd", Heading: "George Floyd · protests"},
+	second := []digest.Covered{{EventID: "ev-2", Sources: 5, Update: true, Storyline: "sl-floyd", Heading: "George Floyd · protests"},
 		{EventID: "ev-3", Sources: 1, Storyline: "sl-autopsy", Heading: "autopsy"}}
-	for i, covered := range [][]CoveredEvent{first, second} {
+	for i, covered := range [][]digest.Covered{first, second} {
 		if _, _, err := s.SaveDigest(ctx, pendingDigest("a@x.org", t0.Add(time.Duration(i)*24*time.Hour)), covered); err != nil {
 			t.Fatal(err)
 		}
 	}
 	failed := pendingDigest("a@x.org", t0.Add(48*time.Hour))
-	failed.Status = DigestFailed
-	s.SaveDigest(ctx, failed, []CoveredEvent{{EventID: "ev-4", Storyline: "sl-floyd", Heading: "never seen"}})
+	failed.Status = digest.StatusFailed
+	s.SaveDigest(ctx, failed, []digest.Covered{{EventID: "ev-4", Storyline: "sl-floyd", Heading: "never seen"}})
 
 	got, err := s.MailedStorylines(ctx, "A@x.org", t0.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got["sl-floyd"] != (MailedStoryline{Events: 2, Heading: "George Floyd · protests"}) ||
-		got["sl-autopsy"] != (MailedStoryline{Events: 1, Heading: "autopsy"}) {
+	if len(got) != 2 || got["sl-floyd"] != (digest.Mailed{Events: 2, Heading: "George Floyd · protests"}) ||
+		got["sl-autopsy"] != (digest.Mailed{Events: 1, Heading: "autopsy"}) {
 		t.Fatalf("mailed storylines: %+v", got)
 	}
 	if err := s.inTx(ctx, func(tx *txn) error { return foldStoryline(ctx, tx, "sl-autopsy", "sl-floyd") }); err != nil {

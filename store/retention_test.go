@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/digest"
 	"herald/events"
 	"herald/feeds"
 )
@@ -40,7 +41,7 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	save("stray", old) // stored long ago, never placed
-	if _, _, err := s.SaveDigest(ctx, pendingDigest("a@x.org", old), []CoveredEvent{{EventID: "ev-old", Sources: 2, Size: 2}}); err != nil {
+	if _, _, err := s.SaveDigest(ctx, pendingDigest("a@x.org", old), []digest.Covered{{EventID: "ev-old", Sources: 2, Size: 2}}); err != nil {
 		t.Fatal(err)
 	}
 

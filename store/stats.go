@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"herald/digest"
 	"herald/feeds"
 )
 
@@ -46,7 +47,7 @@ func (s *Store) Stats(ctx context.Context, now, openSince time.Time) (Stats, err
 		Scan(&st.OpenEvents); err != nil {
 		return st, fmt.Errorf("count open events: %w", err)
 	}
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(MIN(created_at), 0) FROM digests WHERE status = ?`), DigestPending).
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(MIN(created_at), 0) FROM digests WHERE status = ?`), digest.StatusPending).
 		Scan(&oldestPending); err != nil {
 		return st, fmt.Errorf("oldest pending digest: %w", err)
 	}

@@ -2,11 +2,11 @@ package web
 
 import (
 	"bytes"
-	"embed"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"strings"
@@ -14,10 +14,8 @@ import (
 	"time"
 
 	"herald/events"
+	"herald/templates"
 )
-
-//go:embed templates/*.html templates/*.md
-var templateFS embed.FS
 
 // page is what every HTML page gets: its view (Body) and the frame.
 type page struct {
@@ -34,14 +32,37 @@ type alternate struct {
 	Type, Href, Label string
 }
 
-func parsePages() *template.Template {
-	funcs := template.FuncMap{"when": when, "iso": iso}
-	return template.Must(template.New("pages").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+// Templates are the pages' templates, parsed: HTML (html/template) and
+// Markdown (text/template).
+type Templates struct {
+	html *template.Template
+	md   *texttemplate.Template
 }
 
-var markdown = texttemplate.Must(texttemplate.New("md").Funcs(texttemplate.FuncMap{
-	"md": mdEscape, "mdurl": mdURL, "when": when, "inc": func(i int) int { return i + 1 },
-}).ParseFS(templateFS, "templates/*.md"))
+// The page templates, by format.
+var (
+	htmlPages     = []string{"layout.html", "front.html", "briefing.html", "event.html", "storyline.html", "feeds.html", "unsubscribe.html"}
+	markdownPages = []string{"briefing.md", "event.md", "storyline.md"}
+)
+
+// ParseTemplates parses the page templates from fsys (package templates:
+// the defaults with an operator's overrides).
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	html, err := template.New("pages").Funcs(template.FuncMap{"when": when, "iso": iso}).ParseFS(fsys, htmlPages...)
+	if err != nil {
+		return nil, err
+	}
+	md, err := texttemplate.New("md").Funcs(texttemplate.FuncMap{
+		"md": mdEscape, "mdurl": mdURL, "when": when, "inc": func(i int) int { return i + 1 },
+	}).ParseFS(fsys, markdownPages...)
+	if err != nil {
+		return nil, err
+	}
+	return &Templates{html: html, md: md}, nil
+}
+
+// defaultTemplates are the built-in ones, parsed on first use.
+var defaultTemplates = templates.BuiltIn(ParseTemplates)
 
 // pageTypes are the content types of a page's formats, by extension.
 var pageTypes = map[string]string{
@@ -75,7 +96,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, ext, name string
 		err = enc.Encode(p.Body)
 		b.WriteByte('\n')
 	case "md":
-		err = markdown.ExecuteTemplate(&b, name+".md", p.Body)
+		err = s.md.ExecuteTemplate(&b, name+".md", p.Body)
 	}
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("render %s as %s: %w", name, ext, err))

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	texttemplate "text/template"
 	"time"
 
 	"herald/events"
@@ -106,6 +107,8 @@ type Options struct {
 	Instance func() (id string, leader bool)
 	Now      func() time.Time // the clock; time.Now when nil
 	Log      *slog.Logger
+	// Templates render the pages (ParseTemplates); nil: the built-in ones.
+	Templates *Templates
 }
 
 // server holds what the handlers share.
@@ -113,6 +116,7 @@ type server struct {
 	st    Store
 	opt   Options
 	pages *template.Template
+	md    *texttemplate.Template
 	log   *slog.Logger
 }
 
@@ -124,7 +128,10 @@ func New(st Store, opt Options) http.Handler {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{st: st, opt: opt, pages: parsePages(), log: opt.Log}
+	if opt.Templates == nil {
+		opt.Templates = defaultTemplates()
+	}
+	s := &server{st: st, opt: opt, pages: opt.Templates.html, md: opt.Templates.md, log: opt.Log}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.observe(mux)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,11 +29,13 @@ type Config struct {
 	Digest      DigestConfig `yaml:"digest"`
 	// Retention is how long events and their items are kept (digests are
 	// kept for good); a feed item published before it is not stored.
-	Retention Duration `yaml:"retention"`
+	Retention Duration        `yaml:"retention"`
+	Templates TemplatesConfig `yaml:"templates"`
 
-	path     string     // the file it came from, for messages
-	root     *yaml.Node // the parsed document, to find the line of a key
-	warnings []string   // settings that work but are likely mistakes (config_sanity.go)
+	parsed   parsedTemplates // the templates with the overrides of templates.dir (templates.go)
+	path     string          // the file it came from, for messages
+	root     *yaml.Node      // the parsed document, to find the line of a key
+	warnings []string        // settings that work but are likely mistakes (config_sanity.go)
 }
 
 // Warnings lists the settings that work but are likely mistakes, each with
@@ -113,6 +116,9 @@ type Subscriber struct {
 	Topics   []string `yaml:"topics"`
 	Schedule string   `yaml:"schedule"`
 	Timezone string   `yaml:"timezone"`
+	// Transport is how its digests go: email (the default) or webhook.
+	Transport string        `yaml:"transport"`
+	Webhook   WebhookConfig `yaml:"webhook"`
 }
 
 // Duration reads "30s", "1h30m" or "2d" from YAML.
@@ -185,6 +191,7 @@ func (c *Config) defaults() {
 		c.SMTP.Timeout = Duration(time.Minute)
 	}
 	for i := range c.Subscribers {
+		def(&c.Subscribers[i].Transport, "email")
 		def(&c.Subscribers[i].Schedule, "0 7 * * *")
 		def(&c.Subscribers[i].Timezone, "UTC")
 	}
@@ -313,6 +320,12 @@ func (c *Config) Masked() ([]byte, error) {
 	}
 	if m.Digest.Secret != "" {
 		m.Digest.Secret = "***"
+	}
+	m.Subscribers = slices.Clone(m.Subscribers)
+	for i := range m.Subscribers {
+		if m.Subscribers[i].Webhook.Secret != "" {
+			m.Subscribers[i].Webhook.Secret = "***"
+		}
 	}
 	if u, err := url.Parse(m.Storage); err == nil && u.User != nil {
 		m.Storage = u.Redacted()

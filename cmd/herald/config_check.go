@@ -68,6 +68,7 @@ func (c *Config) validate() error {
 		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))
 	}
 	k.checkAllowNetworks()
+	k.checkTemplates()
 	for i, n := range c.Poll.TrackingParams {
 		if !paramName.MatchString(n) {
 			k.failf(p("poll", "tracking_params", i), "%q is not a query parameter name: write a name like share_id, or a prefix like sh_*", n)
@@ -150,18 +151,22 @@ func (k *checker) checkSubscribers() {
 			}
 		}
 		k.checkDigestSchedule(i, s)
+		k.checkTransport(i, s)
 		if s.Timezone == "Local" {
 			k.failf(p("subscribers", i, "timezone"), "Local is the zone of the machine Herald runs on, which a move or a container changes: name the zone, like Europe/Berlin")
 		} else if _, err := time.LoadLocation(s.Timezone); err != nil {
 			k.failf(p("subscribers", i, "timezone"), "%q is not a time zone: use an IANA name like Europe/Berlin", s.Timezone)
 		}
 	}
-	if len(k.c.Subscribers) > 0 {
+	if slices.ContainsFunc(k.c.Subscribers, func(s Subscriber) bool { return s.Transport == "email" }) {
 		k.checkMail()
+	}
+	if len(k.c.Subscribers) > 0 {
+		k.checkDigest()
 	}
 }
 
-// checkMail checks what sending digests needs.
+// checkMail checks what sending digests by email needs.
 func (k *checker) checkMail() {
 	c := k.c
 	if c.SMTP == (SMTPConfig{TLS: c.SMTP.TLS, Port: c.SMTP.Port, Timeout: c.SMTP.Timeout}) { // only defaults: no smtp section
@@ -181,6 +186,11 @@ func (k *checker) checkMail() {
 	if time.Duration(c.SMTP.Timeout) < time.Second {
 		k.failf(p("smtp", "timeout"), "%s is too short: use 1s or more (default 1m)", time.Duration(c.SMTP.Timeout))
 	}
+}
+
+// checkDigest checks the digest settings.
+func (k *checker) checkDigest() {
+	c := k.c
 	if c.Digest.MaxEvents < 1 || c.Digest.MaxEvents > 500 {
 		k.failf(p("digest", "max_events"), "%d is out of range: use 1 to 500 (default 25)", c.Digest.MaxEvents)
 	}

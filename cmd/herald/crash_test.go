@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
 

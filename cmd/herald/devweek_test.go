@@ -25,9 +25,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"herald/digest/smtptest"
 	"herald/events"
 	"herald/feeds/feedtest"
+	"herald/mail/smtptest"
 	"herald/web"
 	"herald/web/browsertest"
 )

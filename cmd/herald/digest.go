@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"herald/digest"
@@ -26,7 +24,7 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 	case "-h", "-help", "--help", "help":
 		e.flags("digest").Usage()
 		fmt.Fprint(e.stderr, "\nSubcommands:\n"+
-			"  preview --subscriber ADDR [--at TIME] [--out FILE.html|.txt|.eml]\n"+
+			"  preview --subscriber ADDR [--at TIME] [--out FILE.html|.txt|.eml|.json]\n"+
 			"  send --subscriber ADDR [--at TIME]\n"+
 			"  list [--subscriber ADDR] [--status S] [--limit N]\n")
 		return nil
@@ -45,7 +43,7 @@ type digestRun struct {
 	cfg *Config
 	st  *store.Store
 	g   *digester
-	sub Subscriber
+	sub digest.Subscription
 	at  time.Time
 }
 
@@ -66,23 +64,26 @@ func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string,
 		return nil, err
 	}
 	r := &digestRun{cfg: cfg, st: st}
-	r.sub, err = findSubscriber(cfg, *email)
+	sub, err := findSubscriber(cfg, *email)
 	if err != nil && anyone {
 		fmt.Fprintf(e.stderr, "note: %s is not a subscriber in %s: previewing what it would get with every topic, daily at 07:00 UTC\n",
 			*email, cfg.path)
-		r.sub, err = Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
+		sub, err = Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
 	}
 	if err == nil && anyone {
 		var gone bool
-		if gone, err = st.Unsubscribed(ctx, r.sub.Email); gone {
-			fmt.Fprintf(e.stderr, "note: %s has unsubscribed: no digest is sent to it; previewing what it would get\n", r.sub.Email)
+		if gone, err = st.Unsubscribed(ctx, sub.Email); gone {
+			fmt.Fprintf(e.stderr, "note: %s has unsubscribed: no digest is sent to it; previewing what it would get\n", sub.Email)
 		}
 	}
 	if err == nil {
-		r.at, err = parseAt(*at, r.sub, time.Now())
+		r.g, err = newDigester(ctx, e, cfg, log, st)
 	}
 	if err == nil {
-		r.g, err = newDigester(ctx, e, cfg, log, st)
+		r.sub, err = subscription(cfg, sub, r.g.email)
+	}
+	if err == nil {
+		r.at, err = parseAt(*at, r.sub.Location, time.Now())
 	}
 	if err != nil {
 		st.Close()
@@ -105,13 +106,9 @@ func findSubscriber(cfg *Config, email string) (Subscriber, error) {
 // twice is the first, one a clock change skips is the change); empty means
 // now. Seconds are dropped so that a repeated command names the same
 // period.
-func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
+func parseAt(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Truncate(time.Second), nil
-	}
-	loc, err := time.LoadLocation(sub.Timezone)
-	if err != nil {
-		return time.Time{}, err
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -127,42 +124,21 @@ func parseAt(s string, sub Subscriber, now time.Time) (time.Time, error) {
 	return t.Truncate(time.Second), nil
 }
 
-// period is what a digest built now, ending at at, covers: everything
-// since the subscriber's last digest (or one schedule period back).
-func (r *digestRun) period(ctx context.Context) (digest.Period, error) {
-	last, err := r.st.LastDigestEnd(ctx, r.sub.Email)
-	if err != nil {
-		return digest.Period{}, err
-	}
-	if !last.IsZero() {
-		return digest.Period{Start: last, End: r.at}, nil
-	}
-	sched, err := r.g.schedule(r.sub)
-	if err != nil {
-		return digest.Period{}, err
-	}
-	return digest.Period{Start: sched.FirstStart(r.at), End: r.at}, nil
-}
-
 func digestPreview(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("digest")
 	email := fs.String("subscriber", "", "the subscriber's address")
 	at := fs.String("at", "", "build the digest as of this time (RFC 3339 or \"2006-01-02 15:04\"); default now")
-	out := fs.String("out", "", "write to FILE.html (HTML part), FILE.txt (text part) or FILE.eml (whole message); default: the text part to stdout")
+	out := fs.String("out", "", "write to FILE.html (HTML part), FILE.txt (text part), FILE.eml (whole message) or FILE.json (a webhook subscriber's payload); default: the text part (a webhook's payload) to stdout")
 	r, err := openDigestRun(ctx, e, fs, args, email, at, true)
 	if r == nil {
 		return err // also --help: nil
 	}
 	defer r.st.Close()
-	p, err := r.period(ctx)
+	p, err := r.g.desk.PeriodUntil(ctx, r.sub, r.at)
 	if err != nil {
 		return err
 	}
-	d, _, err := r.g.build(ctx, r.sub, p)
-	if err != nil {
-		return err
-	}
-	msg, err := r.g.renderMessage(d, time.Now())
+	d, msg, err := r.g.desk.Preview(ctx, r.sub, p, time.Now())
 	if err != nil {
 		return err
 	}
@@ -170,12 +146,20 @@ func digestPreview(ctx context.Context, e *env, args []string) error {
 	switch ext := strings.ToLower(filepath.Ext(*out)); ext {
 	case "", ".txt":
 		body = []byte(msg.Text)
+		if msg.Text == "" { // a webhook's message is its JSON
+			body = msg.Bytes
+		}
+	case ".json":
+		if msg.Text != "" {
+			return fmt.Errorf("--out %s: %s takes email: use a .html, .txt or .eml file", *out, r.sub.Email)
+		}
+		body = msg.Bytes
 	case ".html", ".htm":
 		body = []byte(msg.HTML)
 	case ".eml":
 		body = msg.Bytes
 	default:
-		return fmt.Errorf("--out %s: use a .html, .txt or .eml file", *out)
+		return fmt.Errorf("--out %s: use a .html, .txt, .eml or .json file", *out)
 	}
 	if *out == "" {
 		_, err = e.stdout.Write(body)
@@ -206,7 +190,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 	}
 	// First what an earlier run left unsent (a crash, a retry): the same
 	// message, never a second one for the same period.
-	pending, err := r.st.Digests(ctx, store.DigestFilter{Subscriber: r.sub.Email, Status: store.DigestPending})
+	pending, err := r.st.Digests(ctx, store.DigestFilter{Subscriber: r.sub.Email, Status: digest.StatusPending})
 	if err != nil {
 		return err
 	}
@@ -215,7 +199,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	p, err := r.period(ctx)
+	p, err := r.g.desk.PeriodUntil(ctx, r.sub, r.at)
 	if err != nil {
 		return err
 	}
@@ -223,7 +207,7 @@ func digestSend(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: the last digest already covers up to %s: nothing to send\n", r.sub.Email, p.Start.Format(time.RFC3339))
 		return nil
 	}
-	row, err := r.g.render(ctx, r.sub, p, time.Now())
+	row, err := r.g.desk.Render(ctx, r.sub, p, time.Now())
 	if err != nil {
 		return err
 	}
@@ -241,13 +225,13 @@ func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
 			return err
 		}
 		switch {
-		case d.Status == store.DigestSent:
+		case d.Status == digest.StatusSent:
 			fmt.Fprintf(e.stdout, "digest %d for %s sent (%s, Message-ID %s)\n", d.ID, d.Subscriber, d.Subject, d.MessageID)
 			return nil
-		case d.Status == store.DigestEmpty:
+		case d.Status == digest.StatusEmpty:
 			fmt.Fprintf(e.stdout, "%s: nothing new since %s: no digest sent (digest.send_empty is off)\n", d.Subscriber, d.PeriodStart.Format(time.RFC3339))
 			return nil
-		case d.Status != store.DigestPending:
+		case d.Status != digest.StatusPending:
 			return fmt.Errorf("digest %d for %s %s: %s", d.ID, d.Subscriber, d.Status, d.LastError)
 		case d.NextAttempt.After(now):
 			return fmt.Errorf("digest %d for %s waits for its next attempt at %s (last error: %s)", d.ID, d.Subscriber,
@@ -260,7 +244,7 @@ func (r *digestRun) deliverNow(ctx context.Context, e *env, id int64) error {
 			continue
 		}
 		now = time.Now() // the read above may have waited: the claim starts now
-		if _, err := r.g.deliver(ctx, d, now, now); err != nil {
+		if _, err := r.g.desk.Deliver(ctx, d, now, now); err != nil {
 			return err
 		}
 	}
@@ -275,60 +259,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-func digestList(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("digest")
-	email := fs.String("subscriber", "", "only this subscriber's digests")
-	status := fs.String("status", "", "only digests in this state: pending, sent, maybe_sent, failed, empty, cancelled")
-	limit := fs.Int("limit", 50, "show at most this many, newest first")
-	if err := parseFlags(fs, reorder(args)); err != nil {
-		return flagErr(err)
-	}
-	statuses := []string{store.DigestPending, store.DigestSent, store.DigestFailed, store.DigestEmpty, store.DigestCancelled}
-	if *status != "" && !slices.Contains(statuses, *status) {
-		return fmt.Errorf("--status %q is not a digest status: use one of %s", *status, strings.Join(statuses, ", "))
-	}
-	if *limit < 1 {
-		return fmt.Errorf("--limit %d: give 1 or more", *limit)
-	}
-	_, _, st, err := e.setup(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rows, err := st.Digests(ctx, store.DigestFilter{Subscriber: *email, Status: *status, Limit: *limit})
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSUBSCRIBER\tPERIOD END (UTC)\tSTATUS\tEVENTS\tATTEMPTS\tDETAIL")
-	for _, d := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", d.ID, d.Subscriber, d.PeriodEnd.Format("2006-01-02 15:04"),
-			d.Status, d.Events, d.Attempts, outboxDetail(d))
-	}
-	return tw.Flush()
-}
-
-func outboxDetail(d store.OutboxDigest) string {
-	late := ""
-	if d.Late {
-		late = "late; "
-	}
-	switch d.Status {
-	case store.DigestSent:
-		again := ""
-		if d.Unconfirmed > 0 {
-			again = " (sent again after an attempt the server did not answer: a copy may have arrived)"
-		}
-		return late + "sent " + d.SentAt.Format("2006-01-02 15:04:05") + " " + d.MessageID + again
-	case store.DigestPending:
-		if d.LastError != "" {
-			return late + "next attempt " + d.NextAttempt.Format("2006-01-02 15:04") + "; last error: " + d.LastError
-		}
-		return late + "waiting to be sent"
-	case store.DigestEmpty:
-		return "nothing new in the period"
-	}
-	return late + d.LastError
 }

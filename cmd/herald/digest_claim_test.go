@@ -8,24 +8,23 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/digest/smtptest"
-	"herald/store"
+	"herald/mail/smtptest"
 )
 
 // pendingDigest renders ada's digest for the day into the outbox without
 // sending it, and returns its row.
-func pendingDigest(t *testing.T, d *daemon) store.OutboxDigest {
+func pendingDigest(t *testing.T, d *daemon) digest.Record {
 	t.Helper()
 	ctx := context.Background()
 	end := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
 	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, end.Add(-time.Hour))
 	l := d.cur()
-	sub, err := findSubscriber(l.cfg, "ada@example.org")
-	if err != nil {
-		t.Fatal(err)
+	sub, ok := l.digests.desk.Subscription("ada@example.org")
+	if !ok {
+		t.Fatal("ada@example.org is no subscriber")
 	}
-	row, err := l.digests.render(ctx, sub, digest.Period{Start: end.Add(-24 * time.Hour), End: end}, end)
-	if err != nil || row.Status != store.DigestPending {
+	row, err := l.digests.desk.Render(ctx, sub, digest.Period{Start: end.Add(-24 * time.Hour), End: end}, end)
+	if err != nil || row.Status != digest.StatusPending {
 		t.Fatalf("render: %+v, %v", row, err)
 	}
 	return row

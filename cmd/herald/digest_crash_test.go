@@ -13,15 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
+	"herald/digest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
-
-// crashPoints are the places HERALD_CRASH_AT kills `herald digest send`
-// with SIGKILL: before the digest is rendered, after it is in the outbox,
-// in the middle of the SMTP DATA, and after the server accepted it but
-// before it was marked sent.
-var crashPoints = []string{"before-render", "after-render", "during-smtp", "after-accept"}
 
 // TestDigestCrashRecovery kills a real herald process at each crash point,
 // 100 times in all, then runs it again without the fault. Every digest
@@ -29,9 +24,24 @@ var crashPoints = []string{"before-render", "after-render", "during-smtp", "afte
 // the server's acceptance and the mark, and it is byte for byte the same
 // message with the same Message-ID.
 func TestDigestCrashRecovery(t *testing.T) {
+	crashRuns(t, 100, func() crashReceiver { return &smtpReceiver{srv: smtptest.Start(t, smtptest.Options{})} })
+}
+
+// crashReceiver is where the crash runs' digests go: a real SMTP server or
+// a webhook endpoint.
+type crashReceiver interface {
+	config(db string) string                 // a herald config that sends ada's digests to it
+	env(dir string) ([]string, error)        // what the herald process needs to reach it
+	delivered(db string, point string) error // what arrived, checked against the outbox
+}
+
+// crashRuns runs the crash and recovery runs, 8 at a time, cycling
+// through the crash points, each against its own receiver and copy of the
+// store.
+func crashRuns(t *testing.T, runs int, receiver func() crashReceiver) {
 	bin := buildHerald(t)
 	template := seededStore(t)
-	const runs, parallel = 100, 8
+	const parallel = 8
 	start := time.Now()
 	errs := make(chan error, runs)
 	sem := make(chan struct{}, parallel)
@@ -40,8 +50,9 @@ func TestDigestCrashRecovery(t *testing.T) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if err := crashRun(t, bin, template, crashPoints[i%len(crashPoints)]); err != nil {
-				errs <- fmt.Errorf("run %d (%s): %w", i, crashPoints[i%len(crashPoints)], err)
+			point := digest.CrashPoints[i%len(digest.CrashPoints)]
+			if err := crashRun(t, bin, template, point, receiver()); err != nil {
+				errs <- fmt.Errorf("run %d (%s): %w", i, point, err)
 			}
 		})
 	}
@@ -53,10 +64,8 @@ func TestDigestCrashRecovery(t *testing.T) {
 	t.Logf("%d crash runs in %v", runs, time.Since(start).Round(time.Millisecond))
 }
 
-// crashRun runs one crash and recovery against its own SMTP server and
-// copy of the store.
-func crashRun(t *testing.T, bin, template, point string) error {
-	srv := smtptest.Start(t, smtptest.Options{})
+// crashRun runs one crash and recovery against rcv.
+func crashRun(t *testing.T, bin, template, point string, rcv crashReceiver) error {
 	dir, err := os.MkdirTemp(t.TempDir(), "run")
 	if err != nil {
 		return err
@@ -65,17 +74,17 @@ func crashRun(t *testing.T, bin, template, point string) error {
 	if err := copyFile(template, db); err != nil {
 		return err
 	}
-	cert := filepath.Join(dir, "cert.pem")
-	if err := os.WriteFile(cert, srv.CertPEM, 0o644); err != nil {
+	env, err := rcv.env(dir)
+	if err != nil {
 		return err
 	}
 	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(crashConfig(db, srv.Port)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(rcv.config(db)), 0o644); err != nil {
 		return err
 	}
 	send := func(crashAt string) error {
 		cmd := exec.Command(bin, "--config", cfg, "digest", "send", "--subscriber", "ada@example.org", "--at", "2026-11-20T07:00:00Z")
-		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+cert, "HERALD_CRASH_AT="+crashAt, "HERALD_DATABASE_URL=")
+		cmd.Env = append(append(os.Environ(), env...), "HERALD_CRASH_AT="+crashAt, "HERALD_DATABASE_URL=")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("%w: %s", err, out)
@@ -95,23 +104,47 @@ func crashRun(t *testing.T, bin, template, point string) error {
 	if err := send(""); err != nil { // a third run finds nothing left to do
 		return fmt.Errorf("third run: %w", err)
 	}
-	return checkDelivered(srv, db, point)
+	return rcv.delivered(db, point)
 }
 
-func checkDelivered(srv *smtptest.Server, db, point string) error {
-	msgs := srv.Messages()
-	want := 1
-	if point == "after-accept" {
-		want = 2 // accepted, killed before the mark, resent
-	}
-	if len(msgs) != want {
-		return fmt.Errorf("%d messages arrived, want %d", len(msgs), want)
+// smtpReceiver is the crash runs' SMTP server.
+type smtpReceiver struct{ srv *smtptest.Server }
+
+func (r *smtpReceiver) config(db string) string { return crashConfig(db, r.srv.Port) }
+
+func (r *smtpReceiver) env(dir string) ([]string, error) {
+	cert := filepath.Join(dir, "cert.pem")
+	return []string{"SSL_CERT_FILE=" + cert}, os.WriteFile(cert, r.srv.CertPEM, 0o644)
+}
+
+func (r *smtpReceiver) delivered(db, point string) error {
+	msgs := r.srv.Messages()
+	if err := wantCopies(len(msgs), point); err != nil {
+		return err
 	}
 	for _, m := range msgs[1:] {
 		if m.MessageID != msgs[0].MessageID || !bytes.Equal(m.Data, msgs[0].Data) {
 			return fmt.Errorf("a second, different message arrived: %s then %s", msgs[0].MessageID, m.MessageID)
 		}
 	}
+	return checkOutboxSent(db, msgs[0].MessageID)
+}
+
+// wantCopies checks how many copies arrived: one, and two only after a
+// kill between the receiver's acceptance and the mark (resent).
+func wantCopies(n int, point string) error {
+	want := 1
+	if point == "after-accept" {
+		want = 2
+	}
+	if n != want {
+		return fmt.Errorf("%d copies arrived, want %d", n, want)
+	}
+	return nil
+}
+
+// checkOutboxSent checks the outbox holds one digest, sent, with key.
+func checkOutboxSent(db, key string) error {
 	st, err := store.Open(context.Background(), db)
 	if err != nil {
 		return err
@@ -121,8 +154,8 @@ func checkDelivered(srv *smtptest.Server, db, point string) error {
 	if err != nil {
 		return err
 	}
-	if len(rows) != 1 || rows[0].Status != store.DigestSent || rows[0].MessageID != msgs[0].MessageID {
-		return fmt.Errorf("outbox %+v, want one sent digest with Message-ID %s", rows, msgs[0].MessageID)
+	if len(rows) != 1 || rows[0].Status != digest.StatusSent || rows[0].MessageID != key {
+		return fmt.Errorf("outbox %+v, want one sent digest with key %s", rows, key)
 	}
 	return nil
 }

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
+	"herald/digest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
 
@@ -101,13 +102,13 @@ func checkAtMostTwice(t *testing.T, srv *smtptest.Server, db string, subs []stri
 	for _, d := range rows {
 		n := copies[d.MessageID]
 		switch {
-		case n == 0 && d.Status != store.DigestMaybeSent:
+		case n == 0 && d.Status != digest.StatusMaybeSent:
 			t.Errorf("%s: the digest never arrived (outbox: %s)", d.Subscriber, d.Status)
 		case n > 2:
 			t.Errorf("%s: the digest arrived %d times", d.Subscriber, n)
 		case n == 2 && d.Unconfirmed == 0:
 			t.Errorf("%s: the digest arrived twice, but the outbox does not say it may have (%s)", d.Subscriber, d.Status)
-		case d.Status != store.DigestSent && d.Status != store.DigestMaybeSent:
+		case d.Status != digest.StatusSent && d.Status != digest.StatusMaybeSent:
 			t.Errorf("%s: outbox status %s", d.Subscriber, d.Status)
 		}
 		if n == 2 {

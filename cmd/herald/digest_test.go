@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"herald/digest"
-	"herald/digest/smtptest"
 	"herald/events"
 	"herald/feeds"
+	"herald/mail/smtptest"
 	"herald/store"
 	"herald/store/pgtest"
 )
@@ -33,6 +33,7 @@ func digestConfig(t *testing.T, srv *smtptest.Server, subscribers string) *Confi
 storage: %s
 http:
   public_url: https://herald.example
+poll: {allow_networks: [127.0.0.1]} # webhook receivers on loopback
 topics:
   - name: world
     feeds: [{url: "http://feeds.example/world"}]
@@ -70,7 +71,7 @@ func newTestDaemon(t *testing.T, cfg *Config, srv *smtptest.Server) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.mailer.TLSConfig = srv.Client
+	g.email.Mailer.TLSConfig = srv.Client
 	d := &daemon{log: log, store: st}
 	d.live.Store(&live{cfg: cfg, digests: g})
 	return d
@@ -232,7 +233,7 @@ func TestDigestsAcrossDays(t *testing.T) {
 		}
 	}
 	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
-	if len(rows) != 3 || rows[0].Status != store.DigestSent || !rows[0].Late {
+	if len(rows) != 3 || rows[0].Status != digest.StatusSent || !rows[0].Late {
 		t.Fatalf("outbox: %+v", rows)
 	}
 }
@@ -325,7 +326,7 @@ func TestDigestRetriesTemporaryFailures(t *testing.T) {
 			for i := range c.times {
 				d.mustSend(t, now)
 				row := onlyDigest(t, d.store)
-				if row.Status != store.DigestPending || row.Attempts != i+1 || row.LastError == "" {
+				if row.Status != digest.StatusPending || row.Attempts != i+1 || row.LastError == "" {
 					t.Fatalf("after failure %d: %+v", i+1, row)
 				}
 				d.mustSend(t, row.NextAttempt.Add(-time.Second)) // not yet
@@ -338,7 +339,7 @@ func TestDigestRetriesTemporaryFailures(t *testing.T) {
 			d.mustSend(t, now.Add(time.Hour))
 			msgs := srv.Messages()
 			row := onlyDigest(t, d.store)
-			if len(msgs) != c.copies || row.Status != store.DigestSent || row.Attempts != c.times+1 {
+			if len(msgs) != c.copies || row.Status != digest.StatusSent || row.Attempts != c.times+1 {
 				t.Fatalf("%d messages, want %d; outbox %+v", len(msgs), c.copies, row)
 			}
 			for _, m := range msgs {
@@ -372,7 +373,7 @@ func TestDigestPermanentFailureIsPerRecipient(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].To[0] != "ada@example.org" {
 		t.Fatalf("received %+v, want only ada's digest", msgs)
 	}
-	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: store.DigestFailed})
+	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: digest.StatusFailed})
 	if len(failed) != 1 || failed[0].Subscriber != "gone@example.org" || !strings.Contains(failed[0].LastError, "550") || failed[0].Attempts != 1 {
 		t.Fatalf("failed digests: %+v", failed)
 	}
@@ -411,12 +412,12 @@ func TestUnsubscribeLinkStopsDigests(t *testing.T) {
 	srv.SetFail(nil)
 	d.mustSend(t, day.Add(80*time.Hour)) // ...and is cancelled; the 26th's is never built
 	rows, _ := d.store.Digests(context.Background(), store.DigestFilter{})
-	if len(srv.Messages()) != 1 || len(rows) != 2 || rows[0].Status != store.DigestCancelled {
+	if len(srv.Messages()) != 1 || len(rows) != 2 || rows[0].Status != digest.StatusCancelled {
 		t.Fatalf("after unsubscribing: %d messages, outbox %+v", len(srv.Messages()), rows)
 	}
 }
 
-func onlyDigest(t *testing.T, st *store.Store) store.OutboxDigest {
+func onlyDigest(t *testing.T, st *store.Store) digest.Record {
 	t.Helper()
 	rows, err := st.Digests(context.Background(), store.DigestFilter{})
 	if err != nil || len(rows) != 1 {
@@ -527,10 +528,10 @@ func TestDigestCommands(t *testing.T) {
 		t.Fatalf("preview recorded digests: %+v", rows)
 	}
 	end := time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)
-	d, _, _ := st.SaveDigest(ctx, store.OutboxDigest{Subscriber: "ada@example.org", PeriodStart: end.Add(-24 * time.Hour),
-		PeriodEnd: end, Status: store.DigestPending, MessageID: "<m1@x>", Message: []byte("x"), CreatedAt: end}, nil)
+	d, _, _ := st.SaveDigest(ctx, digest.Record{Subscriber: "ada@example.org", PeriodStart: end.Add(-24 * time.Hour),
+		PeriodEnd: end, Status: digest.StatusPending, MessageID: "<m1@x>", Message: []byte("x"), CreatedAt: end}, nil)
 	st.ClaimDigest(ctx, d.ID, "me", end, end.Add(time.Minute))
-	st.SettleDigest(ctx, d.ID, "me", store.DigestFailed, "smtp rcpt (permanent): SMTP error 550: no such mailbox", end)
+	st.SettleDigest(ctx, d.ID, "me", digest.StatusFailed, "smtp rcpt (permanent): SMTP error 550: no such mailbox", end)
 	st.Close()
 	list, err := herald(t, ctx, "--config", cfgPath, "digest", "list")
 	if err != nil || !strings.Contains(list, "failed") || !strings.Contains(list, "550: no such mailbox") ||
@@ -586,6 +587,15 @@ func TestDigestConfigChecks(t *testing.T) {
 		{base + "smtp: {host: mail.example, tls: none, username: herald, password: x, from: \"Herald <news@example.org>\"}\nsubscribers:\n  - {email: ada@example.org}\n",
 			"smtp.tls: none would send the password in the clear"},
 	}
+	hook := "subscribers:\n  - {email: ops@example.org, transport: webhook, webhook: %s}\n"
+	cases = append(cases, []struct{ yaml, want string }{
+		{base + "subscribers:\n  - {email: ops@example.org, transport: pigeon}\n", `test.yaml:5: subscribers[0].transport: "pigeon" is not a transport for ops@example.org: use email or webhook`},
+		{base + fmt.Sprintf(hook, "{secret: a secret long enough}"), "subscribers[0].webhook: ops@example.org takes webhooks but has no url: set webhook.url"},
+		{base + fmt.Sprintf(hook, "{url: \"https://hooks.example/h\"}"), "subscribers[0].webhook: ops@example.org takes webhooks but has no secret to sign them: set webhook.secret"},
+		{base + fmt.Sprintf(hook, "{url: \"ftp://hooks.example/h\", secret: a secret long enough}"), `subscribers[0].webhook.url: "ftp://hooks.example/h" (for ops@example.org) is not an absolute http(s) URL`},
+		{base + fmt.Sprintf(hook, "{url: \"http://169.254.169.254/h\", secret: a secret long enough}"), "subscribers[0].webhook.url: ops@example.org's webhook: address 169.254.169.254 is link-local"},
+		{base + "subscribers:\n  - {email: ops@example.org, webhook: {url: \"https://hooks.example/h\"}}\n", "subscribers[0].webhook: ops@example.org takes digests by email, so its webhook section is unused"},
+	}...)
 	for _, c := range cases {
 		_, err := ParseConfig("test.yaml", []byte(c.yaml), func(string) string { return "" })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -601,6 +611,13 @@ func TestDigestConfigChecks(t *testing.T) {
 	masked, _ := cfg.Masked()
 	if strings.Contains(string(masked), "thirty-two") || cfg.Subscribers[0].Schedule != "0 7 * * *" || cfg.Digest.MaxEvents != 25 {
 		t.Fatalf("defaults or masking wrong:\n%s", masked)
+	}
+	// Webhooks alone need no mail server; a loopback receiver needs its network allowed.
+	if cfg, err := ParseConfig("test.yaml", []byte(base+"poll: {allow_networks: [127.0.0.1]}\n"+fmt.Sprintf(hook,
+		"{url: \"http://127.0.0.1:9/h\", secret: \"${HOOK}\"}")), func(string) string { return "a webhook secret, long" }); err != nil {
+		t.Fatalf("a webhook subscriber without smtp: %v", err)
+	} else if masked, _ := cfg.Masked(); strings.Contains(string(masked), "webhook secret") {
+		t.Fatalf("the webhook secret shows in check-config:\n%s", masked)
 	}
 	if _, err := ParseConfig("test.yaml", []byte(base+"smtp: {host: 127.0.0.1, tls: none, username: herald, password: x, allow_insecure_auth: true, from: \"Herald <news@example.org>\"}\n"+
 		"subscribers:\n  - {email: ada@example.org}\n"), noEnv); err != nil {
@@ -627,7 +644,7 @@ func TestDigestLoginRefusedWaitsForNewCredentials(t *testing.T) {
 		d.sendDigests(context.Background(), day.Add(time.Duration(h)*time.Hour))
 	}
 	row := onlyDigest(t, d.store)
-	if row.Status != store.DigestPending || !strings.Contains(row.LastError, "535") || srv.Attempts("auth") != 1 {
+	if row.Status != digest.StatusPending || !strings.Contains(row.LastError, "535") || srv.Attempts("auth") != 1 {
 		t.Fatalf("after a day of rounds: %+v, %d logins tried; want it pending with the reason, one login", row, srv.Attempts("auth"))
 	}
 	fixed := *cfg
@@ -656,15 +673,15 @@ func TestDigestGivesUpAfterLastRetry(t *testing.T) {
 	d.mustSend(t, day)
 	newSeeder(t, d.store).reports("ev-a", "world", "Talks agreed", 2, day.Add(10*time.Hour))
 	now := day.Add(31 * time.Hour)
-	for range len(retryWaits) + 3 {
+	for range len(digest.RetryWaits) + 3 {
 		d.mustSend(t, now)
 		now = now.Add(9 * time.Hour) // past any wait
 	}
-	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: store.DigestFailed})
+	failed, _ := d.store.Digests(context.Background(), store.DigestFilter{Status: digest.StatusFailed})
 	if len(failed) != 1 {
 		t.Fatalf("failed digests: %+v", failed)
 	}
-	if row := failed[0]; row.Attempts != len(retryWaits)+1 ||
+	if row := failed[0]; row.Attempts != len(digest.RetryWaits)+1 ||
 		!strings.Contains(row.LastError, "gave up after 9 attempts") || !strings.Contains(row.LastError, "421") {
 		t.Fatalf("after endless 421s: %+v", row)
 	}
@@ -673,6 +690,7 @@ func TestDigestGivesUpAfterLastRetry(t *testing.T) {
 // Two instances on one database run the digest step at the same moment:
 // every subscriber gets exactly one digest. On SQLite (two handles on one
 // file) always, on PostgreSQL when HERALD_TEST_POSTGRES is set.
+// Half the readers take webhooks, each delivered once too.
 func TestTwoInstancesSendEachDigestOnce(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { twoInstances(t, "") })
 	t.Run("postgres", func(t *testing.T) { twoInstances(t, pgtest.Require(t)) })
@@ -680,9 +698,12 @@ func TestTwoInstancesSendEachDigestOnce(t *testing.T) {
 
 func twoInstances(t *testing.T, dsn string) {
 	srv := smtptest.Start(t, smtptest.Options{})
+	hooks := newHookReceiver(t)
 	var subs strings.Builder
 	for i := range 20 {
 		fmt.Fprintf(&subs, "  - {email: reader%d@example.org, schedule: \"0 7 * * *\"}\n", i)
+		fmt.Fprintf(&subs, "  - {email: hook%d@example.org, transport: webhook, webhook: {url: \"%s/h/%d\", secret: \"%s\"}}\n",
+			i, hooks.srv.URL, i, hookSecret)
 	}
 	cfg := digestConfig(t, srv, subs.String())
 	if dsn != "" {
@@ -709,8 +730,16 @@ func twoInstances(t *testing.T, dsn string) {
 	if len(seen) != 20 || len(srv.Messages()) != 20 {
 		t.Fatalf("%d messages to %d readers, want one to each of 20: %v", len(srv.Messages()), len(seen), seen)
 	}
+	got, bad := hooks.deliveries()
+	keys := map[string]int{}
+	for _, d := range got {
+		keys[d.key]++
+	}
+	if len(got) != 20 || len(keys) != 20 || len(bad) > 0 {
+		t.Fatalf("%d webhook deliveries under %d keys (%v refused), want one to each of 20", len(got), len(keys), bad)
+	}
 	counts, _ := a.store.OutboxCounts(context.Background())
-	if counts[store.DigestSent] != 20 || len(counts) != 1 {
+	if counts[digest.StatusSent] != 40 || len(counts) != 1 {
 		t.Fatalf("outbox: %v", counts)
 	}
 }
@@ -771,7 +800,7 @@ func TestDigestAtResolvesLikeTheSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, day := range []string{"2026-10-25", "2027-03-28"} {
-		at, err := parseAt(day+" 01:30", sub, now)
+		at, err := parseAt(day+" 01:30", mustZone(t, sub.Timezone), now)
 		if err != nil {
 			t.Fatal(err)
 		}

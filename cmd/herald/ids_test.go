@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
 	"herald/events"
+	"herald/mail/smtptest"
 	"herald/store"
 	"herald/store/pgtest"
 )

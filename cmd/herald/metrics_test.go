@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
+	"herald/digest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
 
@@ -105,7 +106,7 @@ subscribers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.digests.mailer.TLSConfig = smtpSrv.Client
+	l.digests.email.Mailer.TLSConfig = smtpSrv.Client
 	d.live.Store(l)
 	web := httptest.NewServer(l.web)
 	defer web.Close()
@@ -152,10 +153,10 @@ subscribers:
 	if waiting["herald_oldest_pending_digest_age_seconds"] <= 0 {
 		t.Errorf("oldest pending digest age %v, want > 0", waiting["herald_oldest_pending_digest_age_seconds"])
 	}
-	if err := l.digests.deliverDue(ctx, time.Now()); err != nil {
+	if err := l.digests.desk.DeliverDue(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st.Digest(ctx, row.ID); got.Status != store.DigestSent {
+	if got, _ := st.Digest(ctx, row.ID); got.Status != digest.StatusSent {
 		t.Fatalf("digest %s: %s", got.Status, got.LastError)
 	}
 	expect("once the digest is sent", scrape(), map[string]float64{`herald_digests{status="pending"}`: 0,

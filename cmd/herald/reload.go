@@ -30,10 +30,10 @@ func (d *daemon) build(ctx context.Context, cfg *Config, prev *live) (*live, err
 			return nil, err
 		}
 		if prev != nil && prev.digests != nil {
-			g.id = prev.digests.id
+			g.desk.ID = prev.digests.desk.ID
 		}
 		if d.metrics != nil {
-			g.sent = func(took time.Duration) { d.metrics.DigestSendSeconds.Observe(took.Seconds()) }
+			g.desk.Observe = func(took time.Duration) { d.metrics.DigestSendSeconds.Observe(took.Seconds()) }
 		}
 		l.digests = g
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
 

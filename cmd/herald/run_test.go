@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 	"herald/store"
 )
 

@@ -20,7 +20,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // raw SQL checks on the shared database
 
-	"herald/digest/smtptest"
+	"herald/digest"
+	"herald/mail/smtptest"
 	"herald/store"
 	"herald/store/pgtest"
 )
@@ -493,7 +494,7 @@ func checkDigestsOnce(t *testing.T, st *store.Store, mail *smtptest.Server, atLe
 	repeats := 0
 	for id, n := range byID {
 		repeats += n - 1
-		if !slices.ContainsFunc(sent, func(d store.OutboxDigest) bool { return d.MessageID == id }) {
+		if !slices.ContainsFunc(sent, func(d digest.Record) bool { return d.MessageID == id }) {
 			t.Errorf("message %s arrived but no sent digest has that id", id)
 		}
 	}

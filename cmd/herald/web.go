@@ -35,7 +35,7 @@ func (d *daemon) webHandler(cfg *Config, digests *digester) http.Handler {
 		topics[i] = web.Topic{Name: t.Name, Title: t.Title}
 	}
 	opt := web.Options{Topics: topics, PublicURL: cfg.HTTP.PublicURL, Unsubscriber: d.webUnsubscriber(digests),
-		SchedulerRunning: d.running.Load, Instance: d.coord.Status, Log: d.log}
+		SchedulerRunning: d.running.Load, Instance: d.coord.Status, Log: d.log, Templates: cfg.parsed.web}
 	if d.metrics != nil {
 		opt.Metrics, opt.Recorder = d.metrics, d.metrics
 	}

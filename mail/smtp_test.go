@@ -1,4 +1,4 @@
-package digest
+package mail
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"herald/digest/smtptest"
+	"herald/mail/smtptest"
 )
 
 func testMailer(srv *smtptest.Server, mode string) *Mailer {
@@ -16,10 +16,10 @@ func testMailer(srv *smtptest.Server, mode string) *Mailer {
 }
 
 func TestMailerDeliversOverStartTLSAndImplicitTLS(t *testing.T) {
-	msg, err := Render(sampleDigest(), testMail())
-	if err != nil {
-		t.Fatal(err)
-	}
+	msg := struct {
+		ID    string
+		Bytes []byte
+	}{"<digest.1@herald.example>", []byte("Message-ID: <digest.1@herald.example>\r\nSubject: Briefing\r\n\r\nToday: Zürich =?\r\n.leading dot\r\n")}
 	for _, mode := range []string{"starttls", "implicit"} {
 		srv := smtptest.Start(t, smtptest.Options{ImplicitTLS: mode == "implicit"})
 		if err := testMailer(srv, mode).Send(context.Background(), "news@herald.example", "zoe@example.org", bytes.NewReader(msg.Bytes), nil); err != nil {

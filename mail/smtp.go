@@ -1,4 +1,4 @@
-package digest
+package mail
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // Mailer delivers rendered messages through one SMTP server (submission
 // with STARTTLS, implicit TLS, or plain for a local relay), one connection
-// per message. It is the only I/O in this package.
+// per message.
 type Mailer struct {
 	Host               string
 	Port               int

@@ -23,7 +23,7 @@ type PollStore interface {
 type Poller struct {
 	Fetcher *Fetcher
 	Store   PollStore
-	Workers int               // feeds fetched at once (default 16)
+	Workers int               // feeds polled at once: fetched, parsed or stored (default 16)
 	PerHost int               // feeds of one host fetched at once (default 2)
 	Filters map[string]Filter // include/exclude keywords by topic
 	Parse   ParseOptions      // the operator's additions to normalizing (tracking parameters)
@@ -73,12 +73,12 @@ func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) 
 			continue
 		}
 		if !lim.takeWorker(ctx) {
-			lim.release(f.URL, false)
+			lim.releaseHost(f.URL)
 			break
 		}
 		wg.Go(func() {
-			r := p.PollOne(ctx, f)
-			lim.release(f.URL, true)
+			r := p.poll(ctx, f, func() { lim.releaseHost(f.URL) })
+			lim.releaseWorker()
 			mu.Lock()
 			results = append(results, r)
 			if onResult != nil {
@@ -93,8 +93,15 @@ func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) 
 
 // PollOne fetches, parses and stores one feed.
 func (p *Poller) PollOne(ctx context.Context, f Feed) Result {
+	return p.poll(ctx, f, func() {})
+}
+
+// poll is PollOne calling fetched once the body is read: the host's slot
+// is free for its next feed while this one is parsed and stored, so that
+// fetching, parsing and storing overlap as in a pipeline.
+func (p *Poller) poll(ctx context.Context, f Feed, fetched func()) Result {
 	start := p.now()
-	res := p.fetchAndParse(ctx, f, start)
+	res := p.fetchAndParse(ctx, f, start, fetched)
 	if ctx.Err() != nil {
 		// Shutting down: store nothing, so the feed stays due and is polled
 		// again after the restart.
@@ -129,9 +136,10 @@ type pollResult struct {
 	items []Item
 }
 
-func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollResult {
+func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetched func()) pollResult {
 	f.LastPoll = now
 	resp, err := p.Fetcher.Fetch(ctx, Request{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
+	fetched()
 	if err != nil {
 		return p.failed(f, now, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,6 +30,7 @@ type Store struct {
 
 	stmts  map[string]*sql.Stmt // hot statements, prepared once at Open
 	health writeHealth          // whether the last write went through (health.go)
+	trips  *atomic.Int64        // round trips to PostgreSQL (RoundTrips); nil on SQLite
 }
 
 // dialect holds the few things that differ between databases.

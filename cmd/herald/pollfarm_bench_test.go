@@ -40,17 +40,19 @@ func BenchmarkPollFarm(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		benchPollFarm(b, farm, n, func(b *testing.B) string {
 			return "sqlite:" + filepath.Join(b.TempDir(), "herald.db")
-		})
+		}, 0)
 	})
 	b.Run("postgres", func(b *testing.B) {
 		if !pgtest.Enabled() {
 			b.Skip(pgtest.SkipMessage)
 		}
-		benchPollFarm(b, farm, n, func(b *testing.B) string { return pgtest.Schema(b) })
+		benchPollFarm(b, farm, n, func(b *testing.B) string { return pgtest.Schema(b) }, postmasterOf(os.Getenv(pgtest.EnvVar)))
 	})
 }
 
-func benchPollFarm(b *testing.B, farm string, n int, dsn func(*testing.B) string) {
+// benchPollFarm polls the farm into the stores dsn opens; pg is the
+// PostgreSQL server's process (0 on SQLite).
+func benchPollFarm(b *testing.B, farm string, n int, dsn func(*testing.B) string, pg int) {
 	ctx := context.Background()
 	cfg := &Config{}
 	cfg.defaults()
@@ -59,7 +61,6 @@ func benchPollFarm(b *testing.B, farm string, n int, dsn func(*testing.B) string
 	for i := range n {
 		specs = append(specs, store.FeedSpec{URL: fmt.Sprintf("%s/feed/%d", farm, i), Topic: "bench"})
 	}
-	pg := postmasterOf(os.Getenv(pgtest.EnvVar))
 	var secs, cpu, pgCPU float64
 	var items int
 	var trips int64

@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -150,6 +152,14 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetch
 		f.ETag, f.LastModified = keep(resp.ETag, f.ETag), keep(resp.LastModified, f.LastModified)
 		return p.succeeded(f, now, resp, StatusNotModified)
 	}
+	body := p.bodyHash(resp.Body)
+	if body == f.BodyHash {
+		// The document read last time, again (a server without validators,
+		// or whose validators change): what it held is stored already, and
+		// its old entries are still old.
+		f.ETag, f.LastModified = resp.ETag, resp.LastModified
+		return p.succeeded(f, now, resp, StatusNotModified)
+	}
 	slots := p.parseSlots()
 	slots <- struct{}{}
 	doc, err := ParseWith(resp.Body, resp.ContentType, f, now, p.Parse)
@@ -158,7 +168,8 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetch
 		// Keep the old validators: the next poll must fetch the body again.
 		return p.failed(f, now, err)
 	}
-	f.ETag, f.LastModified = resp.ETag, resp.LastModified
+	f.ETag, f.LastModified, f.BodyHash = resp.ETag, resp.LastModified, body
+	f.Listed, f.Old = doc.Listed(), doc.Old
 	f.Hints = doc.Hints
 	if f.Title == "" {
 		f.Title = doc.Title
@@ -252,6 +263,16 @@ func (p *Poller) jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d)
+}
+
+// bodyHash identifies a body together with what reading it depends on
+// besides its bytes: the filters and the parse options. A change of any of
+// them reads an unchanged body again.
+func (p *Poller) bodyHash(body []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%v\x00%v\x00%d\x00", p.Filters, p.Parse.TrackingParams, p.Parse.MaxAge)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func keep(fresh, old string) string {

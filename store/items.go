@@ -52,8 +52,8 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 const (
 	qSaveFeed = `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
 		site_url = ?, etag = ?, last_modified = ?, last_poll = ?, next_poll = ?, last_status = ?,
-		last_error = ?, failures = ?, disabled = ?, hints = ?, lease_owner = '', lease_until = 0
-		WHERE id = ?`
+		last_error = ?, failures = ?, disabled = ?, hints = ?, listed_items = ?, old_items = ?, body_hash = ?,
+		lease_owner = '', lease_until = 0 WHERE id = ?`
 	qMoveFeed = `UPDATE feeds SET url = ? WHERE id = ? AND url <> ? AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)`
 )
 
@@ -64,7 +64,7 @@ func feedStateArgs(f feeds.Feed) ([]any, error) {
 		return nil, fmt.Errorf("save feed %s: %w", f.URL, err)
 	}
 	return []any{f.Title, f.SiteURL, f.ETag, f.LastModified, ms(f.LastPoll), ms(f.NextPoll), f.LastStatus,
-		f.LastError, f.Failures, boolInt(f.Disabled), string(hints), f.ID}, nil
+		f.LastError, f.Failures, boolInt(f.Disabled), string(hints), f.Listed, f.Old, f.BodyHash, f.ID}, nil
 }
 
 func saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error {

@@ -104,9 +104,11 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// busy_timeout lets a second process (herald feeds, herald poll) wait for
 	// the daemon's write instead of failing; immediate transactions avoid the
-	// deadlock of two readers upgrading to writers at once.
+	// deadlock of two readers upgrading to writers at once. Statement
+	// journals (a multi-row statement's undo inside a transaction) stay in
+	// memory: as temporary files they cost a poll a write call per page.
 	u := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", u)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", file, err)

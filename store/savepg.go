@@ -22,9 +22,10 @@ import (
 // statement, their memberships in another) and commits. A poll without
 // items (a 304, a failure) is one batch.
 
-// The statements of the second batch. Items with a URL are inserted in one
-// statement and found again by it, as the same story from another feed is:
-// a URL stored meanwhile by another poll is linked rather than refused.
+// The statements of the batches, written for PostgreSQL (they go to pgx
+// directly). Items with a URL are inserted in one statement and found
+// again by it, as the same story from another feed is: a URL stored
+// meanwhile by another poll is linked rather than refused.
 const (
 	pgItemsByGUID = `SELECT guid, item_id, hash FROM item_feeds WHERE feed_id = $1 AND guid = ANY($2)`
 	pgPrunedGUIDs = `SELECT guid FROM pruned_items WHERE feed_id = $1 AND guid = ANY($2)`

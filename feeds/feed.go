@@ -3,7 +3,10 @@
 // saves through the small interface it declares.
 package feeds
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Feed is one subscription: a URL polled on the schedules of its topics.
 type Feed struct {
@@ -25,6 +28,30 @@ type Feed struct {
 	Disabled   bool  // the server said 410 Gone; LastError says so
 	Hints      Hints // what the last document said about polling it
 	ItemCount  int   // items stored from this feed (filled by the store)
+
+	// What the last document read listed, and how many of those entries
+	// were older than the retention period (ParseOptions.MaxAge), so not
+	// stored: a feed whose every entry is old looks empty, not broken.
+	Listed, Old int
+	// BodyHash identifies the last document read and the settings it was
+	// read with: the same body again is not parsed again (Poller).
+	BodyHash string
+}
+
+// AllOld reports whether the last document read listed entries and every
+// one was older than the retention period.
+func (f Feed) AllOld() bool { return f.Listed > 0 && f.Old == f.Listed }
+
+// OldNote says, for people, how many of the entries the last document
+// listed were older than the retention period; "" when none were.
+func (f Feed) OldNote() string {
+	switch {
+	case f.Old == 0:
+		return ""
+	case f.AllOld():
+		return fmt.Sprintf("all %d listed items are older than the retention period", f.Listed)
+	}
+	return fmt.Sprintf("%d of %d listed items are older than the retention period", f.Old, f.Listed)
 }
 
 // A feed's health, as `herald feeds`, /feeds and the herald_feeds gauge

@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// pollLimits bound what a Poller fetches at once: Workers feeds in all,
-// PerHost of any one host. Polls of several topics run at the same time
+// pollLimits bound what a Poller does at once: Workers feeds in all
+// (fetched, parsed or stored), PerHost fetches from any one host. Polls of several topics run at the same time
 // and share them.
 type pollLimits struct {
 	workers chan struct{} // a slot per running poll
@@ -55,11 +55,11 @@ func (l *pollLimits) takeWorker(ctx context.Context) bool {
 	}
 }
 
-// release gives back rawURL's host slot, and a worker slot with worker.
-func (l *pollLimits) release(rawURL string, worker bool) {
-	if worker {
-		<-l.workers
-	}
+// releaseWorker gives back a worker slot.
+func (l *pollLimits) releaseWorker() { <-l.workers }
+
+// releaseHost gives back rawURL's host slot.
+func (l *pollLimits) releaseHost(rawURL string) {
 	host := hostOf(rawURL)
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -61,10 +61,7 @@ func newestItems(raw []*gofeed.Item, n int) (kept []*gofeed.Item, dropped int) {
 	for i, r := range raw {
 		order[i] = i
 		if r != nil {
-			dates[i] = validDate(r.PublishedParsed)
-			if dates[i].IsZero() {
-				dates[i] = validDate(r.UpdatedParsed)
-			}
+			dates[i] = itemDate(r)
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return dates[b].Compare(dates[a]) })
@@ -75,6 +72,31 @@ func newestItems(raw []*gofeed.Item, n int) (kept []*gofeed.Item, dropped int) {
 		kept[i] = raw[k]
 	}
 	return kept, len(raw) - n
+}
+
+// recentItems returns the items of raw dated at or after cut, undated ones
+// included, and how many it left out.
+func recentItems(raw []*gofeed.Item, cut time.Time) (kept []*gofeed.Item, old int) {
+	kept = raw[:0:0]
+	for _, r := range raw {
+		if r != nil {
+			if d := itemDate(r); !d.IsZero() && d.Before(cut) {
+				old++
+				continue
+			}
+		}
+		kept = append(kept, r)
+	}
+	return kept, old
+}
+
+// itemDate is the date an item ranks and ages by: published, else
+// updated; zero when it has neither.
+func itemDate(r *gofeed.Item) time.Time {
+	if d := validDate(r.PublishedParsed); !d.IsZero() {
+		return d
+	}
+	return validDate(r.UpdatedParsed)
 }
 
 func normalizeItem(r *gofeed.Item, base *url.URL, fetchedAt time.Time, extra trackingSet) (Item, guidKeys) {

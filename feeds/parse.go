@@ -32,7 +32,14 @@ type Document struct {
 	// Dropped counts the items beyond MaxItems per document that
 	// were left out (the oldest ones); 0 for nearly every feed.
 	Dropped int
+	// Old counts the items left out because they are dated before
+	// ParseOptions.MaxAge.
+	Old int
 }
+
+// Listed is how many entries the document lists: those in Items and
+// those left out.
+func (d *Document) Listed() int { return len(d.Items) + d.Dropped + d.Old }
 
 // detectWindow is how much of the body feed-type detection reads: the root
 // element follows at most a declaration, comments and a DOCTYPE (which
@@ -68,6 +75,11 @@ type ParseOptions struct {
 	// the built-in list (poll.tracking_params): names, or prefixes ending
 	// in "*" like "utm_*"; case-insensitive.
 	TrackingParams []string
+	// MaxAge, when set, leaves out the items dated more than MaxAge before
+	// the fetch: Herald's retention period, past which an item would be
+	// pruned anyway. They are left out before their HTML is sanitized.
+	// Undated items (which carry the fetch time) are kept.
+	MaxAge time.Duration
 }
 
 // ParseWith is Parse with options.
@@ -82,7 +94,7 @@ func ParseWith(body []byte, contentType string, feed Feed, fetchedAt time.Time, 
 		if err != nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
-		doc := buildDocument(gf, hints, feed, fetchedAt, extra)
+		doc := buildDocument(gf, hints, feed, fetchedAt, opt.MaxAge, extra)
 		doc.Dropped += dropped
 		return doc, nil
 	})
@@ -154,7 +166,7 @@ func detectType(b []byte) gofeed.FeedType {
 }
 
 // buildDocument normalizes the feed and its items.
-func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time, extra trackingSet) *Document {
+func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time, maxAge time.Duration, extra trackingSet) *Document {
 	feedBase := parseBase(feed.URL)
 	doc := &Document{
 		Title:   xmlText(plainText(gf.Title, maxTitleLen)),
@@ -175,6 +187,9 @@ func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time,
 		source = doc.Title
 	}
 	kept, dropped := newestItems(gf.Items, MaxItems)
+	if maxAge > 0 {
+		kept, doc.Old = recentItems(kept, fetchedAt.Add(-maxAge))
+	}
 	doc.Items = normalizeItems(kept, base, source, doc.Lang, fetchedAt, extra)
 	doc.Dropped = dropped
 	return doc

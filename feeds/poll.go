@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,7 +25,7 @@ type PollStore interface {
 type Poller struct {
 	Fetcher *Fetcher
 	Store   PollStore
-	Workers int               // feeds fetched at once (default 16)
+	Workers int               // feeds polled at once: fetched, parsed or stored (default 16)
 	PerHost int               // feeds of one host fetched at once (default 2)
 	Filters map[string]Filter // include/exclude keywords by topic
 	Parse   ParseOptions      // the operator's additions to normalizing (tracking parameters)
@@ -73,12 +75,12 @@ func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) 
 			continue
 		}
 		if !lim.takeWorker(ctx) {
-			lim.release(f.URL, false)
+			lim.releaseHost(f.URL)
 			break
 		}
 		wg.Go(func() {
-			r := p.PollOne(ctx, f)
-			lim.release(f.URL, true)
+			r := p.poll(ctx, f, func() { lim.releaseHost(f.URL) })
+			lim.releaseWorker()
 			mu.Lock()
 			results = append(results, r)
 			if onResult != nil {
@@ -93,8 +95,15 @@ func (p *Poller) PollAll(ctx context.Context, fs []Feed, onResult func(Result)) 
 
 // PollOne fetches, parses and stores one feed.
 func (p *Poller) PollOne(ctx context.Context, f Feed) Result {
+	return p.poll(ctx, f, func() {})
+}
+
+// poll is PollOne calling fetched once the body is read: the host's slot
+// is free for its next feed while this one is parsed and stored, so that
+// fetching, parsing and storing overlap as in a pipeline.
+func (p *Poller) poll(ctx context.Context, f Feed, fetched func()) Result {
 	start := p.now()
-	res := p.fetchAndParse(ctx, f, start)
+	res := p.fetchAndParse(ctx, f, start, fetched)
 	if ctx.Err() != nil {
 		// Shutting down: store nothing, so the feed stays due and is polled
 		// again after the restart.
@@ -129,9 +138,10 @@ type pollResult struct {
 	items []Item
 }
 
-func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollResult {
+func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetched func()) pollResult {
 	f.LastPoll = now
 	resp, err := p.Fetcher.Fetch(ctx, Request{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
+	fetched()
 	if err != nil {
 		return p.failed(f, now, err)
 	}
@@ -142,6 +152,14 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollR
 		f.ETag, f.LastModified = keep(resp.ETag, f.ETag), keep(resp.LastModified, f.LastModified)
 		return p.succeeded(f, now, resp, StatusNotModified)
 	}
+	body := p.bodyHash(resp.Body)
+	if body == f.BodyHash {
+		// The document read last time, again (a server without validators,
+		// or whose validators change): what it held is stored already, and
+		// its old entries are still old.
+		f.ETag, f.LastModified = resp.ETag, resp.LastModified
+		return p.succeeded(f, now, resp, StatusNotModified)
+	}
 	slots := p.parseSlots()
 	slots <- struct{}{}
 	doc, err := ParseWith(resp.Body, resp.ContentType, f, now, p.Parse)
@@ -150,7 +168,8 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time) pollR
 		// Keep the old validators: the next poll must fetch the body again.
 		return p.failed(f, now, err)
 	}
-	f.ETag, f.LastModified = resp.ETag, resp.LastModified
+	f.ETag, f.LastModified, f.BodyHash = resp.ETag, resp.LastModified, body
+	f.Listed, f.Old = doc.Listed(), doc.Old
 	f.Hints = doc.Hints
 	if f.Title == "" {
 		f.Title = doc.Title
@@ -244,6 +263,16 @@ func (p *Poller) jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d)
+}
+
+// bodyHash identifies a body together with what reading it depends on
+// besides its bytes: the filters and the parse options. A change of any of
+// them reads an unchanged body again.
+func (p *Poller) bodyHash(body []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%v\x00%v\x00%d\x00", p.Filters, p.Parse.TrackingParams, p.Parse.MaxAge)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func keep(fresh, old string) string {

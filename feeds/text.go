@@ -419,60 +419,47 @@ func trimReadMore(line string) string {
 	return line
 }
 
-// boilerplateHints are words one of which every boilerplate line contains,
-// checked before the (slower) regexp.
-var boilerplateHints = []string{
-	"subscribe", "sign up", "link below", "appeared first", "reading", "read ", "photo",
-	"image", "picture", "illustration", "getty", "ap photo", "reuters", "afp", "(ap)", "(epa)",
-	"shutterstock", "share", "follow us", "tweet", "email", "print", "facebook", "twitter",
-	"linkedin", "whatsapp", "reddit", "pinterest", "copy link",
+// boilerplateStarts are the words a line must start with (any case) for
+// boilerplateLine to match it, except its "click the link below" pattern.
+// Checking them first is cheaper than the regexp, and than searching the
+// whole line for a hint word: most lines start with none of them.
+var boilerplateStarts = []string{
+	"subscribe ", "sign up ", "the post ", "continue reading", "keep reading", "read ", "photo", "image",
+	"picture", "illustration", "share", "follow us on", "tweet", "email", "print", "facebook", "twitter",
+	"x", "linkedin", "whatsapp", "reddit", "pinterest", "copy link",
 }
 
 func isBoilerplate(line string) bool {
-	if len(line) >= maxBoilerplateLine || !hasBoilerplateHint(line) {
+	if len(line) >= maxBoilerplateLine {
 		return false
 	}
-	if boilerplateLine.MatchString(line) {
-		return true
+	if startsLikeBoilerplate(line) || containsFold(line, "link below") {
+		return boilerplateLine.MatchString(line)
 	}
 	return (strings.HasSuffix(line, ")") || strings.HasSuffix(line, ").")) && creditLine.MatchString(line)
 }
 
-// hasBoilerplateHint reports whether the lower-cased line contains one of
-// boilerplateHints. An ASCII line (most are) is lower-cased on the stack:
-// strings.ToLower allocates for any line with a capital letter.
-func hasBoilerplateHint(line string) bool {
-	var buf [maxBoilerplateLine]byte
-	lower, ascii := buf[:min(len(line), len(buf))], len(line) <= len(buf)
-	for i := 0; i < len(lower) && ascii; i++ {
-		c := line[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower[i], ascii = c, c < utf8.RuneSelf
-	}
-	if !ascii {
-		lower = []byte(strings.ToLower(line))
-	}
-	// One pass trying the hints that start with each byte is about twice
-	// as fast as one bytes.Contains per hint.
-	for i, c := range lower {
-		for _, hint := range hintsByFirstByte[c] {
-			if bytes.HasPrefix(lower[i:], []byte(hint)) {
-				return true
-			}
+// startsLikeBoilerplate reports whether line starts with one of
+// boilerplateStarts, ignoring ASCII case.
+func startsLikeBoilerplate(line string) bool {
+	for _, w := range boilerplateStarts {
+		if len(line) >= len(w) && line[0]|0x20 == w[0] && strings.EqualFold(line[:len(w)], w) {
+			return true
 		}
 	}
 	return false
 }
 
-// hintsByFirstByte groups boilerplateHints by their first byte.
-var hintsByFirstByte = func() (groups [256][]string) {
-	for _, hint := range boilerplateHints {
-		groups[hint[0]] = append(groups[hint[0]], hint)
+// containsFold reports whether s contains the lower-case ASCII word,
+// ignoring case.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
 	}
-	return groups
-}()
+	return false
+}
 
 // maxBoilerplateLine keeps long paragraphs that merely start like a prompt.
 const maxBoilerplateLine = 300

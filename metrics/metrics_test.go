@@ -97,7 +97,7 @@ func TestStoreGaugesAreCached(t *testing.T) {
 		if fail {
 			return StoreState{}, errors.New("db down")
 		}
-		return StoreState{Feeds: map[string]int{"ok": 3, "backoff": reads}, Items: 10, OpenEvents: 2,
+		return StoreState{Feeds: map[string]int{"ok": 3, "backoff": reads}, AllOld: 1, Items: 10, OpenEvents: 2,
 			OldestItem: at.Add(-time.Hour), Digests: map[string]int{"pending": 1, "maybe_sent": 2}, OldestPending: at.Add(-90 * time.Second),
 			Unconfirmed: map[string]int{"maybe_sent": 2, "pending": 1}}, nil
 	}
@@ -112,6 +112,7 @@ func TestStoreGaugesAreCached(t *testing.T) {
 	}
 	want(`herald_feeds{status="backoff"}`, 1)
 	want(`herald_feeds{status="disabled"}`, 0)
+	want(`herald_feeds_all_old`, 1)
 	want(`herald_items`, 10)
 	want(`herald_oldest_item_age_seconds`, 3600)
 	want(`herald_digests{status="sent"}`, 0)

@@ -13,6 +13,7 @@ import (
 // moment, read when /metrics is scraped.
 type StoreState struct {
 	Feeds         map[string]int // feeds by status: ok, failing, backoff, disabled, never_polled
+	AllOld        int            // feeds whose last document listed only items older than the retention period
 	Items         int            // items stored
 	OpenEvents    int            // events still open for new reports
 	OldestItem    time.Time      // when the oldest stored item was first seen; zero when none
@@ -36,6 +37,8 @@ var (
 var (
 	feedsDesc = prometheus.NewDesc("herald_feeds", "Subscribed feeds by status: ok, failing (last poll failed, due for a retry), "+
 		"backoff (last poll failed, waiting), disabled (gone), never_polled.", []string{"status"}, nil)
+	allOldDesc = prometheus.NewDesc("herald_feeds_all_old", "Feeds whose last document listed only items older than "+
+		"the retention period, so nothing of it was stored (not an error: the publisher has posted nothing recent).", nil, nil)
 	itemsDesc       = prometheus.NewDesc("herald_items", "Items in the store.", nil, nil)
 	openDesc        = prometheus.NewDesc("herald_events_open", "Events still open for new reports (updated within poll.cluster_window).", nil, nil)
 	oldestItemDesc  = prometheus.NewDesc("herald_oldest_item_age_seconds", "Age of the oldest stored item (since first seen); 0 when none.", nil, nil)
@@ -47,7 +50,7 @@ var (
 )
 
 // storeDescs are the series a storeCollector exports.
-var storeDescs = []*prometheus.Desc{feedsDesc, itemsDesc, openDesc, oldestItemDesc, digestsDesc, pendingDesc, unconfirmedDesc}
+var storeDescs = []*prometheus.Desc{feedsDesc, allOldDesc, itemsDesc, openDesc, oldestItemDesc, digestsDesc, pendingDesc, unconfirmedDesc}
 
 // storeCollector reads the store gauges, at most once per cacheFor: a
 // scrape every second from several Prometheus servers costs one read.
@@ -85,6 +88,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range FeedStatuses {
 		ch <- prometheus.MustNewConstMetric(feedsDesc, prometheus.GaugeValue, float64(s.Feeds[st]), st)
 	}
+	ch <- prometheus.MustNewConstMetric(allOldDesc, prometheus.GaugeValue, float64(s.AllOld))
 	ch <- prometheus.MustNewConstMetric(itemsDesc, prometheus.GaugeValue, float64(s.Items))
 	ch <- prometheus.MustNewConstMetric(openDesc, prometheus.GaugeValue, float64(s.OpenEvents))
 	ch <- prometheus.MustNewConstMetric(oldestItemDesc, prometheus.GaugeValue, age(now, s.OldestItem))

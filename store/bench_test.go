@@ -18,6 +18,7 @@ func BenchmarkSavePoll(b *testing.B) {
 	body := strings.Repeat("Officials said the talks would continue next week. ", 30)
 	b.ReportAllocs()
 	b.ResetTimer()
+	trips := s.RoundTrips()
 	for i := range b.N {
 		items := make([]feeds.Item, 60)
 		for j := range items {
@@ -30,4 +31,5 @@ func BenchmarkSavePoll(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(60*b.N)/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64(s.RoundTrips()-trips)/float64(b.N), "trips/poll")
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,23 +15,29 @@ import (
 // (validators, status, next poll, URL after a permanent redirect) and its
 // items. Saving the same items twice stores nothing new. It releases the
 // feed's lease (LeaseDueFeeds): the poll is done. When it fails nothing
-// was stored, and it counts nothing.
+// was stored, and it counts nothing. On PostgreSQL it takes two round
+// trips (savepg.go).
 func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, now time.Time) (feeds.Saved, error) {
 	var res feeds.Saved
-	err := s.inTx(ctx, func(tx *txn) error {
-		if err := s.saveFeedState(ctx, tx, f); err != nil {
-			return err
-		}
-		var err error
-		res, err = saveItems(ctx, tx, f.ID, items, now)
-		if err != nil {
-			return fmt.Errorf("save items of feed %s: %w", f.URL, err)
-		}
-		if f.LastStatus == feeds.StatusOK { // items is what the document lists
-			return forgetUnlisted(ctx, tx, f.ID, now)
-		}
-		return nil
-	})
+	var err error
+	if s.dialect.name == postgres.name {
+		res, err = s.savePollPG(ctx, f, items, now)
+	} else {
+		err = s.inTx(ctx, func(tx *txn) error {
+			if err := saveFeedState(ctx, tx, f); err != nil {
+				return err
+			}
+			var err error
+			res, err = saveItems(ctx, tx, f.ID, items, now)
+			if err != nil {
+				return fmt.Errorf("save items of feed %s: %w", f.URL, err)
+			}
+			if f.LastStatus == feeds.StatusOK { // items is what the document lists
+				return forgetUnlisted(ctx, tx, f.ID, now)
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return feeds.Saved{}, err // rolled back
 	}
@@ -43,35 +47,35 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 	return res, nil
 }
 
-func (s *Store) saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error {
+// The feed's state after a poll, and its URL after a permanent redirect
+// unless another feed already has that URL (then both stay as they are).
+const (
+	qSaveFeed = `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
+		site_url = ?, etag = ?, last_modified = ?, last_poll = ?, next_poll = ?, last_status = ?,
+		last_error = ?, failures = ?, disabled = ?, hints = ?, listed_items = ?, old_items = ?, body_hash = ?,
+		lease_owner = '', lease_until = 0 WHERE id = ?`
+	qMoveFeed = `UPDATE feeds SET url = ? WHERE id = ? AND url <> ? AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)`
+)
+
+// feedStateArgs are qSaveFeed's arguments for f.
+func feedStateArgs(f feeds.Feed) ([]any, error) {
 	hints, err := json.Marshal(f.Hints)
 	if err != nil {
-		return fmt.Errorf("save feed %s: %w", f.URL, err)
+		return nil, fmt.Errorf("save feed %s: %w", f.URL, err)
 	}
-	err = tx.exec(ctx, `UPDATE feeds SET title = CASE WHEN title = '' THEN ? ELSE title END,
-		site_url = ?, etag = ?, last_modified = ?, last_poll = ?, next_poll = ?, last_status = ?,
-		last_error = ?, failures = ?, disabled = ?, hints = ?, lease_owner = '', lease_until = 0
-		WHERE id = ?`,
-		f.Title, f.SiteURL, f.ETag, f.LastModified, ms(f.LastPoll), ms(f.NextPoll), f.LastStatus,
-		f.LastError, f.Failures, boolInt(f.Disabled), string(hints), f.ID)
-	if err != nil {
-		return fmt.Errorf("save feed %s: %w", f.URL, err)
-	}
-	return s.moveFeedTx(ctx, tx, f)
+	return []any{f.Title, f.SiteURL, f.ETag, f.LastModified, ms(f.LastPoll), ms(f.NextPoll), f.LastStatus,
+		f.LastError, f.Failures, boolInt(f.Disabled), string(hints), f.Listed, f.Old, f.BodyHash, f.ID}, nil
 }
 
-// moveFeedTx stores f.URL as the feed's URL (after a permanent redirect),
-// unless another feed already has that URL: then both stay as they are.
-func (s *Store) moveFeedTx(ctx context.Context, tx *txn, f feeds.Feed) error {
-	var other int64
-	err := tx.scanRow(ctx, `SELECT id FROM feeds WHERE url = ?`, []any{f.URL}, &other)
-	if err == nil {
-		return nil // unchanged, or taken by another feed
+func saveFeedState(ctx context.Context, tx *txn, f feeds.Feed) error {
+	args, err := feedStateArgs(f)
+	if err != nil {
+		return err
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("move feed %d to %s: %w", f.ID, f.URL, err)
+	if err := tx.exec(ctx, qSaveFeed, args...); err != nil {
+		return fmt.Errorf("save feed %s: %w", f.URL, err)
 	}
-	if err := tx.exec(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, f.URL, f.ID); err != nil {
+	if err := tx.exec(ctx, qMoveFeed, f.URL, f.ID, f.URL, f.URL); err != nil {
 		return fmt.Errorf("move feed %d to %s: %w", f.ID, f.URL, err)
 	}
 	return nil
@@ -96,8 +100,8 @@ var (
 		updated = ?, hash = ? WHERE id = ?`
 	qUpdateMembership = `UPDATE item_feeds SET hash = ? WHERE feed_id = ? AND guid = ?`
 
-	hotQueries = []string{qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem, qUpdateMembership,
-		qPrunedGUIDs, qSeenPruned}
+	hotQueries = []string{qSaveFeed, qMoveFeed, qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem,
+		qUpdateMembership, qPrunedGUIDs, qSeenPruned, qForgetUnlisted}
 )
 
 // placeholders writes n groups of width question marks: "?, ?" or "(?, ?, ?), (?, ?, ?)".
@@ -131,45 +135,71 @@ type stored struct {
 	hash string
 }
 
-// saveItems finds each item by its guid in this feed, then by its canonical
-// URL (the same story in another feed), and inserts it only when both miss
-// and it was not pruned from this feed (pruned.go).
-func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, error) {
-	var res feeds.Saved
-	known, err := knownGUIDs(ctx, tx, feedID, items)
-	if err != nil {
-		return res, err
-	}
-	var fresh []*feeds.Item // not yet in this feed
+// pollPlan sorts the items of a poll by what saving them takes, once
+// the store has said which of their guids the feed already has (known,
+// with the hash it sent) and which were pruned from it.
+type pollPlan struct {
+	res    feeds.Saved   // Skipped counted (unchanged and pruned), Edited counted
+	edited []*feeds.Item // in the feed, with new content; ID set
+	fresh  []*feeds.Item // not yet in the feed: to insert, or to link by URL
+}
+
+func planPoll(items []feeds.Item, known map[string]stored, pruned map[string]bool) pollPlan {
+	var p pollPlan
+	seen := make(map[string]bool, len(items))
 	for i := range items {
 		it := &items[i]
 		k, ok := known[it.GUID]
 		switch {
-		case !ok:
-			fresh = append(fresh, it)
-		case k.hash == it.Hash:
+		case seen[it.GUID]: // an entry the document repeats
+			p.res.Skipped++
+		case ok && k.hash == it.Hash:
+			p.res.Skipped++
+		case ok:
 			it.ID = k.id
-			res.Skipped++
+			p.res.Edited++
+			p.edited = append(p.edited, it)
+		case pruned[it.GUID]:
+			p.res.Skipped++
 		default:
-			it.ID = k.id
-			res.Edited++
-			if err := updateItem(ctx, tx, feedID, it, now); err != nil {
-				return res, err
-			}
+			p.fresh = append(p.fresh, it)
+		}
+		seen[it.GUID] = true
+	}
+	return p
+}
+
+// saveItems finds each item by its guid in this feed, then by its canonical
+// URL (the same story in another feed), and inserts it only when both miss
+// and it was not pruned from this feed (pruned.go).
+func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, error) {
+	known, err := knownGUIDs(ctx, tx, feedID, items)
+	if err != nil {
+		return feeds.Saved{}, err
+	}
+	var unknown []feeds.Item
+	for _, it := range items {
+		if _, ok := known[it.GUID]; !ok {
+			unknown = append(unknown, it)
 		}
 	}
-	pruned, err := prunedGUIDs(ctx, tx, feedID, fresh, now)
+	pruned, err := prunedGUIDs(ctx, tx, feedID, unknown, now)
 	if err != nil {
-		return res, err
+		return feeds.Saved{}, err
 	}
-	fresh = slices.DeleteFunc(fresh, func(it *feeds.Item) bool { return pruned[it.GUID] })
-	res.Skipped += len(pruned)
-	byURL, err := knownURLs(ctx, tx, fresh)
+	plan := planPoll(items, known, pruned)
+	res := plan.res
+	for _, it := range plan.edited {
+		if err := updateItem(ctx, tx, feedID, it, now); err != nil {
+			return res, err
+		}
+	}
+	byURL, err := knownURLs(ctx, tx, plan.fresh)
 	if err != nil {
 		return res, err
 	}
 	var members [][]any
-	for _, it := range fresh {
+	for _, it := range plan.fresh {
 		if id, ok := byURL[it.URL]; ok && it.URL != "" {
 			it.ID = id
 			res.Linked++

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -69,6 +72,8 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
+	trips := new(atomic.Int64)
+	cfg.DialFunc = countTrips(cfg.DialFunc, trips)
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(pool)
 	db.SetMaxIdleConns(pool)
@@ -85,7 +90,50 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: no schema of the search_path exists: create it or fix search_path", name)
 	}
-	return &Store{db: db, dialect: postgres, name: name, lockSpace: lockSpace(schema), stmts: map[string]*sql.Stmt{}}, nil
+	return &Store{db: db, dialect: postgres, name: name, lockSpace: lockSpace(schema), stmts: map[string]*sql.Stmt{},
+		trips: trips}, nil
+}
+
+// countTrips wraps dial so that every connection counts its round trips
+// to the server into n (Store.RoundTrips).
+func countTrips(dial pgconn.DialFunc, n *atomic.Int64) pgconn.DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &tripConn{Conn: c, trips: n}, nil
+	}
+}
+
+// tripConn counts a round trip at the first read after a write: the
+// client has sent what it had and waits for the server's answer.
+type tripConn struct {
+	net.Conn
+	trips *atomic.Int64
+	wrote atomic.Bool
+}
+
+func (c *tripConn) Write(b []byte) (int, error) {
+	c.wrote.Store(true)
+	return c.Conn.Write(b)
+}
+
+func (c *tripConn) Read(b []byte) (int, error) {
+	if c.wrote.Swap(false) {
+		c.trips.Add(1)
+	}
+	return c.Conn.Read(b)
+}
+
+// RoundTrips returns how many times the store has waited for
+// PostgreSQL's answer since it was opened (0 on SQLite, where a statement
+// is a function call): benchmarks and tests report it per poll.
+func (s *Store) RoundTrips() int64 {
+	if s.trips == nil {
+		return 0
+	}
+	return s.trips.Load()
 }
 
 // lockSpace is the second half of this schema's advisory lock keys: a

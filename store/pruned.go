@@ -18,6 +18,9 @@ import (
 var (
 	qPrunedGUIDs = `SELECT guid FROM pruned_items WHERE feed_id = ? AND guid IN (` + placeholders(batch, 1) + `)`
 	qSeenPruned  = `UPDATE pruned_items SET seen_at = ? WHERE feed_id = ? AND guid IN (` + placeholders(batch, 1) + `)`
+	// qForgetUnlisted drops the feed's pruned keys that the document read
+	// at now did not list (the poll marked those it did).
+	qForgetUnlisted = `DELETE FROM pruned_items WHERE feed_id = ? AND seen_at < ?`
 )
 
 // rememberPruned keeps the membership keys of the items `which` selects
@@ -31,7 +34,7 @@ func rememberPruned(ctx context.Context, tx *txn, which string, args ...any) err
 
 // prunedGUIDs returns which of items were pruned from this feed, and marks
 // them seen at now.
-func prunedGUIDs(ctx context.Context, tx *txn, feedID int64, items []*feeds.Item, now time.Time) (map[string]bool, error) {
+func prunedGUIDs(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (map[string]bool, error) {
 	var rows [][]any
 	for _, it := range items {
 		rows = append(rows, []any{it.GUID})
@@ -61,7 +64,7 @@ func prunedGUIDs(ctx context.Context, tx *txn, feedID int64, items []*feeds.Item
 // forgetUnlisted drops the feed's pruned keys that the document read at now
 // did not list (prunedGUIDs marked those it did).
 func forgetUnlisted(ctx context.Context, tx *txn, feedID int64, now time.Time) error {
-	if err := tx.exec(ctx, `DELETE FROM pruned_items WHERE feed_id = ? AND seen_at < ?`, feedID, ms(now)); err != nil {
+	if err := tx.exec(ctx, qForgetUnlisted, feedID, ms(now)); err != nil {
 		return fmt.Errorf("forget pruned keys: %w", err)
 	}
 	return nil

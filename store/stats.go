@@ -12,6 +12,7 @@ import (
 // Stats is the state of the store that /metrics shows as gauges.
 type Stats struct {
 	Feeds         map[string]int // subscribed feeds by health (feeds.Feed.Health)
+	AllOld        int            // subscribed feeds whose last document listed only items past retention
 	Items         int
 	OpenEvents    int       // events updated since the openSince given to Stats
 	OldestItem    time.Time // first_seen of the oldest item; zero when none
@@ -30,9 +31,10 @@ func (s *Store) Stats(ctx context.Context, now, openSince time.Time) (Stats, err
 		COALESCE(SUM(CASE WHEN disabled = 1 THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN disabled = 0 AND failures > 0 AND next_poll <= ? THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN disabled = 0 AND failures > 0 AND next_poll > ? THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN disabled = 0 AND failures = 0 AND last_poll = 0 THEN 1 ELSE 0 END), 0)
+		COALESCE(SUM(CASE WHEN disabled = 0 AND failures = 0 AND last_poll = 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN old_items > 0 AND old_items = listed_items THEN 1 ELSE 0 END), 0)
 		FROM feeds f WHERE EXISTS (SELECT 1 FROM feed_topics t WHERE t.feed_id = f.id)`), ms(now), ms(now)).
-		Scan(&total, &disabled, &failing, &backoff, &never)
+		Scan(&total, &disabled, &failing, &backoff, &never, &st.AllOld)
 	if err != nil {
 		return st, fmt.Errorf("count feeds by status: %w", err)
 	}

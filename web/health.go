@@ -19,13 +19,16 @@ type FeedHealth struct {
 	Title      string     `json:"title"`
 	SiteURL    string     `json:"site_url"`
 	Topics     []string   `json:"topics"`
-	Status     string     `json:"status"`      // ok, failing, backoff, disabled, never_polled (feeds.Feed.Health)
-	LastResult string     `json:"last_result"` // the last poll's: ok, not_modified, error, gone; "" before the first
-	Failures   int        `json:"failures"`    // failed polls in a row
-	LastPoll   *time.Time `json:"last_poll"`   // null before the first poll
-	Due        bool       `json:"due"`         // polled at the next pass of its topic
-	NextPoll   *time.Time `json:"next_poll"`   // null when due or disabled: never in the past
-	Items      int        `json:"items"`       // items kept from this feed (what retention left)
+	Status     string     `json:"status"`       // ok, failing, backoff, disabled, never_polled (feeds.Feed.Health)
+	LastResult string     `json:"last_result"`  // the last poll's: ok, not_modified, error, gone; "" before the first
+	Failures   int        `json:"failures"`     // failed polls in a row
+	LastPoll   *time.Time `json:"last_poll"`    // null before the first poll
+	Due        bool       `json:"due"`          // polled at the next pass of its topic
+	NextPoll   *time.Time `json:"next_poll"`    // null when due or disabled: never in the past
+	Items      int        `json:"items"`        // items kept from this feed (what retention left)
+	Listed     int        `json:"listed_items"` // entries the last document read listed
+	Old        int        `json:"old_items"`    // of those, older than the retention period: not stored
+	OldNote    string     `json:"old_note"`     // Old in words ("all 60 listed items are older than the retention period"); "" when 0
 	LastError  string     `json:"last_error"`
 }
 
@@ -33,6 +36,7 @@ type FeedHealth struct {
 func NewFeedHealth(f feeds.Feed, now time.Time) FeedHealth {
 	h := FeedHealth{URL: f.URL, Title: f.Title, SiteURL: f.SiteURL, Topics: nonNil(f.Topics), Status: f.Health(now),
 		LastResult: f.LastStatus, Failures: f.Failures, Items: f.ItemCount, LastError: f.LastError,
+		Listed: f.Listed, Old: f.Old, OldNote: f.OldNote(),
 		Due: !f.Disabled && !f.NextPoll.After(now)}
 	if !f.LastPoll.IsZero() {
 		t := f.LastPoll.UTC()

@@ -35,11 +35,22 @@ func TestFeedHealthPages(t *testing.T) {
 	if _, err := st.SavePoll(ctx, first, nil, now); err != nil {
 		t.Fatal(err)
 	}
+	// wire001's last document listed 60 entries, every one past retention.
+	second, err := st.Feed(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.LastPoll, second.NextPoll, second.LastStatus = now.Add(-time.Hour), now.Add(time.Hour), feeds.StatusOK
+	second.Listed, second.Old = 60, 60
+	if _, err := st.SavePoll(ctx, second, nil, now); err != nil {
+		t.Fatal(err)
+	}
 	srv := serve(t, st, Options{})
 
 	_, page1, _ := get(t, srv.URL+"/feeds")
 	for _, want := range []string{`<body class="wide">`, "450 feeds; 1–200 on page 1 of 3", `href="/feeds?page=2" rel="next"`,
-		"backoff", "never_polled", "<td>due</td>", "wire199.example"} {
+		"backoff", "never_polled", "<td>due</td>", "wire199.example",
+		`<td>0<br><span class="muted">all 60 listed items are older than the retention period</span></td>`} {
 		if !strings.Contains(page1, want) {
 			t.Errorf("/feeds lacks %q", want)
 		}
@@ -63,11 +74,15 @@ func TestFeedHealthPages(t *testing.T) {
 	}
 	want := map[string]any{"url": "http://wire000.example/rss", "title": "", "site_url": "", "topics": []any{"world"},
 		"status": "backoff", "last_result": "error", "failures": 1.0, "last_poll": "2026-11-23T17:00:00Z", "due": false,
-		"next_poll": "2026-11-23T20:00:00Z", "items": 0.0, "last_error": "fetch: 500 Internal Server Error"}
+		"next_poll": "2026-11-23T20:00:00Z", "items": 0.0, "last_error": "fetch: 500 Internal Server Error",
+		"listed_items": 0.0, "old_items": 0.0, "old_note": ""}
 	if fmt.Sprint(list[0]) != fmt.Sprint(want) {
 		t.Errorf("/feeds.json[0]:\n got %v\nwant %v", list[0], want)
 	}
-	if list[1]["due"] != true || list[1]["next_poll"] != nil || list[1]["last_poll"] != nil || list[1]["status"] != "never_polled" {
-		t.Errorf("/feeds.json[1], never polled: %v", list[1])
+	if list[1]["status"] != "ok" || list[1]["listed_items"] != 60.0 || list[1]["old_items"] != 60.0 {
+		t.Errorf("/feeds.json[1], all its items old: %v", list[1])
+	}
+	if list[2]["due"] != true || list[2]["next_poll"] != nil || list[2]["last_poll"] != nil || list[2]["status"] != "never_polled" {
+		t.Errorf("/feeds.json[2], never polled: %v", list[2])
 	}
 }

@@ -32,7 +32,7 @@ func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
 		Workers: cfg.Poll.Workers,
 		PerHost: cfg.Poll.PerHost,
 		Filters: filters,
-		Parse:   feeds.ParseOptions{TrackingParams: cfg.Poll.TrackingParams},
+		Parse:   feeds.ParseOptions{TrackingParams: cfg.Poll.TrackingParams, MaxAge: time.Duration(cfg.Retention)},
 		Log:     log,
 	}
 }

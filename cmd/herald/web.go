@@ -53,7 +53,7 @@ const storeGaugesFor = 5 * time.Second
 func newMetrics(st *store.Store, window, cacheFor time.Duration, log *slog.Logger) *metrics.Metrics {
 	m := metrics.New(func(ctx context.Context, now time.Time) (metrics.StoreState, error) {
 		s, err := st.Stats(ctx, now, now.Add(-window))
-		return metrics.StoreState{Feeds: s.Feeds, Items: s.Items, OpenEvents: s.OpenEvents, OldestItem: s.OldestItem,
+		return metrics.StoreState{Feeds: s.Feeds, AllOld: s.AllOld, Items: s.Items, OpenEvents: s.OpenEvents, OldestItem: s.OldestItem,
 			Digests: s.Digests, OldestPending: s.OldestPending, Unconfirmed: s.Unconfirmed}, err
 	}, cacheFor, log)
 	m.WatchWrites(func() metrics.Writes {

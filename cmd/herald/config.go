@@ -1,334 +1,62 @@
 package main
 
 import (
-	"bytes"
-	"cmp"
-	"errors"
 	"fmt"
-	"io"
-	"net/url"
-	"os"
-	"regexp"
-	"slices"
-	"strings"
+	"io/fs"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"herald/config"
+	"herald/digest"
+	"herald/web"
 )
 
-// Config is Herald's configuration file. It is owned by main: each package
-// gets only the values it needs, copied into its own options.
+// Config is the configuration file (package config) with the templates it
+// names parsed by the packages that render them.
 type Config struct {
-	Storage     string       `yaml:"storage"`
-	Log         LogConfig    `yaml:"log"`
-	HTTP        HTTPConfig   `yaml:"http"`
-	Poll        PollConfig   `yaml:"poll"`
-	Topics      []Topic      `yaml:"topics"`
-	SMTP        SMTPConfig   `yaml:"smtp"`
-	Subscribers []Subscriber `yaml:"subscribers"`
-	Digest      DigestConfig `yaml:"digest"`
-	// Retention is how long events and their items are kept (digests are
-	// kept for good); a feed item published before it is not stored.
-	Retention Duration        `yaml:"retention"`
-	Templates TemplatesConfig `yaml:"templates"`
-
-	parsed   parsedTemplates // the templates with the overrides of templates.dir (templates.go)
-	path     string          // the file it came from, for messages
-	root     *yaml.Node      // the parsed document, to find the line of a key
-	warnings []string        // settings that work but are likely mistakes (config_sanity.go)
+	*config.Config
+	parsed parsedTemplates
 }
 
-// Warnings lists the settings that work but are likely mistakes, each with
-// its file, line, key and fix.
-func (c *Config) Warnings() []string { return c.warnings }
-
-// LogConfig sets the log format ("text" or "json") and level.
-type LogConfig struct {
-	Format string `yaml:"format"`
-	Level  string `yaml:"level"`
+// parsedTemplates are a config's templates with the overrides of
+// templates.dir, parsed when it is loaded; nil fields mean the built-ins.
+type parsedTemplates struct {
+	digest *digest.Templates
+	web    *web.Templates
 }
 
-// HTTPConfig configures the web server.
-type HTTPConfig struct {
-	Listen    string `yaml:"listen"`
-	PublicURL string `yaml:"public_url"`
+// parse is the config.TemplateParser of digest's and web's templates.
+func (t *parsedTemplates) parse(fsys fs.FS) (err error) {
+	if t.digest, err = digest.ParseTemplates(fsys); err == nil {
+		t.web, err = web.ParseTemplates(fsys)
+	}
+	return err
 }
 
-// PollConfig tunes the poller.
-type PollConfig struct {
-	Workers    int      `yaml:"workers"`
-	PerHost    int      `yaml:"per_host"`
-	Timeout    Duration `yaml:"timeout"`
-	MaxBodyMB  int      `yaml:"max_body_mb"`
-	UserAgent  string   `yaml:"user_agent"`
-	ClusterWin Duration `yaml:"cluster_window"`
-	Lease      Duration `yaml:"lease"` // scale-out: how long a feed being polled stays claimed without renewal
-	// AllowNetworks are internal networks (CIDRs or IPs) feeds may reach;
-	// by default loopback, private and link-local addresses are refused.
-	AllowNetworks []string `yaml:"allow_networks"`
-	// TrackingParams are query parameters to drop from item links beyond
-	// the built-in list (names, or prefixes like "sh_*").
-	TrackingParams []string `yaml:"tracking_params"`
-}
-
-// Topic is a named group of feeds polled on one schedule.
-type Topic struct {
-	Name     string     `yaml:"name"`
-	Title    string     `yaml:"title"`
-	Schedule string     `yaml:"schedule"`
-	Include  []string   `yaml:"include"`
-	Exclude  []string   `yaml:"exclude"`
-	Feeds    []FeedConf `yaml:"feeds"`
-}
-
-// FeedConf is one feed of a topic.
-type FeedConf struct {
-	URL   string `yaml:"url"`
-	Title string `yaml:"title"`
-}
-
-// SMTPConfig is the mail server digests go through.
-type SMTPConfig struct {
-	Host     string   `yaml:"host"`
-	Port     int      `yaml:"port"`
-	Username string   `yaml:"username"`
-	Password string   `yaml:"password"`
-	From     string   `yaml:"from"`
-	TLS      string   `yaml:"tls"`
-	Timeout  Duration `yaml:"timeout"` // the whole delivery of one message
-	// AllowInsecureAuth lets the password go without TLS (tls: none): for
-	// a relay on a network the operator trusts.
-	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
-}
-
-// DigestConfig tunes the digests mailed to subscribers.
-type DigestConfig struct {
-	SendEmpty    bool    `yaml:"send_empty"`    // mail a digest even when nothing is new
-	MaxEvents    int     `yaml:"max_events"`    // the most events one digest lists
-	UpdateGrowth float64 `yaml:"update_growth"` // a sent event returns once its sources grew this many times
-	Secret       string  `yaml:"secret"`        // signs unsubscribe links; made and stored when empty
-}
-
-// Subscriber receives digests of some topics on a schedule.
-type Subscriber struct {
-	Email    string   `yaml:"email"`
-	Name     string   `yaml:"name"`
-	Topics   []string `yaml:"topics"`
-	Schedule string   `yaml:"schedule"`
-	Timezone string   `yaml:"timezone"`
-	// Transport is how its digests go: email (the default) or webhook.
-	Transport string        `yaml:"transport"`
-	Webhook   WebhookConfig `yaml:"webhook"`
-}
-
-// Duration reads "30s", "1h30m" or "2d" from YAML.
-type Duration time.Duration
-
-// UnmarshalYAML accepts Go durations plus a "d" suffix for days.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := parseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration: write it like 30s, 15m, 2h or 7d", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalYAML writes the duration back in Go's notation.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
-
-func parseDuration(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || fmt.Sprint(n) != days {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
-}
-
-// defaults fills what the file leaves out.
-func (c *Config) defaults() {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&c.Storage, "herald.db")
-	def(&c.Log.Format, "text")
-	def(&c.Log.Level, "info")
-	def(&c.HTTP.Listen, "127.0.0.1:8080")
-	if c.Poll.Workers == 0 {
-		c.Poll.Workers = 16
-	}
-	if c.Poll.PerHost == 0 {
-		c.Poll.PerHost = 2
-	}
-	if c.Poll.Timeout == 0 {
-		c.Poll.Timeout = Duration(30 * time.Second)
-	}
-	if c.Poll.MaxBodyMB == 0 {
-		c.Poll.MaxBodyMB = 16
-	}
-	if c.Poll.ClusterWin == 0 {
-		c.Poll.ClusterWin = Duration(72 * time.Hour)
-	}
-	if c.Poll.Lease == 0 {
-		c.Poll.Lease = Duration(time.Minute)
-	}
-	if c.Retention == 0 {
-		c.Retention = Duration(30 * 24 * time.Hour)
-	}
-	for i := range c.Topics {
-		def(&c.Topics[i].Schedule, "*/30 * * * *")
-	}
-	def(&c.SMTP.TLS, "starttls")
-	if c.SMTP.Port == 0 {
-		c.SMTP.Port = 587
-	}
-	if c.SMTP.Timeout == 0 {
-		c.SMTP.Timeout = Duration(time.Minute)
-	}
-	for i := range c.Subscribers {
-		def(&c.Subscribers[i].Transport, "email")
-		def(&c.Subscribers[i].Schedule, "0 7 * * *")
-		def(&c.Subscribers[i].Timezone, "UTC")
-	}
-	if c.Digest.MaxEvents == 0 {
-		c.Digest.MaxEvents = 25
-	}
-	if c.Digest.UpdateGrowth == 0 {
-		c.Digest.UpdateGrowth = 2
-	}
-}
-
-// LoadConfig reads, expands and validates the configuration file at path.
-// Every error names the file, the line, the key and the fix.
+// LoadConfig reads, expands and validates the configuration file at path
+// and parses the templates it names (config.Load).
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
-	raw, err := os.ReadFile(path)
+	t := &parsedTemplates{}
+	c, err := config.Load(path, getenv, t.parse)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w (give another file with --config)", err)
+		return nil, err
 	}
-	return ParseConfig(path, raw, getenv)
+	return &Config{Config: c, parsed: *t}, nil
 }
 
 // ParseConfig is LoadConfig on bytes already read.
 func ParseConfig(path string, raw []byte, getenv func(string) string) (*Config, error) {
-	expanded, err := expandEnv(path, raw, getenv)
+	t := &parsedTemplates{}
+	c, err := config.Parse(path, raw, getenv, t.parse)
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{path: path, root: &yaml.Node{}}
-	if err := yaml.Unmarshal(expanded, c.root); err != nil {
-		return nil, errors.New(yamlMessage(path, err))
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, errors.New(yamlMessage(path, err))
-	}
-	c.defaults()
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return &Config{Config: c, parsed: *t}, nil
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// expandEnv replaces ${NAME} with the environment's value, line by line so
-// that a missing variable can be reported with its line. Only the braced form
-// is expanded: a bare $ in a URL or a regexp stays as written.
-func expandEnv(path string, raw []byte, getenv func(string) string) ([]byte, error) {
-	lines := bytes.Split(raw, []byte("\n"))
-	for i, line := range lines {
-		code, comment := splitComment(line)
-		var missing string
-		code = envRef.ReplaceAllFunc(code, func(m []byte) []byte {
-			name := string(m[2 : len(m)-1])
-			v := getenv(name)
-			if v == "" && missing == "" {
-				missing = name
-			}
-			return []byte(v)
-		})
-		if missing != "" {
-			return nil, fmt.Errorf("%s:%d: ${%s} is not set: export %s before starting Herald, or remove the line", path, i+1, missing, missing)
-		}
-		lines[i] = append(code, comment...)
+// formatDays writes a whole number of days as "30d", else as Go does.
+func formatDays(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	return bytes.Join(lines, []byte("\n")), nil
-}
-
-// splitComment cuts a YAML line before its comment: a # at the start or
-// after a space, outside quotes.
-func splitComment(line []byte) (code, comment []byte) {
-	var quote byte
-	for i, c := range line {
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
-			return append([]byte(nil), line[:i]...), line[i:]
-		}
-	}
-	return line, nil
-}
-
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)$`)
-var unknownField = regexp.MustCompile(`field (\S+) not found in type main\.(\w+)`)
-var notMapping = regexp.MustCompile(`cannot unmarshal !!(\w+) .*into main\.Config`)
-
-// yamlKinds names YAML's node tags the way a config author thinks of them.
-var yamlKinds = map[string]string{"seq": "a list", "str": "a text", "int": "a number", "bool": "true or false", "float": "a number"}
-
-// yamlMessage rewrites the YAML decoder's errors, one per line, into
-// "LINE: what: fix".
-func yamlMessage(path string, err error) string {
-	var out []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		m := yamlLine.FindStringSubmatch(strings.TrimSpace(line))
-		if m == nil {
-			continue
-		}
-		if k := notMapping.FindStringSubmatch(m[2]); k != nil {
-			m[2] = fmt.Sprintf("the file holds %s where Herald wants keys with values (storage:, topics:, ...): write each setting as `key: value` at the start of a line, like the repository's config.yaml",
-				cmp.Or(yamlKinds[k[1]], "something else"))
-		}
-		if u := unknownField.FindStringSubmatch(m[2]); u != nil {
-			m[2] = fmt.Sprintf("unknown key %q in %s: check its spelling and indentation (see the configuration reference in README.md)",
-				u[1], strings.ToLower(u[2]))
-		}
-		out = append(out, path+":"+m[1]+": "+m[2])
-	}
-	if len(out) == 0 {
-		return path + ": " + strings.TrimPrefix(err.Error(), "yaml: ")
-	}
-	return strings.Join(out, "\n")
-}
-
-// Masked returns the configuration as YAML with secrets replaced by "***".
-func (c *Config) Masked() ([]byte, error) {
-	m := *c
-	if m.SMTP.Password != "" {
-		m.SMTP.Password = "***"
-	}
-	if m.Digest.Secret != "" {
-		m.Digest.Secret = "***"
-	}
-	m.Subscribers = slices.Clone(m.Subscribers)
-	for i := range m.Subscribers {
-		if m.Subscribers[i].Webhook.Secret != "" {
-			m.Subscribers[i].Webhook.Secret = "***"
-		}
-	}
-	if u, err := url.Parse(m.Storage); err == nil && u.User != nil {
-		m.Storage = u.Redacted()
-	}
-	return yaml.Marshal(&m)
+	return d.String()
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"herald/config"
 	"herald/events"
 	"herald/feeds"
 	"herald/store"
@@ -59,7 +60,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close() // last: after the scheduler, the polls and the HTTP server
 	// No DNS at start: check-config also judges host names.
-	for _, w := range cfg.feedAddressWarnings(ctx, nil) {
+	for _, w := range cfg.FeedAddressWarnings(ctx, nil) {
 		log.Warn("config: " + w)
 	}
 	if err := syncConfig(ctx, cfg, st); err != nil {
@@ -175,7 +176,7 @@ func (d *daemon) stop(sched *cron.Cron, cancelPolls context.CancelFunc, srv *htt
 // schedule makes the scheduler: one cron job per topic, each polling the
 // topic's due feeds, and the daily prune.
 func (d *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
-	d.cron = cron.New(cron.WithParser(cronParser), cron.WithLocation(time.UTC))
+	d.cron = cron.New(cron.WithParser(config.CronParser), cron.WithLocation(time.UTC))
 	if err := d.scheduleTopics(ctx, d.cur().cfg.Topics); err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (d *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
 }
 
 // scheduleTopics replaces the topics' jobs (cron allows it while running).
-func (d *daemon) scheduleTopics(ctx context.Context, topics []Topic) error {
+func (d *daemon) scheduleTopics(ctx context.Context, topics []config.Topic) error {
 	var ids []cron.EntryID
 	for _, t := range topics {
 		id, err := d.cron.AddFunc(t.Schedule, func() { d.startPass(ctx, t.Name) })
@@ -232,7 +233,7 @@ func (d *daemon) pass(ctx context.Context, topic string) error {
 	}
 	start := time.Now()
 	l := d.cur()
-	results, err := d.coord.PollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers, l.cfg.passInterval(topic, start),
+	results, err := d.coord.PollLeased(ctx, l.poller, topic, 2*l.cfg.Poll.Workers, l.cfg.PassInterval(topic, start),
 		func(feeds.Result) { d.nudgeClustering() })
 	d.logPass(topic, results, start)
 	d.nudgeClustering()
@@ -259,7 +260,7 @@ func (d *daemon) listen() (*http.Server, net.Listener, error) {
 	cfg := d.cur().cfg
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", cfg.HTTP.Listen, err, cfg.path)
+		return nil, nil, fmt.Errorf("listen on %s: %w (change http.listen in %s)", cfg.HTTP.Listen, err, cfg.Path())
 	}
 	// Each request goes to the handler of the running config.
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.cur().web.ServeHTTP(w, r) })

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"herald/config"
 	"herald/digest"
 	"herald/store"
 )
@@ -67,8 +68,8 @@ func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string,
 	sub, err := findSubscriber(cfg, *email)
 	if err != nil && anyone {
 		fmt.Fprintf(e.stderr, "note: %s is not a subscriber in %s: previewing what it would get with every topic, daily at 07:00 UTC\n",
-			*email, cfg.path)
-		sub, err = Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
+			*email, cfg.Path())
+		sub, err = config.Subscriber{Email: *email, Schedule: "0 7 * * *", Timezone: "UTC"}, nil
 	}
 	if err == nil && anyone {
 		var gone bool
@@ -92,13 +93,13 @@ func openDigestRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string,
 	return r, nil
 }
 
-func findSubscriber(cfg *Config, email string) (Subscriber, error) {
+func findSubscriber(cfg *Config, email string) (config.Subscriber, error) {
 	for _, s := range cfg.Subscribers {
 		if strings.EqualFold(s.Email, email) {
 			return s, nil
 		}
 	}
-	return Subscriber{}, fmt.Errorf("no subscriber %s in %s: add it under subscribers", email, cfg.path)
+	return config.Subscriber{}, fmt.Errorf("no subscriber %s in %s: add it under subscribers", email, cfg.Path())
 }
 
 // parseAt reads --at: RFC 3339, or "2006-01-02 15:04" in the subscriber's

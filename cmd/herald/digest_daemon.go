@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"herald/config"
 	"herald/digest"
 	"herald/feeds"
 	"herald/mail"
@@ -69,14 +70,14 @@ func mailTransport(cfg *Config, secret []byte) (*mail.Transport, error) {
 		Timeout: time.Duration(cfg.SMTP.Timeout)}
 	t, err := mail.NewTransport(m, cfg.SMTP.From, cfg.HTTP.PublicURL, secret)
 	if err != nil {
-		return nil, fmt.Errorf("%w (set smtp.from in %s)", err, cfg.path)
+		return nil, fmt.Errorf("%w (set smtp.from in %s)", err, cfg.Path())
 	}
 	t.Templates = cfg.parsed.digest
 	return t, nil
 }
 
 // subscription is one subscriber as the desk sees it.
-func subscription(cfg *Config, sub Subscriber, email *mail.Transport) (digest.Subscription, error) {
+func subscription(cfg *Config, sub config.Subscriber, email *mail.Transport) (digest.Subscription, error) {
 	loc, err := time.LoadLocation(sub.Timezone)
 	if err != nil {
 		return digest.Subscription{}, fmt.Errorf("subscriber %s: timezone: %w", sub.Email, err)
@@ -91,9 +92,9 @@ func subscription(cfg *Config, sub Subscriber, email *mail.Transport) (digest.Su
 	switch {
 	case sub.Transport == "webhook":
 		s.Transport = webhook.New(sub.Webhook.URL, []byte(sub.Webhook.Secret), cfg.HTTP.PublicURL,
-			cmp.Or(cfg.Poll.UserAgent, feeds.DefaultUserAgent), cfg.Poll.allowed())
+			cmp.Or(cfg.Poll.UserAgent, feeds.DefaultUserAgent), cfg.Poll.Allowed())
 	case email == nil:
-		return s, fmt.Errorf("subscriber %s: no mail server: add an smtp section to %s", sub.Email, cfg.path)
+		return s, fmt.Errorf("subscriber %s: no mail server: add an smtp section to %s", sub.Email, cfg.Path())
 	default:
 		s.Transport = email
 	}

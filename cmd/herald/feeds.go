@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"herald/config"
 	"herald/feeds"
 	"herald/store"
 	"herald/web"
@@ -60,7 +61,7 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(e.stdout, "no feeds: add some under topics in %s, or with `herald add URL --topic T`\n", cfg.path)
+		fmt.Fprintf(e.stdout, "no feeds: add some under topics in %s, or with `herald add URL --topic T`\n", cfg.Path())
 	}
 	return printInstances(ctx, e, st, now)
 }
@@ -130,7 +131,7 @@ func cmdAdd(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	if !hasTopic(cfg, *topic) {
-		return fmt.Errorf("no topic %q in %s: add it under topics first", *topic, cfg.path)
+		return fmt.Errorf("no topic %q in %s: add it under topics first", *topic, cfg.Path())
 	}
 	links, err := feeds.Discover(ctx, newPoller(cfg, st, nil).Fetcher, fs.Arg(0))
 	if err != nil {
@@ -211,11 +212,11 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.path)
+	fmt.Fprintf(e.stdout, "# %s is valid. Effective configuration (defaults filled, secrets masked):\n", cfg.Path())
 	// The settings' warnings, then the feeds Herald would refuse to poll
 	// (host names resolved: only here, start does not wait on DNS). The
 	// two judge different keys, so no warning is printed twice.
-	for _, w := range slices.Concat(cfg.Warnings(), cfg.feedAddressWarnings(ctx, lookupHost)) {
+	for _, w := range slices.Concat(cfg.Warnings(), cfg.FeedAddressWarnings(ctx, config.LookupHost)) {
 		fmt.Fprintf(e.stdout, "# warning: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "# Retention: events last updated more than %s ago are deleted with their items, daily and at\n"+

@@ -175,7 +175,7 @@ topics:
 		}
 		return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
 	}
-	got := cfg.feedAddressWarnings(context.Background(), resolve)
+	got := cfg.FeedAddressWarnings(context.Background(), resolve)
 	want := []string{
 		"config.yaml:6: topics[0].feeds[0].url: http://127.0.0.1:8080/a.rss points at 127.0.0.1, a loopback address",
 		"config.yaml:7: topics[0].feeds[1].url: http://192.168.1.10/feed points at 192.168.1.10, a private address",

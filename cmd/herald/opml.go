@@ -43,14 +43,14 @@ func opmlImport(ctx context.Context, e *env, path, defaultTopic string) error {
 	}
 	defer st.Close()
 	if defaultTopic != "" && !hasTopic(cfg, defaultTopic) {
-		return fmt.Errorf("opml import: no topic %q in %s: use one of %s", defaultTopic, cfg.path, strings.Join(topicNames(cfg), ", "))
+		return fmt.Errorf("opml import: no topic %q in %s: use one of %s", defaultTopic, cfg.Path(), strings.Join(topicNames(cfg), ", "))
 	}
 	specs := make([]store.FeedSpec, 0, len(list))
 	for _, o := range list {
 		topic := topicFor(cfg, o.Topic, defaultTopic)
 		if topic == "" {
 			return fmt.Errorf("opml import: feed %s is in the outline %q, which names no topic of %s: add the topic there (its name or title), or pass --topic T for such feeds (one of %s)",
-				o.URL, o.Topic, cfg.path, strings.Join(topicNames(cfg), ", "))
+				o.URL, o.Topic, cfg.Path(), strings.Join(topicNames(cfg), ", "))
 		}
 		specs = append(specs, store.FeedSpec{URL: o.URL, Title: o.Title, Topic: topic, SiteURL: o.SiteURL})
 	}

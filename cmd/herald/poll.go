@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"herald/config"
 	"herald/feeds"
 	"herald/store"
 )
@@ -26,7 +25,7 @@ func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
 			UserAgent: cfg.Poll.UserAgent,
 			Timeout:   time.Duration(cfg.Poll.Timeout),
 			MaxBytes:  int64(cfg.Poll.MaxBodyMB) << 20,
-			Allow:     cfg.Poll.allowed(),
+			Allow:     cfg.Poll.Allowed(),
 		},
 		Store:   store.Retaining{Store: st, Keep: time.Duration(cfg.Retention)},
 		Workers: cfg.Poll.Workers,
@@ -35,32 +34,6 @@ func newPoller(cfg *Config, st *store.Store, log *slog.Logger) *feeds.Poller {
 		Parse:   feeds.ParseOptions{TrackingParams: cfg.Poll.TrackingParams, MaxAge: time.Duration(cfg.Retention)},
 		Log:     log,
 	}
-}
-
-// allowed parses poll.allow_networks, which validate has already checked.
-func (pc PollConfig) allowed() []netip.Prefix {
-	var allow []netip.Prefix
-	for _, n := range pc.AllowNetworks {
-		if p, err := parseNetwork(n); err == nil {
-			allow = append(allow, p)
-		}
-	}
-	return allow
-}
-
-// parseNetwork reads a CIDR ("10.0.0.0/8") or a single address ("::1").
-func parseNetwork(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		return p.Masked(), err
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // syncConfig makes the store's config feeds match config.yaml, and when
@@ -74,18 +47,10 @@ func syncConfig(ctx context.Context, cfg *Config, st *store.Store) error {
 		}
 	}
 	if err := st.SyncFeeds(ctx, store.OriginConfig, specs, time.Now()); err != nil {
-		return fmt.Errorf("sync feeds from %s: %w", cfg.path, err)
+		return fmt.Errorf("sync feeds from %s: %w", cfg.Path(), err)
 	}
-	_, err := st.RetryOnNewSettings(ctx, cfg.Poll.fetchSettings())
+	_, err := st.RetryOnNewSettings(ctx, cfg.Poll.FetchSettings())
 	return err
-}
-
-// fetchSettings are the poll settings a failing feed may fail by, as one
-// string that changes when any of them does.
-func (pc PollConfig) fetchSettings() string {
-	allow := slices.Clone(pc.AllowNetworks)
-	slices.Sort(allow)
-	return fmt.Sprintf("allow=%v body=%d timeout=%s ua=%q", allow, pc.MaxBodyMB, time.Duration(pc.Timeout), pc.UserAgent)
 }
 
 func cmdPoll(ctx context.Context, e *env, args []string) error {
@@ -102,7 +67,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	if *topic != "" && !hasTopic(cfg, *topic) {
-		return fmt.Errorf("no topic %q in %s: use one of %s", *topic, cfg.path, strings.Join(topicNames(cfg), ", "))
+		return fmt.Errorf("no topic %q in %s: use one of %s", *topic, cfg.Path(), strings.Join(topicNames(cfg), ", "))
 	}
 	if err := syncConfig(ctx, cfg, st); err != nil {
 		return err
@@ -125,7 +90,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	// it twice (they stay in the log at debug level).
 	quiet := log
 	if cfg.Log.Level != "debug" {
-		quiet = newLogger(LogConfig{Format: cfg.Log.Format, Level: "error"}, e.stderr)
+		quiet = newLogger(config.LogConfig{Format: cfg.Log.Format, Level: "error"}, e.stderr)
 	}
 	// The leader places items while later feeds are fetched.
 	leader := coord.Lead(ctx)

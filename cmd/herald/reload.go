@@ -89,7 +89,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	logWarnings(d.log, cfg)
 	old := d.cur()
 	for _, key := range keepRunning(old.cfg, cfg) {
-		d.log.Warn("config key changed: it takes effect at the next restart", "key", key, "config", cfg.path)
+		d.log.Warn("config key changed: it takes effect at the next restart", "key", key, "config", cfg.Path())
 	}
 	next, err := d.build(ctx, cfg, old)
 	if err != nil {
@@ -106,7 +106,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	case d.wake <- struct{}{}:
 	default:
 	}
-	d.log.Info("config reloaded", "config", cfg.path, "topics", len(cfg.Topics),
+	d.log.Info("config reloaded", "config", cfg.Path(), "topics", len(cfg.Topics),
 		"feeds", countFeeds(cfg), "subscribers", len(cfg.Subscribers))
 	d.startPass(ctx, "") // new feeds are due at once, as at start
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"herald/config"
 	"herald/events"
 	"herald/feeds"
 	"herald/store"
@@ -53,7 +54,7 @@ func TestRetention(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	d := &daemon{log: log, store: st, coord: store.NewCoordinator(st, log, time.Minute, now)}
 	d.metrics = newMetrics(st, time.Hour, 0, log)
-	d.live.Store(&live{cfg: &Config{Retention: Duration(keep)}})
+	d.live.Store(&live{cfg: &Config{Config: &config.Config{Retention: config.Duration(keep)}}})
 	d.startPrune(ctx)
 	d.jobs.Wait()
 	// Each run logs what it removed and counts it in /metrics.

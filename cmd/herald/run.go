@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"herald/config"
 	"herald/store"
 )
 
@@ -144,7 +145,7 @@ func (e *env) setup(ctx context.Context) (*Config, *slog.Logger, *store.Store, e
 // logWarnings logs the settings of cfg that work but are likely mistakes.
 func logWarnings(log *slog.Logger, cfg *Config) {
 	for _, w := range cfg.Warnings() {
-		log.Warn("config: "+w, "config", cfg.path)
+		log.Warn("config: "+w, "config", cfg.Path())
 	}
 }
 
@@ -156,7 +157,7 @@ func (e *env) dsn(cfg *Config) string {
 	return cfg.Storage
 }
 
-func newLogger(c LogConfig, w io.Writer) *slog.Logger {
+func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.Level)) // validated with the config
 	opts := &slog.HandlerOptions{Level: level}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"os"
@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// ParseConfig never panics, whatever the file holds; every line of an
+// Parse never panics, whatever the file holds; every line of an
 // error it returns starts with the file's name (and mostly its line), so an
 // operator can find what to fix; a config it accepts can be shown masked.
 func FuzzConfig(f *testing.F) {
-	if repo, err := os.ReadFile("../../config.yaml"); err == nil {
+	if repo, err := os.ReadFile("../config.yaml"); err == nil {
 		f.Add(string(repo))
 	} else {
 		f.Logf("fuzz: the repo's config.yaml not used as a seed: %v", err)
@@ -37,10 +37,10 @@ func FuzzConfig(f *testing.F) {
 		return ""
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		cfg, err := ParseConfig("fuzz.yaml", []byte(raw), getenv)
+		cfg, err := parse("fuzz.yaml", []byte(raw), getenv)
 		if err != nil {
 			if cfg != nil {
-				t.Fatalf("ParseConfig returned a config with the error %v", err)
+				t.Fatalf("Parse returned a config with the error %v", err)
 			}
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !strings.HasPrefix(line, "fuzz.yaml:") {

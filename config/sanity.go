@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"net"
@@ -75,7 +75,7 @@ func (k *checker) checkAllowNetworks() {
 // more often than once a minute.
 func (k *checker) checkTopicSchedule(i int, spec string) {
 	at := p("topics", i, "schedule")
-	sched, err := cronParser.Parse(spec)
+	sched, err := CronParser.Parse(spec)
 	if err != nil {
 		k.failf(at, "%q is not a cron schedule (%v): write it like \"*/30 * * * *\" or \"CRON_TZ=Europe/Berlin 0 7 * * *\"", spec, err)
 		return

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"net/netip"
@@ -55,7 +55,7 @@ func (k *checker) checkWebhookHost(at []any, s Subscriber) {
 	if err != nil {
 		return
 	}
-	if err := feeds.CheckAddr(addr, k.c.Poll.allowed()); err != nil {
+	if err := feeds.CheckAddr(addr, k.c.Poll.Allowed()); err != nil {
 		k.failf(at, "%s's webhook: %v", s.Email, err)
 	}
 }

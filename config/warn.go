@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"context"
@@ -13,16 +13,16 @@ import (
 	"herald/feeds"
 )
 
-// resolver looks a host name up, for warnings about where feeds point.
-type resolver func(ctx context.Context, host string) ([]netip.Addr, error)
+// A Resolver looks a host name up, for warnings about where feeds point.
+type Resolver func(ctx context.Context, host string) ([]netip.Addr, error)
 
-// feedAddressWarnings names the feeds whose URL points at loopback or a
+// FeedAddressWarnings names the feeds whose URL points at loopback or a
 // private network that poll.allow_networks does not allow: Herald would
 // refuse every poll of them. IP literals and localhost are judged as
 // written; other names only when resolve is given (check-config), at most
 // 16 at a time and within a few seconds, and a name that does not resolve
 // in time is not judged.
-func (c *Config) feedAddressWarnings(ctx context.Context, resolve resolver) []string {
+func (c *Config) FeedAddressWarnings(ctx context.Context, resolve Resolver) []string {
 	type feedRef struct {
 		path []any
 		url  string
@@ -68,8 +68,8 @@ func (r refusal) describe() string { return fmt.Sprintf("%s, a %s address", r.ad
 
 // refusedHosts judges each host by its addresses: the first that Herald
 // would refuse.
-func (c *Config) refusedHosts(ctx context.Context, hosts []string, resolve resolver) map[string]refusal {
-	allow := c.Poll.allowed()
+func (c *Config) refusedHosts(ctx context.Context, hosts []string, resolve Resolver) map[string]refusal {
+	allow := c.Poll.Allowed()
 	out := map[string]refusal{}
 	var mu sync.Mutex
 	// A host is refused when every address it has is: the dialer tries
@@ -115,15 +115,7 @@ func (c *Config) refusedHosts(ctx context.Context, hosts []string, resolve resol
 	return out
 }
 
-// lookupHost resolves with the system's resolver.
-func lookupHost(ctx context.Context, host string) ([]netip.Addr, error) {
+// LookupHost resolves with the system's resolver.
+func LookupHost(ctx context.Context, host string) ([]netip.Addr, error) {
 	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-}
-
-// formatDays writes a whole number of days as "30d", else as Go does.
-func formatDays(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return d.String()
 }

@@ -1,11 +1,10 @@
-package main
+package config
 
 import (
+	"io/fs"
 	"path/filepath"
 
-	"herald/digest"
 	"herald/templates"
-	"herald/web"
 )
 
 // TemplatesConfig points at the operator's template overrides: a file in
@@ -14,13 +13,13 @@ type TemplatesConfig struct {
 	Dir string `yaml:"dir"` // relative to the config file's directory
 }
 
-// parsedTemplates are a config's templates, parsed when it is loaded, so
-// that a broken override fails check-config, the start or the reload (the
+// A TemplateParser parses and keeps the templates Herald renders, from
+// the built-ins with the overrides of templates.dir laid over them. The
+// parsers live with the packages that render (digest, web), so the caller
+// passes them in; Load calls it only when templates.dir is set, so that a
+// broken override fails check-config, the start or the reload (the
 // running templates stay) rather than a page or a digest.
-type parsedTemplates struct {
-	digest *digest.Templates
-	web    *web.Templates
-}
+type TemplateParser func(fs.FS) error
 
 // checkTemplates parses the templates with the overrides of templates.dir
 // and reports a broken one with its file and line.
@@ -38,10 +37,10 @@ func (k *checker) checkTemplates() {
 		k.failf(at, "%v", err)
 		return
 	}
-	if k.c.parsed.digest, err = digest.ParseTemplates(fsys); err == nil {
-		k.c.parsed.web, err = web.ParseTemplates(fsys)
+	if k.c.parse == nil {
+		return
 	}
-	if err != nil {
+	if err := k.c.parse(fsys); err != nil {
 		k.failf(at, "%v: fix the template, or remove the file to use the built-in one", templates.Locate(dir, fsys, err))
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// cronParser reads topic schedules: the five-field form, descriptors like
+// CronParser reads topic schedules: the five-field form, descriptors like
 // @hourly, and a CRON_TZ=Zone prefix. It guards robfig/cron's parser, which
 // panics on a zone prefix with nothing after it ("TZ=x") and is no longer
 // maintained, so a config line can never bring the daemon down.
-var cronParser cron.ScheduleParser = guardedParser{
+var CronParser cron.ScheduleParser = guardedParser{
 	cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor),
 }
 
@@ -33,16 +33,16 @@ func (g guardedParser) Parse(spec string) (s cron.Schedule, err error) {
 	return g.p.Parse(spec)
 }
 
-// passInterval is the time between the passes of topic ("" for the
+// PassInterval is the time between the passes of topic ("" for the
 // shortest of all topics') after now: a feed polled within half of it
 // by any instance is not polled again (store.Coordinator.PollLeased).
-func (c *Config) passInterval(topic string, now time.Time) time.Duration {
+func (c *Config) PassInterval(topic string, now time.Time) time.Duration {
 	var shortest time.Duration
 	for _, t := range c.Topics {
 		if topic != "" && t.Name != topic {
 			continue
 		}
-		s, err := cronParser.Parse(t.Schedule)
+		s, err := CronParser.Parse(t.Schedule)
 		if err != nil {
 			continue
 		}

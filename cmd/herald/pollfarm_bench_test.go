@@ -54,9 +54,11 @@ func BenchmarkPollFarm(b *testing.B) {
 // PostgreSQL server's process (0 on SQLite).
 func benchPollFarm(b *testing.B, farm string, n int, dsn func(*testing.B) string, pg int) {
 	ctx := context.Background()
-	cfg := &Config{}
-	cfg.defaults()
-	cfg.Poll.AllowNetworks = []string{"127.0.0.0/8"}
+	raw := "storage: bench.db\npoll: {allow_networks: [127.0.0.0/8]}\ntopics:\n  - {name: bench, title: Bench, feeds: []}\n"
+	cfg, err := ParseConfig("bench.yaml", []byte(raw), func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
 	var specs []store.FeedSpec
 	for i := range n {
 		specs = append(specs, store.FeedSpec{URL: fmt.Sprintf("%s/feed/%d", farm, i), Topic: "bench"})

@@ -25,21 +25,42 @@ func startLimited(t *testing.T, lim httpLimits) (addr string, open, peak *atomic
 		w.Write([]byte("ok\n"))
 	})
 	srv, limited := newHTTPServer(ln, h, slog.New(slog.DiscardHandler), lim)
-	open, peak = new(atomic.Int64), new(atomic.Int64)
-	var mu sync.Mutex
-	srv.ConnState = func(_ net.Conn, s http.ConnState) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch s {
-		case http.StateNew:
-			peak.Store(max(peak.Load(), open.Add(1)))
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
-	go srv.Serve(limited)
+	// Counted where the limit is kept: a connection counts from the limited
+	// listener's Accept until its Close starts, before it frees its slot.
+	// (The server's ConnState hook reports a close only after the slot is
+	// free, so it could see the next connection open first.)
+	counted := &countingListener{Listener: limited, open: new(atomic.Int64), peak: new(atomic.Int64)}
+	go srv.Serve(counted)
 	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), open, peak
+	return ln.Addr().String(), counted.open, counted.peak
+}
+
+type countingListener struct {
+	net.Listener
+	mu         sync.Mutex
+	open, peak *atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.peak.Store(max(l.peak.Load(), l.open.Add(1)))
+	l.mu.Unlock()
+	return &countedConn{Conn: c, open: l.open}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	once sync.Once
+	open *atomic.Int64
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.open.Add(-1) })
+	return c.Conn.Close()
 }
 
 // closedByServer reports whether the server closes conn within limit

@@ -22,6 +22,7 @@ func TestQueryPlans(t *testing.T) {
 		{"restore", placedQuery, []any{0, 0, 2000}, "items_cluster_seq"},
 		{"event sources", `SELECT id FROM items WHERE event_id IN (?, ?) ORDER BY published, id`, []any{"ev-a", "ev-b"}, "items_event"},
 		{"event items", `SELECT id FROM items WHERE event_id = ?`, []any{"ev-a"}, "items_event"},
+		{"storyline fold", `UPDATE storyline_aliases SET new_id = ? WHERE new_id = ?`, []any{"sl-a", "sl-b"}, "storyline_aliases_new"},
 	}
 	for _, c := range cases {
 		plan := explain(t, s, c.query, c.args...)

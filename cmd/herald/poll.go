@@ -104,7 +104,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	})
 	results := newPoller(cfg, st, quiet).PollAll(ctx, due, func(feeds.Result) { bar.step(); pl.nudge() })
 	bar.done()
-	if err := pl.finish(); err != nil {
+	if err := pl.finish(); err != nil && ctx.Err() == nil { // an interrupted poll still prints what it did
 		return err
 	}
 	if !leader {

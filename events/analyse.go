@@ -91,8 +91,9 @@ type scratch struct {
 	soft         weights    // softVector's raw weights
 	query        sparse     // queryOf's result, for the doc queryOf
 	queryOf      *docState
-	tellingQuery sparse   // storyCandidates' query
-	told         []uint32 // addToStory's postings
+	tellingQuery sparse    // storyCandidates' query
+	told         []uint32  // addToStory's postings
+	cent, other  centroids // the sums of one-member events, laid out (eventState.centroid)
 }
 
 // terms maps words to term ids, leaving out stop words.

@@ -82,6 +82,26 @@ func (c *centroids) add(vec, title sparse, added []uint32, fresh []termStat) ([]
 	return added, fresh
 }
 
+// fill makes c the sums of one doc, reusing c's space: what add would
+// make of the doc in empty sums.
+func (c *centroids) fill(vec, title sparse) {
+	c.ids, c.terms, c.allNorm2, c.tNorm2 = c.ids[:0], c.terms[:0], 0, 0
+	j := 0
+	for _, e := range vec {
+		st := termStat{id: e.id, count: 1, all: e.w}
+		c.allNorm2 += int64(e.w) * int64(e.w)
+		for j < len(title) && title[j].id < e.id {
+			j++
+		}
+		if j < len(title) && title[j].id == e.id {
+			st.title = title[j].w
+			c.tNorm2 += int64(title[j].w) * int64(title[j].w)
+		}
+		c.ids = append(c.ids, e.id)
+		c.terms = append(c.terms, st)
+	}
+}
+
 // insert merges sorted new terms in, from the back, without a new slice.
 func (c *centroids) insert(fresh []termStat) {
 	if len(fresh) == 0 {

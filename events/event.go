@@ -83,8 +83,24 @@ func newEventState(id string) *eventState {
 // add folds a member in and returns the terms new to the event, which the
 // caller posts in the inverted index; the result is valid until buf's
 // next use.
+//
+// An event of one member keeps no sums: they would copy its member's
+// vectors, and most events have one member (centroid lays them out when
+// asked). The second member makes them.
 func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
-	buf.added, buf.fresh = ev.sums.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
+	switch len(ev.members) {
+	case 0:
+		buf.added = buf.added[:0]
+		for _, e := range ds.an.vec {
+			buf.added = append(buf.added, e.id)
+		}
+	case 1:
+		first := ev.members[0]
+		ev.sums.fill(first.an.vec, first.an.tvec)
+		fallthrough
+	default:
+		buf.added, buf.fresh = ev.sums.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
+	}
 	added := buf.added
 	t := ds.doc.Published
 	if len(ev.members) == 0 || t.Before(ev.first) {
@@ -108,12 +124,26 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 
 func (ev *eventState) post() *posted { return &ev.posted }
 
+// centroid returns the sums of the event's member vectors; those of a
+// one-member event are laid out in buf, valid until its next use.
+func (ev *eventState) centroid(buf *centroids) *centroids {
+	if len(ev.members) != 1 {
+		return &ev.sums
+	}
+	m := ev.members[0]
+	buf.fill(m.an.vec, m.an.tvec)
+	return buf
+}
+
 // size is the number of members.
 func (ev *eventState) size() int { return len(ev.members) }
 
 // headline picks the member closest to the centroid: the title that best
 // stands for all of them (ties: the earliest, then the smallest id).
 func (ev *eventState) headline() *docState {
+	if len(ev.members) == 1 {
+		return ev.members[0]
+	}
 	var best *docState
 	bestScore := -1.0
 	for _, m := range ev.members {
@@ -133,6 +163,9 @@ const linkSlack = 0.05
 // links picks each publisher's report to link: among its reports within
 // linkSlack of its most central one, the most recent.
 func (ev *eventState) links() map[*docState]bool {
+	if len(ev.members) == 1 {
+		return map[*docState]bool{ev.members[0]: true}
+	}
 	type pick struct {
 		best     float64
 		chosen   *docState

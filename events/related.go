@@ -46,9 +46,11 @@ func (c *Clusterer) Related(id string) []Relation {
 		return nil
 	}
 	var rels []relation
-	for _, other := range c.relatedCandidates(ev) {
+	cands := c.relatedCandidates(ev)
+	sums := ev.centroid(&c.buf.cent)
+	for _, other := range cands {
 		names, specific := c.sharedNames(ev, other)
-		cos := ev.sums.cosineTo(&other.sums)
+		cos := sums.cosineTo(other.centroid(&c.buf.other))
 		if cos >= []float64{relatedCosine0, relatedCosine1, relatedCosine2}[min(specific, 2)] {
 			rels = append(rels, relation{other, names, cos + 0.1*float64(specific)})
 		}
@@ -87,7 +89,7 @@ func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
 			add(id)
 		}
 	}
-	for _, e := range ev.sums.heaviest(relatedTerms) {
+	for _, e := range ev.centroid(&c.buf.cent).heaviest(relatedTerms) {
 		add(e)
 	}
 	return out

@@ -23,9 +23,9 @@ type storyline struct {
 // sums are the sums of the storyline's member vectors. Most storylines
 // hold one event, whose own sums they are; a copy is made only when a
 // second event joins.
-func (st *storyline) sums() *centroids {
+func (st *storyline) sums(buf *centroids) *centroids {
 	if len(st.events) == 1 {
-		return &st.events[0].sums
+		return st.events[0].centroid(buf)
 	}
 	return &st.own
 }
@@ -34,7 +34,7 @@ func (st *storyline) sums() *centroids {
 // event.
 func (st *storyline) share() {
 	if len(st.events) == 1 {
-		st.own = st.events[0].sums.clone()
+		st.own = st.events[0].centroid(&centroids{}).clone()
 	}
 }
 
@@ -120,7 +120,7 @@ func (c *Clusterer) storyFeatures(ds *docState, nameIDF []float64, st *storyline
 	var x storyFeatures
 	var names float64
 	var dot, tdot int64
-	sums := st.sums()
+	sums := st.sums(&c.buf.cent)
 	j := 0
 	sums.compare(ds.an.vec, nil, func(e entry, ts termStat) {
 		if !c.vocab.telling(e.id) {

@@ -103,7 +103,7 @@ func containsWords(whole, part string) bool {
 func (c *Clusterer) storyName(st *storyline, names []string) string {
 	parts := slices.Clone(names[:min(2, len(names))])
 	lower := strings.ToLower(strings.Join(parts, " "))
-	for _, id := range st.sums().heaviest(12) {
+	for _, id := range st.sums(&c.buf.cent).heaviest(12) {
 		if len(parts) == 3 {
 			break
 		}

@@ -137,22 +137,28 @@ func (b *boilerplate) record(counts map[uint64]uint16, segs []segment, shingles 
 func (b *boilerplate) prune() {
 	for b.keys > boilerMaxKeys/2 {
 		b.keys = 0
-		for _, counts := range b.sources {
-			halve(counts)
+		for src, counts := range b.sources {
+			if counts = halved(counts); len(counts) == 0 {
+				delete(b.sources, src) // met again, it starts afresh, as it would
+			} else {
+				b.sources[src] = counts
+			}
 			b.keys += len(counts)
 		}
 	}
 }
 
-// halve halves every count and forgets the keys that fall to zero.
-func halve[K comparable, N uint16 | int32](counts map[K]N) {
+// halved returns the counts halved, without the keys that fall to zero,
+// in a new map: a Go map keeps the space of its largest size, so halving
+// in place would free nothing.
+func halved[K comparable, N uint16 | int32](counts map[K]N) map[K]N {
+	out := make(map[K]N, len(counts)/2)
 	for k, n := range counts {
-		if n <= 1 {
-			delete(counts, k)
-		} else {
-			counts[k] = n / 2
+		if n > 1 {
+			out[k] = n / 2
 		}
 	}
+	return out
 }
 
 // segment is a run of title words between two separators.

@@ -3,6 +3,7 @@ package events
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -63,10 +64,13 @@ func (ns nameCounts) find(key string) (int, bool) {
 func (ns *nameCounts) add(key, name string, count int) {
 	i, ok := ns.find(key)
 	if !ok {
-		*ns = slices.Insert(*ns, i, named{key: key, name: name})
+		// Copies: a name is a slice of its doc's text, which it would keep.
+		*ns = slices.Insert(*ns, i, named{key: strings.Clone(key), name: strings.Clone(name)})
 	}
 	n := &(*ns)[i]
-	n.name = min(n.name, name)
+	if name < n.name {
+		n.name = strings.Clone(name)
+	}
 	n.count += count
 }
 

@@ -85,7 +85,7 @@ func (h *habits) prune() {
 	for h.keys > habitMaxKeys/2 {
 		h.keys = 0
 		for _, s := range h.sources {
-			halve(s.df)
+			s.df = halved(s.df)
 			s.n >>= 1
 			h.keys += len(s.df)
 		}

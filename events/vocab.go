@@ -2,6 +2,7 @@ package events
 
 import (
 	"math"
+	"strings"
 )
 
 // vocab interns terms and counts in how many held items each occurs:
@@ -121,6 +122,8 @@ func (v *vocab) id(term, form string) uint32 {
 	if id, ok := v.ids[term]; ok {
 		return id
 	}
+	// Copies: a word is a slice of its doc's text, which it would keep.
+	term, form = strings.Clone(term), strings.Clone(form)
 	var id uint32
 	if n := len(v.free); n > 0 {
 		id, v.free = v.free[n-1], v.free[:n-1]

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"herald/feeds"
+	"herald/feeds/feedtest"
 )
 
 // A host that does not answer holds at most PerHost workers, in one
@@ -18,18 +19,7 @@ import (
 // polled meanwhile. (Workers used to wait for a busy host's slot, so a
 // slow host's queue held every worker and the others waited behind it.)
 func TestSlowHostHoldsOnlyItsShare(t *testing.T) {
-	release := make(chan struct{})
-	var slowNow, slowPeak atomic.Int64
-	var mu sync.Mutex
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := slowNow.Add(1)
-		mu.Lock()
-		slowPeak.Store(max(slowPeak.Load(), n))
-		mu.Unlock()
-		defer slowNow.Add(-1)
-		<-release
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>Slow</title></channel></rss>`)
-	}))
+	slow := feedtest.NewStalling()
 	defer slow.Close()
 	var fastHits atomic.Int64
 	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,16 +50,16 @@ func TestSlowHostHoldsOnlyItsShare(t *testing.T) {
 	p.PerHost = 2
 	var wg sync.WaitGroup
 	wg.Go(func() { p.PollAll(context.Background(), append(slowList, fastList[:6]...), nil) }) // one topic: slow feeds first
-	if !waitFor(10*time.Second, func() bool { return slowNow.Load() == 2 }) {
-		t.Fatalf("%d slow fetches running, want 2", slowNow.Load())
+	if !waitFor(10*time.Second, func() bool { return slow.Held() == 2 }) {
+		t.Fatalf("%d slow fetches running, want 2", slow.Held())
 	}
 	wg.Go(func() { p.PollAll(context.Background(), fastList[6:], nil) }) // another topic, at the same time
 	if !waitFor(30*time.Second, func() bool { return fastHits.Load() == 12 }) {
 		t.Errorf("%d of 12 feeds of the answering host polled while the slow host held its share", fastHits.Load())
 	}
-	close(release)
+	slow.Release()
 	wg.Wait()
-	if p := slowPeak.Load(); p > 2 {
+	if p := slow.Peak(); p > 2 {
 		t.Errorf("%d fetches of the slow host at once, want at most PerHost (2)", p)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"herald/feeds/feedtest"
 )
 
 // Ticks that come while a topic's pass runs make one more pass after it,
@@ -42,21 +44,7 @@ func TestTicksCoalesce(t *testing.T) {
 // while the slow host holds at most poll.per_host fetches. (With one pass
 // at a time, the slow topic's pass held every other topic's ticks.)
 func TestSlowTopicStallsNoOther(t *testing.T) {
-	release := make(chan struct{})
-	var slowNow, slowPeak atomic.Int64
-	var mu sync.Mutex
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := slowNow.Add(1)
-		mu.Lock()
-		slowPeak.Store(max(slowPeak.Load(), n))
-		mu.Unlock()
-		defer slowNow.Add(-1)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>Slow</title></channel></rss>`)
-	}))
+	slow := feedtest.NewStalling()
 	defer slow.Close()
 	var fastHits atomic.Int64
 	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -78,16 +66,16 @@ func TestSlowTopicStallsNoOther(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := herald(t, ctx, "--config", cfg, "run"); done <- err }()
-	defer func() { close(release); stop(); <-done }()
+	defer func() { slow.Release(); stop(); <-done }()
 
-	if !waitUntil(30*time.Second, func() bool { return slowNow.Load() == 2 }) {
-		t.Fatalf("%d fetches of the slow host running, want 2 (poll.per_host)", slowNow.Load())
+	if !waitUntil(30*time.Second, func() bool { return slow.Held() == 2 }) {
+		t.Fatalf("%d fetches of the slow host running, want 2 (poll.per_host)", slow.Held())
 	}
 	start := fastHits.Load()
 	if !waitUntil(60*time.Second, func() bool { return fastHits.Load() >= start+3 }) {
 		t.Errorf("the answering feed was polled %d times while the slow topic's pass hung; want 3 or more", fastHits.Load()-start)
 	}
-	if p := slowPeak.Load(); p > 2 {
+	if p := slow.Peak(); p > 2 {
 		t.Errorf("%d fetches of the slow host at once, want at most 2", p)
 	}
 }

@@ -40,10 +40,9 @@ type Store interface {
 // it rebuilds it from the stored decisions, which gives the same events as
 // before. Place is not safe for concurrent use: one loop owns a Placer.
 type Placer struct {
-	Store   Store
-	Log     *slog.Logger
-	Options Options // zero: DefaultOptions with Window
-	Window  time.Duration
+	Store  Store
+	Log    *slog.Logger
+	Window time.Duration // how long an event stays open (Options.Window)
 	// Full reports a save that failed for lack of space (nil: none does):
 	// the next batches are smaller, so that placing catches up in what
 	// space there is.
@@ -114,11 +113,8 @@ func (p *Placer) placeBatch(ctx context.Context, docs []Doc) error {
 // restore rebuilds the clusterer from the decisions stored for the last
 // window of docs.
 func (p *Placer) restore(ctx context.Context) error {
-	opts := p.Options
-	if opts.Window == 0 {
-		opts = DefaultOptions()
-		opts.Window = p.Window
-	}
+	opts := DefaultOptions()
+	opts.Window = p.Window
 	start := time.Now()
 	c := New(opts)
 	latest, err := p.Store.LatestPlaced(ctx)

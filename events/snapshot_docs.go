@@ -1,0 +1,163 @@
+package events
+
+import (
+	"maps"
+	"slices"
+)
+
+// Writing and reading the held docs, events and storylines, which point
+// at each other by ordinal (snapshot.go).
+
+func (ds *docState) write(e *encoder) {
+	d := &ds.doc
+	for _, s := range []string{d.ID, d.Source, d.Title, d.Summary, d.Text, d.URL, d.Lang, ds.dupOf} {
+		e.str(s)
+	}
+	e.time(d.Published)
+	e.uint(uint64(len(d.Topics)))
+	for _, t := range d.Topics {
+		e.str(t)
+	}
+	a := &ds.an
+	e.sparse(a.vec)
+	e.sparse(a.tvec)
+	e.sparse(a.soft)
+	for _, h := range a.sig {
+		e.u32(h)
+	}
+	e.uint(uint64(len(a.entities)))
+	for _, n := range a.entities {
+		e.str(n.key)
+		e.str(n.name)
+	}
+	e.uints(a.entIDs)
+	e.f64(a.mass)
+	e.str(a.lead)
+	e.int(int64(a.day))
+	e.uints(a.terms)
+}
+
+func (ev *eventState) write(e *encoder, o *ordinals) {
+	e.str(ev.id)
+	e.int(int64(ev.slot))
+	e.time(ev.first)
+	e.time(ev.last)
+	e.centroids(&ev.sums)
+	e.uint(uint64(len(ev.entities)))
+	for _, n := range ev.entities {
+		e.str(n.key)
+		e.str(n.name)
+		e.int(int64(n.count))
+	}
+	e.uint(uint64(len(ev.members)))
+	for _, ds := range ev.members {
+		e.uint(uint64(o.docs[ds]))
+	}
+	e.uint(uint64(len(ev.days)))
+	for _, day := range slices.Sorted(maps.Keys(ev.days)) {
+		e.int(int64(day))
+		e.int(int64(ev.days[day]))
+	}
+	e.uint(refOf(ev.story, o.stories))
+}
+
+func (st *storyline) write(e *encoder, o *ordinals) {
+	e.str(st.id)
+	e.int(int64(st.slot))
+	e.int(st.firstMS)
+	e.int(st.lastMS)
+	e.int(int64(st.docs))
+	e.centroids(&st.own)
+	e.uint(uint64(len(st.events)))
+	for _, ev := range st.events {
+		e.uint(refOf(ev, o.events))
+	}
+}
+
+// refOf is a pointer as its ordinal plus two: 0 is nil, and 1 an element
+// no longer held (an index keeps those until it compacts).
+func refOf[T comparable](p T, ords map[T]int) uint64 {
+	var zero T
+	if p == zero {
+		return 0
+	}
+	if n, ok := ords[p]; ok {
+		return uint64(n) + 2
+	}
+	return 1
+}
+
+func readDoc(d *decoder) *docState {
+	ds := &docState{}
+	doc := &ds.doc
+	for _, s := range []*string{&doc.ID, &doc.Source, &doc.Title, &doc.Summary, &doc.Text, &doc.URL, &doc.Lang, &ds.dupOf} {
+		*s = d.str()
+	}
+	doc.Published = d.time()
+	for range d.each(d.count()) {
+		doc.Topics = append(doc.Topics, d.str())
+	}
+	a := &ds.an
+	a.vec, a.tvec, a.soft = d.sparse(), d.sparse(), d.sparse()
+	for i := range a.sig {
+		a.sig[i] = d.u32()
+	}
+	for range d.each(d.count()) {
+		a.entities = append(a.entities, entity{key: d.str(), name: d.str()})
+	}
+	a.entIDs = d.termIDs()
+	a.mass = d.f64()
+	a.lead = d.str()
+	a.day = int(d.int())
+	a.terms = d.termIDs()
+	return ds
+}
+
+func readEvent(d *decoder, docs []*docState, stories *storyRefs) *eventState {
+	ev := newEventState(d.str())
+	ev.slot = int32(d.int())
+	ev.first, ev.last = d.time(), d.time()
+	ev.firstMS, ev.lastMS = ev.first.UnixMilli(), ev.last.UnixMilli()
+	ev.sums = d.centroids()
+	for range d.each(d.count()) {
+		ev.entities = append(ev.entities, named{key: d.str(), name: d.str(), count: int(d.int())})
+	}
+	for range d.each(d.count()) {
+		ds := ordOf(d, docs)
+		if ds == nil {
+			continue
+		}
+		if ds.event != nil {
+			d.fail("doc %s is in two events", ds.doc.ID)
+		}
+		ds.event = ev
+		ev.members = append(ev.members, ds)
+	}
+	if n := d.count(); n > 0 {
+		ev.days = make(map[int]int, capped(n))
+		for range d.each(n) {
+			day := int(d.int())
+			ev.days[day] = int(d.int())
+		}
+	}
+	ev.story = stories.ref(d)
+	return ev
+}
+
+func (st *storyline) read(d *decoder, evs []*eventState) {
+	st.posted = newPosted(d.str())
+	st.slot = int32(d.int())
+	st.firstMS, st.lastMS = d.int(), d.int()
+	st.docs = int(d.int())
+	st.own = d.centroids()
+	for range d.each(d.count()) {
+		ev := refTo(d, evs)
+		if ev == nil {
+			continue
+		}
+		if ev.story != st {
+			d.fail("event %s is listed in storyline %s, not its own", ev.id, st.id)
+		}
+		st.events = append(st.events, ev)
+	}
+}

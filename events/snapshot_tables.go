@@ -1,0 +1,218 @@
+package events
+
+import (
+	"maps"
+	"math"
+	"slices"
+)
+
+// Writing and reading the clusterer's tables: the vocabulary, the
+// boilerplate and habit counts, the near-copy table and the indexes.
+
+// counts writes a map of counts in key order.
+func writeCounts[N uint16 | int32](e *encoder, m map[uint64]N) {
+	e.uint(uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		e.u64(k)
+		e.int(int64(m[k]))
+	}
+}
+
+func (v *vocab) write(e *encoder) {
+	e.uint(uint64(len(v.terms)))
+	for id, t := range v.terms {
+		e.str(t)
+		if t == "" {
+			continue // a free id: its counts are zero, its other fields unread
+		}
+		e.str(v.forms[id])
+		e.u32(math.Float32bits(v.bgIDF[id]))
+		e.uint(uint64(v.df[id]))
+		e.uint(uint64(v.refs[id]))
+	}
+	e.uint(uint64(v.n))
+	e.uints(v.unused)
+	e.uints(v.free)
+}
+
+func (v *vocab) read(d *decoder) {
+	n := d.count()
+	for id := range d.each(n) {
+		t := d.str()
+		var form string
+		var idf float32
+		var df, refs uint32
+		if t != "" {
+			form, idf = d.str(), math.Float32frombits(d.u32())
+			df, refs = uint32(d.uint()), uint32(d.uint())
+			v.ids[t] = uint32(id)
+		}
+		v.terms, v.forms, v.bgIDF = append(v.terms, t), append(v.forms, form), append(v.bgIDF, idf)
+		v.df, v.refs = append(v.df, df), append(v.refs, refs)
+		v.keys = append(v.keys, keyOf(t))
+	}
+	v.nbrs, v.known = make([][]softLink, len(v.terms)), make([]bool, len(v.terms))
+	v.n = int(d.uint())
+	d.terms = uint32(len(v.terms))
+	v.unused, v.free = d.termIDs(), d.termIDs()
+}
+
+// keyOf is a term's key (vocab.keys); a free id's is unread.
+func keyOf(term string) uint64 {
+	if term == "" {
+		return 0
+	}
+	return hashString(term)
+}
+
+func (b *boilerplate) write(e *encoder) {
+	e.uint(uint64(b.keys))
+	e.uint(uint64(len(b.sources)))
+	for _, src := range slices.Sorted(maps.Keys(b.sources)) {
+		e.u64(src)
+		writeCounts(e, b.sources[src])
+	}
+}
+
+func (b *boilerplate) read(d *decoder) {
+	b.keys = int(d.uint())
+	for range d.each(d.count()) {
+		src := d.u64()
+		b.sources[src] = readCounts[uint16](d)
+	}
+}
+
+func (h *habits) write(e *encoder) {
+	e.uint(uint64(h.keys))
+	e.uint(uint64(len(h.sources)))
+	for _, src := range slices.Sorted(maps.Keys(h.sources)) {
+		s := h.sources[src]
+		e.u64(src)
+		e.int(int64(s.n))
+		writeCounts(e, s.df)
+	}
+}
+
+func (h *habits) read(d *decoder) {
+	h.keys = int(d.uint())
+	for range d.each(d.count()) {
+		src := d.u64()
+		n := int32(d.int())
+		h.sources[src] = &sourceHabits{n: n, df: readCounts[int32](d)}
+	}
+}
+
+func (x *lsh) write(e *encoder, o *ordinals) {
+	e.uint(uint64(len(x.ids)))
+	for _, id := range x.ids {
+		e.str(id)
+	}
+	e.uints(x.next)
+	e.uints(x.free)
+	e.uint(uint64(len(x.buckets)))
+	for _, k := range slices.Sorted(maps.Keys(x.buckets)) {
+		e.u64(k)
+		e.uint(uint64(x.buckets[k].first))
+		e.uint(uint64(x.buckets[k].last))
+	}
+}
+
+func (x *lsh) read(d *decoder) {
+	n := d.count()
+	for range d.each(n) {
+		x.ids = append(x.ids, d.str())
+	}
+	x.next, x.free = d.uints(), d.uints()
+	x.mark = make([]uint32, len(x.ids))
+	if len(x.next) != len(x.ids)*lshBands {
+		d.fail("near-copy table of %d docs has %d slots", len(x.ids), len(x.next))
+	}
+	slots := uint32(len(x.next))
+	for _, s := range x.next {
+		if s > slots {
+			d.fail("near-copy slot %d out of %d", s, slots)
+		}
+	}
+	for _, f := range x.free {
+		if int(f) >= len(x.ids) {
+			d.fail("near-copy number %d out of %d", f, len(x.ids))
+		}
+	}
+	n = d.count()
+	x.buckets = make(map[uint64]chain, min(n, 1<<20))
+	for range d.each(n) {
+		k := d.u64()
+		c := chain{uint32(d.uint()), uint32(d.uint())}
+		if c.first == 0 || c.last == 0 || c.first > slots || c.last > slots {
+			d.fail("near-copy bucket out of %d slots", slots)
+		}
+		x.buckets[k] = c
+	}
+}
+
+func writeIndex[T indexed](e *encoder, x *index[T], ords map[T]int) {
+	e.uint(uint64(len(x.slots)))
+	for n, s := range x.slots {
+		e.uint(uint64(s.rank))
+		e.bool(s.gone)
+		e.int(s.firstMS)
+		e.int(s.lastMS)
+		e.uint(refOf(x.events[n], ords))
+	}
+	e.uint(uint64(len(x.free)))
+	for _, n := range x.free {
+		e.int(int64(n))
+	}
+	e.int(int64(x.stale))
+	e.int(int64(x.live))
+	e.uint(uint64(len(x.postings)))
+	for _, t := range slices.Sorted(maps.Keys(x.postings)) {
+		p := x.postings[t]
+		e.uint(uint64(t))
+		e.uint(uint64(len(p)))
+		for _, n := range p {
+			e.int(int64(n))
+		}
+	}
+}
+
+// readIndex reads an index of live elements; gone is what the slots of
+// elements no longer held point at until the index compacts.
+func readIndex[T indexed](d *decoder, live []T, gone T) *index[T] {
+	x := newIndex[T]()
+	for n := range d.each(d.count()) {
+		x.slots = append(x.slots, slot{rank: uint32(d.uint()), gone: d.bool(), firstMS: d.int(), lastMS: d.int()})
+		var el T
+		switch r := d.uint(); {
+		case r == 1:
+			el = gone
+		case r >= 2 && r-2 < uint64(len(live)):
+			el = live[r-2]
+			if el.post().slot != int32(n) {
+				d.fail("element %s is posted at slot %d, not %d", el.post().id, el.post().slot, n)
+			}
+		case r != 0:
+			d.fail("index reference %d out of %d", r, len(live))
+		}
+		x.events = append(x.events, el)
+	}
+	for range d.each(d.count()) {
+		x.free = append(x.free, d.slot(len(x.slots)))
+	}
+	x.stale, x.live = int(d.int()), int(d.int())
+	for range d.each(d.count()) {
+		t := d.term(d.uint())
+		n := d.count()
+		p := make([]int32, 0, capped(n))
+		for range d.each(n) {
+			p = append(p, d.slot(len(x.slots)))
+		}
+		x.postings[t] = p
+	}
+	for _, el := range live {
+		if s := el.post().slot; s < 0 || int(s) >= len(x.slots) || x.events[s] != el {
+			d.fail("element %s is not in its index", el.post().id)
+		}
+	}
+	return x
+}

@@ -42,6 +42,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, key string, seq int64, write f
 		if err := write(w); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
+		if w.err != nil { // write went on after an insert failed
+			return w.err
+		}
 		if err := w.flush(); err != nil {
 			return err
 		}

@@ -111,6 +111,38 @@ func TestSnapshotFailedWriteKeepsThePrevious(t *testing.T) {
 	}
 }
 
+// A full disk fails the save even when write ignores the error it got
+// (SQLite only: its file can be capped).
+func TestSnapshotFullDiskKeepsThePrevious(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	if s.Dialect() != "sqlite" {
+		t.Skip("fault injection by page count is SQLite's")
+	}
+	want := payload(100_000, 10)
+	saveSnapshot(t, s, "v1", 3, want)
+	pages, err := s.PageCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LimitPages(ctx, pages+300); err != nil { // room for about 1 MB
+		t.Fatal(err)
+	}
+	err = s.SaveSnapshot(ctx, "v1", 4, func(w io.Writer) error {
+		writeAll(payload(4<<20, 11))(w) // the error it returns is ignored
+		return nil
+	})
+	if !IsStorageFailure(err) {
+		t.Fatalf("save beyond the file's cap: %v; want a storage failure", err)
+	}
+	if err := s.LimitPages(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if found, seq, got := loadSnapshot(t, s, "v1"); !found || seq != 3 || !bytes.Equal(got, want) {
+		t.Fatalf("after a failed save: found=%v seq=%d equal=%v; want the previous snapshot (seq 3)", found, seq, bytes.Equal(got, want))
+	}
+}
+
 func TestSnapshotReplacedLeavesNothingOfTheOld(t *testing.T) {
 	s := openTest(t)
 	saveSnapshot(t, s, "v1", 5, payload(5<<20, 4))

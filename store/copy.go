@@ -14,6 +14,12 @@ type TableCount struct {
 	Rows  int64
 }
 
+// notCopied are the tables Copy leaves behind: the clusterer snapshot
+// (snapshot.go) is rebuilt from the copied items when the daemon first
+// starts on the copy, and its 100 MB of parts would cost the copy most of
+// its time and, in batches of copyBatch rows, gigabytes of memory.
+var notCopied = []string{"clusterer_snapshot", "clusterer_snapshot_parts"}
+
 // copyBatch is how many rows one INSERT carries: few statements, and far
 // below both databases' limits on parameters per statement.
 const copyBatch = 200
@@ -22,7 +28,7 @@ const copyBatch = 200
 // one (e.g. SQLite into PostgreSQL) in a single transaction, then checks
 // that each table holds as many rows on both sides. Both stores must be
 // open (so both schemas are current). Ids are kept, so links to events
-// and items stay valid.
+// and items stay valid. The clusterer snapshot is not copied (notCopied).
 func Copy(ctx context.Context, from, to *Store) ([]TableCount, error) {
 	tables, err := from.tables(ctx)
 	if err != nil {
@@ -35,6 +41,7 @@ func Copy(ctx context.Context, from, to *Store) ([]TableCount, error) {
 			return nil, fmt.Errorf("copy: %s already holds %d rows in table %s: copy into an empty database", to.name, n, t)
 		}
 	}
+	tables = slices.DeleteFunc(tables, func(t string) bool { return slices.Contains(notCopied, t) })
 	marks, err := from.dialect.idMarks(ctx, from.db)
 	if err != nil {
 		return nil, fmt.Errorf("copy: ids handed out by %s: %w", from.name, err)

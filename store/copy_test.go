@@ -15,8 +15,8 @@ import (
 )
 
 // fillForCopy stores a bit of everything: feeds in topics, items shared
-// between feeds, edited items, events with relations and an alias, a lease
-// and an instance.
+// between feeds, edited items, events with relations and an alias, a lease,
+// an instance and a clusterer snapshot.
 func fillForCopy(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -56,6 +56,7 @@ func fillForCopy(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	s.Heartbeat(ctx, "host-1-x", t0, t0, true)
+	saveSnapshot(t, s, "v1", 4, payload(3<<20, 1))
 }
 
 // A SQLite installation copied into the backend under test (PostgreSQL in
@@ -100,6 +101,9 @@ func TestCopyMovesEverything(t *testing.T) {
 	same("folded event", func(s *Store) (any, error) { ev, _, err := s.Event(ctx, "ev-c"); return ev, err })
 	same("relations", func(s *Store) (any, error) { _, rels, err := s.Event(ctx, "ev-a"); return rels, err })
 	same("instances", func(s *Store) (any, error) { return s.Instances(ctx, t0, t0) })
+	if found, _, _ := loadSnapshot(t, dst, "v1"); found || slices.Contains(names, "clusterer_snapshot_parts") {
+		t.Errorf("the clusterer snapshot was copied (found %v, tables %v); it is rebuilt instead", found, names)
+	}
 
 	f, err := dst.AddFeed(ctx, FeedSpec{URL: "http://c.example/rss", Topic: "world"}, OriginCLI, t0)
 	if err != nil || f.ID <= 2 {

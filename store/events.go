@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -45,14 +46,27 @@ func (s *Store) UnclusteredDocs(ctx context.Context, limit int) ([]events.Doc, e
 
 // PlacedDocsSince calls each with the placed items published since, in the
 // order they were placed, so a restarted deduplicator can restore its
-// state. It reads them a chunk at a time and calls each between reads: a
-// window holds too many items to read whole, and the connection (SQLite's
-// only one) stays free for the polls while each works.
+// state.
 func (s *Store) PlacedDocsSince(ctx context.Context, since time.Time, each func(events.PlacedDoc)) error {
+	return s.placedDocs(ctx, -1, ms(since), each)
+}
+
+// PlacedDocsAfter calls each with the items placed after placement number
+// seq, in the order they were placed: what a deduplicator restored from a
+// snapshot that includes seq has yet to see.
+func (s *Store) PlacedDocsAfter(ctx context.Context, seq int64, each func(events.PlacedDoc)) error {
+	return s.placedDocs(ctx, seq, math.MinInt64, each)
+}
+
+// placedDocs calls each with the items placed after placement number after
+// and published at or after since (Unix ms). It reads them a chunk at a
+// time and calls each between reads: a window holds too many items to read
+// whole, and the connection (SQLite's only one) stays free for the polls
+// while each works.
+func (s *Store) placedDocs(ctx context.Context, after, since int64, each func(events.PlacedDoc)) error {
 	const chunk = 2000
-	after := int64(-1)
 	for {
-		docs, last, err := s.placedChunk(ctx, since, after, chunk)
+		docs, last, err := s.placedChunk(ctx, after, since, chunk)
 		if err != nil {
 			return err
 		}
@@ -72,10 +86,10 @@ const placedQuery = `SELECT ` + docColumns + `, i.event_id, COALESCE(e.storyline
 	FROM items i LEFT JOIN events e ON e.id = i.event_id
 	WHERE i.cluster_seq > ? AND i.event_id IS NOT NULL AND i.published >= ? ORDER BY i.cluster_seq LIMIT ?`
 
-// placedChunk reads up to limit placed items published since and placed
-// after cluster_seq after, with the cluster_seq of the last.
-func (s *Store) placedChunk(ctx context.Context, since time.Time, after int64, limit int) ([]events.PlacedDoc, int64, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(placedQuery), after, ms(since), limit)
+// placedChunk reads up to limit items placed after placement number after
+// and published at or after since, with the cluster_seq of the last.
+func (s *Store) placedChunk(ctx context.Context, after, since int64, limit int) ([]events.PlacedDoc, int64, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(placedQuery), after, since, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("query clustered items: %w", err)
 	}

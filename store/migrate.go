@@ -15,7 +15,8 @@ import (
 )
 
 // The schema lives in numbered SQL files, embedded in the binary, written
-// in SQL both databases accept ({{ID}} becomes the dialect's id column).
+// in SQL both databases accept ({{ID}} becomes the dialect's id column,
+// {{BLOB}} its type of raw bytes).
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -132,7 +133,7 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ddl := strings.ReplaceAll(string(body), "{{ID}}", s.dialect.idColumn)
+	ddl := strings.NewReplacer("{{ID}}", s.dialect.idColumn, "{{BLOB}}", s.dialect.blobType).Replace(string(body))
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return false, err

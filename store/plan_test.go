@@ -10,9 +10,13 @@ import (
 // TestQueryPlans checks on each backend that the deduplicator's backlog is
 // read in order from its own index (a sort over the backlog made every batch
 // cost as much as the whole backlog) and that the queries by event still
-// find the partial event index.
+// find the partial event index, and that a clusterer snapshot's parts are
+// read in order from their primary key.
 func TestQueryPlans(t *testing.T) {
 	s := openTest(t)
+	// Each backend names a primary key's index its own way.
+	partsKey := map[string]string{"sqlite": "sqlite_autoindex_clusterer_snapshot_parts_1",
+		"postgres": "clusterer_snapshot_parts_pkey"}[s.dialect.name]
 	cases := []struct {
 		name, query string
 		args        []any
@@ -22,6 +26,7 @@ func TestQueryPlans(t *testing.T) {
 		{"restore", placedQuery, []any{0, 0, 2000}, "items_cluster_seq"},
 		{"event sources", `SELECT id FROM items WHERE event_id IN (?, ?) ORDER BY published, id`, []any{"ev-a", "ev-b"}, "items_event"},
 		{"event items", `SELECT id FROM items WHERE event_id = ?`, []any{"ev-a"}, "items_event"},
+		{"snapshot parts", snapshotPartsQuery, []any{1, 0, partsPerRead}, partsKey},
 		{"storyline fold", `UPDATE storyline_aliases SET new_id = ? WHERE new_id = ?`, []any{"sl-a", "sl-b"}, "storyline_aliases_new"},
 	}
 	for _, c := range cases {
@@ -29,7 +34,7 @@ func TestQueryPlans(t *testing.T) {
 		if !strings.Contains(plan, c.index) {
 			t.Errorf("%s: the plan does not use %s:\n%s", c.name, c.index, plan)
 		}
-		if (c.name == "backlog" || c.name == "restore") && (strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort")) {
+		if (c.name == "backlog" || c.name == "restore" || c.name == "snapshot parts") && (strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort")) {
 			t.Errorf("%s: the plan sorts:\n%s", c.name, plan)
 		}
 	}

@@ -47,6 +47,7 @@ type Store struct {
 type dialect struct {
 	name     string
 	idColumn string // auto-increment primary key DDL
+	blobType string // column type of raw bytes: {{BLOB}} in migrations
 	// rebind turns the '?' placeholders used in this package's queries into
 	// the driver's own form.
 	rebind func(string) string
@@ -68,6 +69,7 @@ type dialect struct {
 var sqlite = dialect{
 	name:       "sqlite",
 	idColumn:   "INTEGER PRIMARY KEY AUTOINCREMENT", // never reuses an id: store/ids.go
+	blobType:   "BLOB",
 	rebind:     func(q string) string { return q },
 	skipLocked: "",
 	// Each migration runs in an immediate (write-locked) transaction that

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 )
@@ -34,6 +35,18 @@ type Store interface {
 	PlacedDocsSince(ctx context.Context, since time.Time, each func(PlacedDoc)) error
 }
 
+// Snapshots is where a placer keeps its clusterer between runs, so that a
+// restart reads it back and replays only the docs placed after it, rather
+// than analysing the whole window again (snapshot.go). The placement
+// number (PlacedThrough, PlacedDocsAfter) orders placements in the store.
+type Snapshots interface {
+	SaveSnapshot(ctx context.Context, key string, seq int64, write func(io.Writer) error) error
+	LoadSnapshot(ctx context.Context, key string, read func(seq int64, r io.Reader) error) (found bool, err error)
+	DropSnapshot(ctx context.Context) error
+	PlacedThrough(ctx context.Context) (int64, error)
+	PlacedDocsAfter(ctx context.Context, seq int64, each func(PlacedDoc)) error
+}
+
 // Placer is the deduplicator as a service: it feeds a Clusterer the docs
 // the store holds unplaced and stores its decisions. It keeps the
 // clusterer from round to round; after a restart, a failed save or Reset,
@@ -49,9 +62,15 @@ type Placer struct {
 	Full func(error) bool
 	// Placed, when set, is told of every stored batch and how long it took.
 	Placed func(as []Assignment, took time.Duration)
+	// Snapshots, when set, keeps the clusterer between runs. Place saves
+	// it at most every SnapshotEvery (0: only when Snapshot is called).
+	Snapshots     Snapshots
+	SnapshotEvery time.Duration
 
-	c     *Clusterer // nil until restored
-	batch int        // docs per save; 0 means batchSize
+	c        *Clusterer // nil until restored
+	batch    int        // docs per save; 0 means batchSize
+	unsaved  bool       // the clusterer moved since its last snapshot
+	lastSave time.Time
 }
 
 // batchSize bounds one save of decisions; after a save failed for lack of
@@ -71,8 +90,14 @@ func (p *Placer) Place(ctx context.Context) (int, error) {
 	placed := 0
 	for {
 		docs, err := p.Store.UnclusteredDocs(ctx, cmp.Or(p.batch, batchSize))
-		if err != nil || len(docs) == 0 {
+		if err != nil {
 			return placed, err
+		}
+		if len(docs) == 0 {
+			if p.SnapshotEvery > 0 && time.Since(p.lastSave) >= p.SnapshotEvery {
+				p.saveLogged(ctx)
+			}
+			return placed, nil
 		}
 		if p.c == nil {
 			if err := p.restore(ctx); err != nil {
@@ -87,6 +112,7 @@ func (p *Placer) Place(ctx context.Context) (int, error) {
 			return placed, err
 		}
 		p.batch = min(2*cmp.Or(p.batch, batchSize), batchSize)
+		p.unsaved = true
 		placed += len(docs)
 	}
 }
@@ -110,17 +136,22 @@ func (p *Placer) placeBatch(ctx context.Context, docs []Doc) error {
 	return nil
 }
 
-// restore rebuilds the clusterer from the decisions stored for the last
-// window of docs.
+// restore resumes the clusterer from its snapshot, or else rebuilds it
+// from the decisions stored for the last window of docs.
 func (p *Placer) restore(ctx context.Context) error {
 	opts := DefaultOptions()
 	opts.Window = p.Window
 	start := time.Now()
-	c := New(opts)
 	latest, err := p.Store.LatestPlaced(ctx)
 	if err != nil {
 		return err
 	}
+	if p.Snapshots != nil {
+		if ok, err := p.resume(ctx, opts, latest); ok || err != nil {
+			return err
+		}
+	}
+	c := New(opts)
 	n := 0
 	err = p.Store.PlacedDocsSince(ctx, latest.Add(-p.Window), func(pd PlacedDoc) {
 		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
@@ -129,8 +160,8 @@ func (p *Placer) restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.c = c
-	p.log().Info("restored clustering", "items", n, "duration_ms", time.Since(start).Milliseconds())
+	p.c, p.unsaved = c, true
+	p.log().Info("restored clustering", "items", n, "from", "store", "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }
 

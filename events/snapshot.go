@@ -203,4 +203,6 @@ func (c *Clusterer) ordinals() *ordinals {
 	return o
 }
 
-var errSnapshot = errors.New("clusterer snapshot is damaged or of another format")
+// ErrDamagedSnapshot is what reading a snapshot that is not whole and
+// consistent returns.
+var ErrDamagedSnapshot = errors.New("clusterer snapshot is damaged or of another format")

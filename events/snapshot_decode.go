@@ -25,7 +25,7 @@ type decoder struct {
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
-		d.err = fmt.Errorf("%w: "+format, append([]any{errSnapshot}, args...)...)
+		d.err = fmt.Errorf("%w: "+format, append([]any{ErrDamagedSnapshot}, args...)...)
 	}
 }
 

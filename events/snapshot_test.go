@@ -94,14 +94,14 @@ func TestDamagedSnapshotIsAnError(t *testing.T) {
 	placeStream(c, inOrder(readFixture(t, "korea.jsonl")), opts.Window, 2)
 	snap := snapshotOf(t, c)
 	for _, n := range []int{0, 1, len(snapshotMagic) + 1, len(snap) / 3, len(snap) / 2, len(snap) - 5, len(snap) - 1} {
-		if _, err := ReadSnapshot(bytes.NewReader(snap[:n]), opts); !errors.Is(err, errSnapshot) {
+		if _, err := ReadSnapshot(bytes.NewReader(snap[:n]), opts); !errors.Is(err, ErrDamagedSnapshot) {
 			t.Errorf("cut to %d of %d bytes: %v, want a damaged-snapshot error", n, len(snap), err)
 		}
 	}
 	for i := 0; i < len(snap); i += max(1, len(snap)/97) {
 		bad := bytes.Clone(snap)
 		bad[i] ^= 0x5a
-		if _, err := ReadSnapshot(bytes.NewReader(bad), opts); !errors.Is(err, errSnapshot) {
+		if _, err := ReadSnapshot(bytes.NewReader(bad), opts); !errors.Is(err, ErrDamagedSnapshot) {
 			t.Errorf("byte %d of %d changed: %v, want a damaged-snapshot error", i, len(snap), err)
 		}
 	}

@@ -71,8 +71,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	placer := newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin))
+	placer.SnapshotEvery = snapshotEvery
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
-		placer: newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin)),
+		placer: placer,
 		coord:  store.NewCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}
 	d.instrument(cfg)
 	l, err := d.build(ctx, cfg, nil)

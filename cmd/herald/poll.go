@@ -107,6 +107,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if err := pl.finish(); err != nil && ctx.Err() == nil { // an interrupted poll still prints what it did
 		return err
 	}
+	saveClustering(ctx, placer, log)
 	if !leader {
 		fmt.Fprintln(e.stdout, "another Herald instance leads clustering: it places the new items")
 	}

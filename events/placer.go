@@ -69,7 +69,9 @@ type Placer struct {
 
 	c        *Clusterer // nil until restored
 	batch    int        // docs per save; 0 means batchSize
-	unsaved  bool       // the clusterer moved since its last snapshot
+	// unsaved counts the docs placed since the stored snapshot, which a
+	// restart would replay; -1 when no snapshot of this clusterer is stored.
+	unsaved  int
 	lastSave time.Time
 }
 
@@ -112,7 +114,9 @@ func (p *Placer) Place(ctx context.Context) (int, error) {
 			return placed, err
 		}
 		p.batch = min(2*cmp.Or(p.batch, batchSize), batchSize)
-		p.unsaved = true
+		if p.unsaved >= 0 {
+			p.unsaved += len(docs)
+		}
 		placed += len(docs)
 	}
 }
@@ -160,7 +164,7 @@ func (p *Placer) restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.c, p.unsaved = c, true
+	p.c, p.unsaved = c, -1
 	p.log().Info("restored clustering", "items", n, "from", "store", "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }

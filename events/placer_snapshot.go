@@ -47,17 +47,23 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	if err != nil {
 		return false, err
 	}
-	p.c, p.unsaved = c, replayed > 0
+	p.c, p.unsaved = c, replayed
 	p.log().Info("restored clustering", "items", len(c.docs), "from", "snapshot", "replayed", replayed,
 		"duration_ms", time.Since(start).Milliseconds())
 	return true, nil
 }
 
-// Snapshot saves the clusterer, when it moved since its last snapshot, so
-// that the next start resumes from it. The placer must not be placing
-// meanwhile (one loop owns it).
+// replayShare is the share of the held docs a restart may replay after
+// the stored snapshot before a new one is worth saving: replaying a doc
+// costs a few times what writing it does, but a save writes them all.
+const replayShare = 10
+
+// Snapshot saves the clusterer so that the next start resumes from it,
+// unless the stored snapshot is recent enough: a restart would replay
+// fewer docs placed after it than a tenth of those held. The placer must
+// not be placing meanwhile (one loop owns it).
 func (p *Placer) Snapshot(ctx context.Context) error {
-	if p.Snapshots == nil || p.c == nil || !p.unsaved {
+	if p.Snapshots == nil || p.c == nil || p.unsaved >= 0 && p.unsaved*replayShare < len(p.c.docs) {
 		return nil
 	}
 	start := time.Now()
@@ -75,7 +81,7 @@ func (p *Placer) Snapshot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("save clustering snapshot: %w", err)
 	}
-	p.unsaved, p.lastSave = false, time.Now()
+	p.unsaved, p.lastSave = 0, time.Now()
 	p.log().Info("saved clustering snapshot", "items", len(p.c.docs), "bytes", n.n,
 		"duration_ms", time.Since(start).Milliseconds())
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -147,12 +148,14 @@ func BenchmarkSnapshot(b *testing.B) {
 	opts := DefaultOptions()
 	opts.Window = 100 * 365 * 24 * time.Hour
 	for range b.N {
+		base := heapInUse()
 		start := time.Now()
 		c := New(opts)
 		for _, d := range docs {
 			c.Restore(d, "ev-"+d.ID, "")
 		}
 		restore := time.Since(start)
+		rebuilt := heapInUse() - base
 		var buf bytes.Buffer
 		buf.Grow(2 << 10 * len(docs)) // the buffer's growth is not the snapshot's
 		start = time.Now()
@@ -160,11 +163,17 @@ func BenchmarkSnapshot(b *testing.B) {
 			b.Fatal(err)
 		}
 		write := time.Since(start)
+		c = nil
+		base = heapInUse()
 		start = time.Now()
-		if _, err := ReadSnapshot(bytes.NewReader(buf.Bytes()), opts); err != nil {
+		c, err := ReadSnapshot(bytes.NewReader(buf.Bytes()), opts)
+		if err != nil {
 			b.Fatal(err)
 		}
 		read := time.Since(start)
+		b.ReportMetric(float64(rebuilt)/float64(len(docs)), "rebuilt-heap-bytes/item")
+		b.ReportMetric(float64(heapInUse()-base)/float64(len(docs)), "read-heap-bytes/item")
+		runtime.KeepAlive(c)
 		b.ReportMetric(float64(buf.Len())/float64(len(docs)), "snapshot-bytes/item")
 		b.ReportMetric(restore.Seconds()*1000, "restore-ms")
 		b.ReportMetric(write.Seconds()*1000, "write-ms")

@@ -155,3 +155,33 @@ func TestPlacerRebuildsOverADamagedSnapshot(t *testing.T) {
 		t.Fatal("no snapshot after the rebuilt clusterer was saved")
 	}
 }
+
+// A snapshot is saved again only when a restart would replay more than a
+// tenth of the held items placed after the stored one.
+func TestPlacerSavesWhenReplayWouldCost(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	addFeedA(t, s)
+	p := newTestPlacer(s, io.Discard, true)
+	opts := events.DefaultOptions()
+	opts.Window = 72 * time.Hour
+	storedSeq := func() int64 {
+		t.Helper()
+		_, seq, _ := loadSnapshot(t, s, events.SnapshotKey(opts))
+		return seq
+	}
+	steps := []struct {
+		from, n int
+		saves   bool
+	}{{0, 60, true}, {60, 3, false}, {63, 3, false}, {66, 4, true}}
+	for _, st := range steps {
+		before := storedSeq()
+		saveAndPlace(t, s, p, newsBatch(st.from, st.n, storiesA))
+		if err := p.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if saved := storedSeq() != before; saved != st.saves {
+			t.Fatalf("after items %d to %d: saved %v, want %v", st.from, st.from+st.n, saved, st.saves)
+		}
+	}
+}

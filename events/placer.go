@@ -67,8 +67,8 @@ type Placer struct {
 	Snapshots     Snapshots
 	SnapshotEvery time.Duration
 
-	c        *Clusterer // nil until restored
-	batch    int        // docs per save; 0 means batchSize
+	c     *Clusterer // nil until restored
+	batch int        // docs per save; 0 means batchSize
 	// unsaved counts the docs placed since the stored snapshot, which a
 	// restart would replay; -1 when no snapshot of this clusterer is stored.
 	unsaved  int

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,4 +106,53 @@ func foldForTest(ctx context.Context, s *Store, old, into string) error {
 		}
 	}
 	return nil
+}
+
+// A later save of an event replaces its relations; the first save of an
+// event opened in its batch writes them in one statement with the rest.
+func TestEventRelationsAreReplaced(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f := addFeedA(t, s)
+	var items []feeds.Item
+	for i := range 40 {
+		items = append(items, item(fmt.Sprint(i), fmt.Sprint("http://a.example/", i), fmt.Sprint("Report ", i)))
+	}
+	if _, err := s.SavePoll(ctx, f, items, t0); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.UnclusteredDocs(ctx, 40)
+	if err != nil || len(docs) != 40 {
+		t.Fatalf("unclustered: %d, %v", len(docs), err)
+	}
+	save := func(docs []events.Doc, opened bool, related func(i int) []string) {
+		t.Helper()
+		cl := events.Clustering{Related: map[string][]events.Relation{}}
+		for i, d := range docs {
+			id := fmt.Sprint("ev-", i)
+			cl.Assignments = append(cl.Assignments, events.Assignment{DocID: d.ID, EventID: id, NewEvent: opened})
+			cl.Events = append(cl.Events, events.Event{ID: id, Headline: d.Title, FirstSeen: t0, LastUpdated: t0, Size: 1,
+				Sources: []events.Source{{DocID: d.ID, Title: d.Title}}})
+			for _, r := range related(i) {
+				cl.Related[id] = append(cl.Related[id], events.Relation{EventID: r, Shared: []string{"x"}})
+			}
+		}
+		if err := s.SaveClustering(ctx, cl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 35 events with 2 relations each: more than one statement's rows.
+	save(docs[:35], true, func(i int) []string { return []string{fmt.Sprint("ev-", i+1), fmt.Sprint("ev-", i+2)} })
+	save(docs[35:], false, func(i int) []string { return []string{"ev-0"} }) // ev-0..4 again, other relations
+	for i, want := range map[int][]string{0: {"ev-0"}, 4: {"ev-0"}, 5: {"ev-6", "ev-7"}, 34: {"ev-35", "ev-36"}} {
+		_, rels, err := s.Event(ctx, fmt.Sprint("ev-", i))
+		var got []string
+		for _, r := range rels {
+			got = append(got, r.EventID)
+		}
+		slices.Sort(got)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("relations of ev-%d: %v, %v; want %v", i, got, err, want)
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -153,10 +152,8 @@ func (s *Store) SaveClustering(ctx context.Context, cl events.Clustering) error 
 				}
 			}
 		}
-		for _, ev := range evs {
-			if err := s.saveEvent(ctx, tx, ev, related[ev.ID]); err != nil {
-				return err
-			}
+		if err := saveEvents(ctx, tx, as, evs, related); err != nil {
+			return err
 		}
 		for _, st := range cl.Storylines {
 			if err := saveStoryline(ctx, tx, st); err != nil {
@@ -207,17 +204,62 @@ func saveStoryline(ctx context.Context, tx *txn, st events.Storyline) error {
 	return nil
 }
 
-// saveEvent writes the deduplicator's record of an event. Its updated time
-// never goes back (an edit may have moved it past the newest report), and
-// its headline is the headline item's title as stored now: the
-// deduplicator keeps the titles it was given, and an item may have been
-// edited since.
-func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []events.Relation) error {
-	ents, _ := json.Marshal(nonNil(ev.Entities))
-	topics, _ := json.Marshal(nonNil(ev.Topics))
-	headline, err := currentHeadline(ctx, tx, ev)
+// saveEvents writes the records of a batch's events and replaces their
+// relations, a few statements for the whole batch: one statement per event
+// and relation cost more than the deduplicator's own work.
+func saveEvents(ctx context.Context, tx *txn, as []events.Assignment, evs []events.Event, related map[string][]events.Relation) error {
+	titles, err := headlineTitles(ctx, tx, evs)
 	if err != nil {
 		return err
+	}
+	for _, ev := range evs {
+		if err := saveEvent(ctx, tx, ev, titles); err != nil {
+			return err
+		}
+	}
+	// An event opened in this batch has no relations stored yet.
+	opened := map[string]bool{}
+	for _, a := range as {
+		if a.NewEvent {
+			opened[a.EventID] = true
+		}
+	}
+	var gone, rels [][]any
+	for _, ev := range evs {
+		if !opened[ev.ID] {
+			gone = append(gone, []any{ev.ID})
+		}
+		for _, r := range related[ev.ID] {
+			shared, _ := json.Marshal(nonNil(r.Shared))
+			rels = append(rels, []any{ev.ID, r.EventID, string(shared)})
+		}
+	}
+	err = inBatches(gone, func(args []any) error { return tx.exec(ctx, qDeleteRelations, args...) })
+	if err != nil {
+		return fmt.Errorf("replace event relations: %w", err)
+	}
+	if err := inBatches(rels, func(args []any) error { return tx.exec(ctx, qInsertRelations, args...) }); err != nil {
+		return fmt.Errorf("save event relations: %w", err)
+	}
+	return nil
+}
+
+var (
+	qDeleteRelations = `DELETE FROM event_relations WHERE event_id IN (` + placeholders(batch, 1) + `)`
+	// The last group of a batch is padded with copies of its last row.
+	qInsertRelations = `INSERT INTO event_relations (event_id, related_id, shared) VALUES ` + placeholders(batch, 3) +
+		` ON CONFLICT (event_id, related_id) DO NOTHING`
+	qHeadlineTitles = `SELECT id, title FROM items WHERE id IN (` + placeholders(batch, 1) + `)`
+)
+
+func saveEvent(ctx context.Context, tx *txn, ev events.Event, titles map[int64]string) error {
+	ents, _ := json.Marshal(nonNil(ev.Entities))
+	topics, _ := json.Marshal(nonNil(ev.Topics))
+	headline := ev.Headline
+	if id, ok := headlineItem(ev); ok {
+		if t, ok := titles[id]; ok {
+			headline = t
+		}
 	}
 	var story sql.NullString
 	if ev.Storyline != "" {
@@ -230,7 +272,7 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 		}
 	}
 	linksJSON, _ := json.Marshal(links)
-	err = tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
+	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
 		summary = excluded.summary, first_seen = excluded.first_seen,
 		last_updated = CASE WHEN excluded.last_updated > events.last_updated THEN excluded.last_updated ELSE events.last_updated END,
@@ -240,42 +282,46 @@ func (s *Store) saveEvent(ctx context.Context, tx *txn, ev events.Event, rels []
 	if err != nil {
 		return fmt.Errorf("save event %s: %w", ev.ID, err)
 	}
-	if err := tx.exec(ctx, `DELETE FROM event_relations WHERE event_id = ?`, ev.ID); err != nil {
-		return fmt.Errorf("save relations of event %s: %w", ev.ID, err)
-	}
-	for _, r := range rels {
-		shared, _ := json.Marshal(nonNil(r.Shared))
-		if err := tx.exec(ctx, `INSERT INTO event_relations (event_id, related_id, shared) VALUES (?, ?, ?)`,
-			ev.ID, r.EventID, string(shared)); err != nil {
-			return fmt.Errorf("save relations of event %s: %w", ev.ID, err)
-		}
-	}
 	return nil
 }
 
-// currentHeadline is the stored title of the event's headline item: the
-// earliest source whose title, as the deduplicator read it, is the
-// headline.
-func currentHeadline(ctx context.Context, tx *txn, ev events.Event) (string, error) {
+// headlineItem is the event's headline item: the earliest source whose
+// title, as the deduplicator read it, is the headline. Its stored title is
+// the headline (the report may have been edited since it was read).
+func headlineItem(ev events.Event) (int64, bool) {
 	for _, src := range ev.Sources {
-		if src.Title != ev.Headline {
-			continue
+		if src.Title == ev.Headline {
+			id, err := strconv.ParseInt(src.DocID, 10, 64)
+			return id, err == nil
 		}
-		id, err := strconv.ParseInt(src.DocID, 10, 64)
-		if err != nil {
-			break
-		}
-		var title string
-		err = tx.scanRow(ctx, `SELECT title FROM items WHERE id = ?`, []any{id}, &title)
-		if errors.Is(err, sql.ErrNoRows) {
-			break
-		}
-		if err != nil {
-			return "", fmt.Errorf("headline of event %s: %w", ev.ID, err)
-		}
-		return title, nil
 	}
-	return ev.Headline, nil
+	return 0, false
+}
+
+// headlineTitles reads the stored titles of the events' headline items.
+func headlineTitles(ctx context.Context, tx *txn, evs []events.Event) (map[int64]string, error) {
+	var ids [][]any
+	for _, ev := range evs {
+		if id, ok := headlineItem(ev); ok {
+			ids = append(ids, []any{id})
+		}
+	}
+	titles := make(map[int64]string, len(ids))
+	err := inBatches(ids, func(args []any) error {
+		return tx.query(ctx, qHeadlineTitles, args, func(rows *sql.Rows) error {
+			var id int64
+			var title string
+			if err := rows.Scan(&id, &title); err != nil {
+				return err
+			}
+			titles[id] = title
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read headlines: %w", err)
+	}
+	return titles, nil
 }
 
 func nonNil(s []string) []string {

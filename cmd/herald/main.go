@@ -15,7 +15,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	endProfile, err := startProfile(os.Getenv)
+	if err == nil {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+		endProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "herald:", err)
 		os.Exit(1)
 	}

@@ -63,7 +63,8 @@ type Placer struct {
 	// Placed, when set, is told of every stored batch and how long it took.
 	Placed func(as []Assignment, took time.Duration)
 	// Snapshots, when set, keeps the clusterer between runs. Place saves
-	// it at most every SnapshotEvery (0: only when Snapshot is called).
+	// it at most every SnapshotEvery, counted from its restore (0: only
+	// when Snapshot is called).
 	Snapshots     Snapshots
 	SnapshotEvery time.Duration
 
@@ -164,7 +165,7 @@ func (p *Placer) restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.c, p.unsaved = c, -1
+	p.c, p.unsaved, p.lastSave = c, -1, time.Now()
 	p.log().Info("restored clustering", "items", n, "from", "store", "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }

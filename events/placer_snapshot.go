@@ -47,7 +47,7 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	if err != nil {
 		return false, err
 	}
-	p.c, p.unsaved = c, replayed
+	p.c, p.unsaved, p.lastSave = c, replayed, time.Now()
 	p.log().Info("restored clustering", "items", len(c.docs), "from", "snapshot", "replayed", replayed,
 		"duration_ms", time.Since(start).Milliseconds())
 	return true, nil

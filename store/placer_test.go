@@ -185,3 +185,20 @@ func TestPlacerSavesWhenReplayWouldCost(t *testing.T) {
 		}
 	}
 }
+
+// A placer given SnapshotEvery saves on its own once it has caught up and
+// that long has passed since its restore.
+func TestPlacerSavesOnItsSchedule(t *testing.T) {
+	opts := events.DefaultOptions()
+	opts.Window = 72 * time.Hour
+	for _, every := range []time.Duration{time.Nanosecond, time.Hour} {
+		s := openTest(t)
+		addFeedA(t, s)
+		p := newTestPlacer(s, io.Discard, true)
+		p.SnapshotEvery = every
+		saveAndPlace(t, s, p, newsBatch(0, 30, storiesA))
+		if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts)); found != (every < time.Hour) {
+			t.Errorf("every %v: snapshot stored %v", every, found)
+		}
+	}
+}

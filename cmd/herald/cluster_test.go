@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,7 +82,8 @@ func placements(t *testing.T, st *store.Store) map[string]string {
 }
 
 // A daemon restarted between two poll passes places items exactly as one
-// that ran through: the deduplicator's state is rebuilt from the store.
+// that ran through, whether the deduplicator's state is rebuilt from the
+// store or read back from the snapshot the first run saved at its end.
 func TestClusteringSurvivesRestart(t *testing.T) {
 	first, second := loadDev(t)
 	ctx := context.Background()
@@ -104,27 +107,75 @@ func TestClusteringSurvivesRestart(t *testing.T) {
 	if _, err := d.Place(ctx); err != nil {
 		t.Fatal(err)
 	}
+	want := placements(t, straight)
 
-	restarted := open()
-	saveAll(t, restarted, first)
-	if _, err := newPlacer(restarted, quiet, 72*time.Hour).Place(ctx); err != nil {
-		t.Fatal(err)
-	}
-	saveAll(t, restarted, second) // a new process: a new placer restores from the store
-	if _, err := newPlacer(restarted, quiet, 72*time.Hour).Place(ctx); err != nil {
-		t.Fatal(err)
-	}
-
-	a, b := placements(t, straight), placements(t, restarted)
-	if len(a) == 0 || !reflect.DeepEqual(a, b) {
-		diff := 0
-		for k := range a {
-			if a[k] != b[k] {
-				diff++
+	for _, from := range []string{"store", "snapshot"} {
+		t.Run(from, func(t *testing.T) {
+			restarted := open()
+			saveAll(t, restarted, first)
+			p := newPlacer(restarted, quiet, 72*time.Hour)
+			if _, err := p.Place(ctx); err != nil {
+				t.Fatal(err)
 			}
-		}
-		t.Fatalf("%d of %d items placed differently after a restart", diff, len(a))
+			if from == "snapshot" {
+				saveClustering(ctx, p, quiet) // as herald poll and the daemon do when they end
+			}
+			saveAll(t, restarted, second) // a new process: a new placer restores its state
+			var log bytes.Buffer
+			p = newPlacer(restarted, slog.New(slog.NewTextHandler(&log, nil)), 72*time.Hour)
+			if _, err := p.Place(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(log.String(), "from="+from) {
+				t.Fatalf("the restarted placer did not restore from the %s:\n%s", from, log.String())
+			}
+			got := placements(t, restarted)
+			if len(want) == 0 || !reflect.DeepEqual(got, want) {
+				diff := 0
+				for k := range want {
+					if want[k] != got[k] {
+						diff++
+					}
+				}
+				t.Fatalf("%d of %d items placed differently after a restart", diff, len(want))
+			}
+			evs, _, _ := restarted.EventCounts(ctx)
+			t.Logf("%d items in %d events, identical with and without a restart", len(got), evs)
+		})
 	}
-	evs, _, _ := straight.EventCounts(ctx)
-	t.Logf("%d items in %d events, identical with and without a restart", len(a), evs)
+}
+
+// A daemon that placed items saves the clusterer's snapshot when it stops,
+// after its last placement, so that the next start reads it back.
+func TestDaemonSavesClusteringAtShutdown(t *testing.T) {
+	srv, _ := testFeed(t)
+	cfg := writeConfig(t, "127.0.0.1:0", srv.URL+"/a.rss", srv.URL+"/b.rss")
+	ctx, stop := context.WithCancel(context.Background())
+	out := make(chan string, 1)
+	go func() { s, _ := herald(t, ctx, "--config", cfg, "run"); out <- s }()
+	st, err := store.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for end := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if _, placed, _ := st.EventCounts(context.Background()); placed == 2 {
+			break
+		}
+		if time.Now().After(end) {
+			stop()
+			t.Fatalf("the daemon placed nothing in a minute:\n%s", <-out)
+		}
+	}
+	stop()
+	log := <-out
+	if !strings.Contains(log, `msg="saved clustering snapshot" items=2`) {
+		t.Fatalf("no snapshot saved at shutdown:\n%s", log)
+	}
+	opts := events.DefaultOptions()
+	opts.Window = 72 * time.Hour
+	found, err := st.LoadSnapshot(context.Background(), events.SnapshotKey(opts), func(int64, io.Reader) error { return nil })
+	if err != nil || !found {
+		t.Fatalf("stored snapshot: found %v, %v", found, err)
+	}
 }

@@ -179,3 +179,27 @@ func TestDaemonSavesClusteringAtShutdown(t *testing.T) {
 		t.Fatalf("stored snapshot: found %v, %v", found, err)
 	}
 }
+
+// herald poll saves the clusterer when it ends; the next poll with new
+// items resumes from it.
+func TestPollSavesClustering(t *testing.T) {
+	srv, _ := testFeed(t)
+	cfg := writeConfig(t, "127.0.0.1:0", srv.URL+"/a.rss")
+	out, err := herald(t, context.Background(), "--config", cfg, "poll", "--all")
+	if err != nil || !strings.Contains(out, `msg="saved clustering snapshot" items=1`) {
+		t.Fatalf("first poll: %v\n%s", err, out)
+	}
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := "- url: " + srv.URL + "/a.rss\n"
+	more := strings.Replace(string(text), a, a+"      "+strings.Replace(a, "/a.rss", "/b.rss", 1), 1)
+	if err := os.WriteFile(cfg, []byte(more), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = herald(t, context.Background(), "--config", cfg, "poll", "--all")
+	if err != nil || !strings.Contains(out, `msg="restored clustering" items=1 from=snapshot replayed=0`) {
+		t.Fatalf("second poll did not resume from the snapshot: %v\n%s", err, out)
+	}
+}

@@ -109,7 +109,11 @@ func (d *daemon) startClustering(ctx context.Context) (stop func()) {
 		close(quit)
 		select {
 		case <-done:
-			saveClustering(work, d.placer, d.log)
+			// Only a leader that kept its term saves: another instance may
+			// have placed items since a lost term, which this clusterer lacks.
+			if leader, fresh := d.coord.LeadFresh(work); leader && !fresh {
+				saveClustering(work, d.placer, d.log)
+			}
 		case <-time.After(shutdownGrace):
 			d.log.Warn("cancelling clustering still running", "after", shutdownGrace)
 			cancel()
@@ -133,6 +137,9 @@ func (d *daemon) nudgeClustering() {
 func (d *daemon) cluster(ctx context.Context) {
 	leader, fresh := d.coord.LeadFresh(ctx)
 	if !leader {
+		// A follower holds no clusterer: it would be stale when this
+		// instance leads again, and saving it would hide the leader's work.
+		d.placer.Reset()
 		return
 	}
 	if fresh {

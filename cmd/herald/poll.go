@@ -93,7 +93,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 		quiet = newLogger(config.LogConfig{Format: cfg.Log.Format, Level: "error"}, e.stderr)
 	}
 	// The leader places items while later feeds are fetched.
-	leader := coord.Lead(ctx)
+	leader, _ := coord.LeadFresh(ctx)
 	placer := newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin))
 	pl := startPlacing(ctx, func(ctx context.Context) error {
 		if !leader {
@@ -107,7 +107,9 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if err := pl.finish(); err != nil && ctx.Err() == nil { // an interrupted poll still prints what it did
 		return err
 	}
-	saveClustering(ctx, placer, log)
+	if still, fresh := coord.LeadFresh(ctx); leader && still && !fresh { // not if another instance led meanwhile
+		saveClustering(ctx, placer, log)
+	}
 	if !leader {
 		fmt.Fprintln(e.stdout, "another Herald instance leads clustering: it places the new items")
 	}

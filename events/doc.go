@@ -7,8 +7,10 @@
 // decides, for each, whether it nearly copies an earlier doc, joins an
 // active event, or opens a new one, and which storyline a new event
 // continues. It does no I/O and reads no clock; time is the docs' own
-// publication time. Its decisions can be replayed with Restore after a
-// restart, giving the same events as an uninterrupted run.
+// publication time. After a restart, its whole state can be read back
+// from a snapshot (snapshot.go; the Placer keeps it in the store,
+// placer_snapshot.go), or its decisions replayed with Restore: either
+// gives the same events as an uninterrupted run.
 //
 // How a doc is read: words (tokens.go), names (entities.go, gazetteer.go),
 // text and title furniture its source repeats removed (boiler.go,

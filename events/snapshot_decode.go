@@ -82,17 +82,14 @@ func (d *decoder) uint() uint64 {
 	return v
 }
 
+// int reads a signed varint: zig-zag encoded, as binary.AppendVarint
+// writes it.
 func (d *decoder) int() int64 {
-	if d.err != nil {
-		return 0
+	u := d.uint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	d.fill(binary.MaxVarintLen64)
-	v, n := binary.Varint(d.buf[d.pos:])
-	if n <= 0 {
-		d.fail("bad number")
-		return 0
-	}
-	d.pos += n
 	return v
 }
 

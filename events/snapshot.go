@@ -141,7 +141,7 @@ func (c *Clusterer) readFrom(d *decoder) {
 		}
 	}
 	c.aliases, c.storyAliases = d.strings(), d.strings()
-	c.dups.read(d)
+	c.dups.read(d, c.docs)
 	c.index = readIndex(d, evs, &eventState{})
 	c.storyIndex = readIndex(d, stories.list, &storyline{})
 }

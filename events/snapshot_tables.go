@@ -117,10 +117,16 @@ func (x *lsh) write(e *encoder, o *ordinals) {
 	}
 }
 
-func (x *lsh) read(d *decoder) {
+// read reads the table; docs gives the held docs, whose ids its own share,
+// as they do in a clusterer that never stopped.
+func (x *lsh) read(d *decoder, docs map[string]*docState) {
 	n := d.count()
 	for range d.each(n) {
-		x.ids = append(x.ids, d.str())
+		id := d.str()
+		if ds, ok := docs[id]; ok {
+			id = ds.doc.ID
+		}
+		x.ids = append(x.ids, id)
 	}
 	x.next, x.free = d.uints(), d.uints()
 	x.mark = make([]uint32, len(x.ids))

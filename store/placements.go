@@ -21,20 +21,10 @@ func (s *Store) SaveClustering(ctx context.Context, cl events.Clustering) error 
 		if err != nil {
 			return err
 		}
-		seq := last - int64(len(as))
+		if err := placeItems(ctx, tx, as, last-int64(len(as))); err != nil {
+			return err
+		}
 		for _, a := range as {
-			seq++
-			var dup sql.NullInt64
-			if a.DuplicateOf != "" {
-				v, _ := strconv.ParseInt(a.DuplicateOf, 10, 64)
-				dup = sql.NullInt64{Int64: v, Valid: true}
-			}
-			// An item is placed once: a leader that lost its lock mid-batch
-			// cannot move what the new leader already placed.
-			if err := tx.exec(ctx, `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ? AND event_id IS NULL`,
-				a.EventID, dup, seq, a.DocID); err != nil {
-				return fmt.Errorf("place item %s in event %s: %w", a.DocID, a.EventID, err)
-			}
 			for _, old := range a.MergedStorylines {
 				if err := foldStoryline(ctx, tx, old, a.StorylineID); err != nil {
 					return err
@@ -44,10 +34,8 @@ func (s *Store) SaveClustering(ctx context.Context, cl events.Clustering) error 
 		if err := saveEvents(ctx, tx, as, evs, related); err != nil {
 			return err
 		}
-		for _, st := range cl.Storylines {
-			if err := saveStoryline(ctx, tx, st); err != nil {
-				return err
-			}
+		if err := saveStorylines(ctx, tx, cl.Storylines); err != nil {
+			return err
 		}
 		return nil
 	})
@@ -56,6 +44,52 @@ func (s *Store) SaveClustering(ctx context.Context, cl events.Clustering) error 
 	}
 	return err
 }
+
+// placeItems records each item's event and placement number (after seq,
+// in order). An item is placed once: a leader that lost its lock mid-batch
+// cannot move what the new leader already placed. SQLite takes batch items
+// a statement, a lookup by id each (TestQueryPlans); PostgreSQL one a
+// statement, cheap there, because it plans a join with a list by its
+// statistics, which lag a first refresh's inserts: on an unanalysed table
+// it hashes the whole backlog for every statement.
+func placeItems(ctx context.Context, tx *txn, as []events.Assignment, seq int64) error {
+	rows := make([][]any, 0, len(as))
+	for _, a := range as {
+		seq++
+		id, err := strconv.ParseInt(a.DocID, 10, 64)
+		if err != nil {
+			return fmt.Errorf("place item %q: not an item id", a.DocID)
+		}
+		var dup sql.NullInt64
+		if a.DuplicateOf != "" {
+			v, _ := strconv.ParseInt(a.DuplicateOf, 10, 64)
+			dup = sql.NullInt64{Int64: v, Valid: true}
+		}
+		rows = append(rows, []any{id, a.EventID, dup, seq})
+	}
+	if tx.s.dialect.name == "sqlite" {
+		if err := inBatches(rows, func(args []any) error { return tx.exec(ctx, qPlaceItems, args...) }); err != nil {
+			return fmt.Errorf("place items: %w", err)
+		}
+		return nil
+	}
+	for _, r := range rows {
+		if err := tx.exec(ctx, qPlaceItem, r[1], r[2], r[3], r[0]); err != nil {
+			return fmt.Errorf("place item %d in event %s: %w", r[0], r[1], err)
+		}
+	}
+	return nil
+}
+
+const qPlaceItem = `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ? AND event_id IS NULL`
+
+// qPlaceItems updates items from a list of (id, event, duplicate of,
+// placement number). The first row's casts type the list's columns for
+// PostgreSQL; padding repeats the last row, which updates its item once.
+var qPlaceItems = `UPDATE items SET event_id = v.column2, duplicate_of = v.column3, cluster_seq = v.column4
+	FROM (VALUES (CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT)), ` +
+	placeholders(batch-1, 4) + `) AS v
+	WHERE items.id = v.column1 AND items.event_id IS NULL`
 
 // foldStoryline moves the events of storyline old into storyline into,
 // drops old, and keeps old as an alias of into so that links to it still
@@ -80,15 +114,36 @@ func foldStoryline(ctx context.Context, tx *txn, old, into string) error {
 	return nil
 }
 
-func saveStoryline(ctx context.Context, tx *txn, st events.Storyline) error {
-	ents, _ := json.Marshal(nonNil(st.Entities))
-	err := tx.exec(ctx, `INSERT INTO storylines (id, name, first_seen, last_updated, events, size, entities)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+func saveStorylines(ctx context.Context, tx *txn, sts []events.Storyline) error {
+	rows := make([][]any, 0, len(sts))
+	for _, st := range sts {
+		ents, _ := json.Marshal(nonNil(st.Entities))
+		rows = append(rows, []any{st.ID, st.Name, ms(st.FirstSeen), ms(st.LastUpdated), len(st.Events), st.Size, string(ents)})
+	}
+	err := upsertRows(ctx, tx, `INSERT INTO storylines (id, name, first_seen, last_updated, events, size, entities) VALUES `,
+		` ON CONFLICT (id) DO UPDATE SET name = excluded.name,
 		first_seen = excluded.first_seen, last_updated = excluded.last_updated, events = excluded.events,
-		size = excluded.size, entities = excluded.entities`,
-		st.ID, st.Name, ms(st.FirstSeen), ms(st.LastUpdated), len(st.Events), st.Size, string(ents))
+		size = excluded.size, entities = excluded.entities`, 7, rows)
 	if err != nil {
-		return fmt.Errorf("save storyline %s: %w", st.ID, err)
+		return fmt.Errorf("save storylines: %w", err)
+	}
+	return nil
+}
+
+// upsertRows inserts rows (each of width values) head VALUES ... tail, up
+// to batch rows a statement. The last statement has the rows that are left,
+// not padding: an upsert may not touch one row twice (PostgreSQL refuses).
+func upsertRows(ctx context.Context, tx *txn, head, tail string, width int, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(batch, len(rows))
+		args := make([]any, 0, n*width)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if err := tx.exec(ctx, head+placeholders(n, width)+tail, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
 	}
 	return nil
 }
@@ -101,10 +156,18 @@ func saveEvents(ctx context.Context, tx *txn, as []events.Assignment, evs []even
 	if err != nil {
 		return err
 	}
+	rows := make([][]any, 0, len(evs))
 	for _, ev := range evs {
-		if err := saveEvent(ctx, tx, ev, titles); err != nil {
-			return err
-		}
+		rows = append(rows, eventRow(ev, titles))
+	}
+	err = upsertRows(ctx, tx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links) VALUES `,
+		` ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
+		summary = excluded.summary, first_seen = excluded.first_seen,
+		last_updated = CASE WHEN excluded.last_updated > events.last_updated THEN excluded.last_updated ELSE events.last_updated END,
+		size = excluded.size, entities = excluded.entities, topics = excluded.topics, storyline_id = excluded.storyline_id,
+		links = excluded.links`, 10, rows)
+	if err != nil {
+		return fmt.Errorf("save events: %w", err)
 	}
 	// An event opened in this batch has no relations stored yet.
 	opened := map[string]bool{}
@@ -141,7 +204,9 @@ var (
 	qHeadlineTitles = `SELECT id, title FROM items WHERE id IN (` + placeholders(batch, 1) + `)`
 )
 
-func saveEvent(ctx context.Context, tx *txn, ev events.Event, titles map[int64]string) error {
+// eventRow is an event's record, with the stored title of its headline
+// item as the headline.
+func eventRow(ev events.Event, titles map[int64]string) []any {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
 	headline := ev.Headline
@@ -161,17 +226,7 @@ func saveEvent(ctx context.Context, tx *txn, ev events.Event, titles map[int64]s
 		}
 	}
 	linksJSON, _ := json.Marshal(links)
-	err := tx.exec(ctx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
-		summary = excluded.summary, first_seen = excluded.first_seen,
-		last_updated = CASE WHEN excluded.last_updated > events.last_updated THEN excluded.last_updated ELSE events.last_updated END,
-		size = excluded.size, entities = excluded.entities, topics = excluded.topics, storyline_id = excluded.storyline_id,
-		links = excluded.links`,
-		ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON))
-	if err != nil {
-		return fmt.Errorf("save event %s: %w", ev.ID, err)
-	}
-	return nil
+	return []any{ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON)}
 }
 
 // headlineItem is the event's headline item: the earliest source whose

@@ -132,6 +132,9 @@ func (d *decoder) each(n int) iter.Seq[int] {
 	}
 }
 
+// mapCap is a map's initial size for n entries, bounded as capped is.
+func mapCap(n int) int { return min(n, 1<<20) }
+
 // capped is a slice capacity for n elements that a damaged count cannot
 // make large: longer slices grow as their elements are read.
 func capped(n int) int { return min(n, 1<<12) }
@@ -193,7 +196,7 @@ func (d *decoder) termIDs() []uint32 {
 
 func (d *decoder) strings() map[string]string {
 	n := d.count()
-	m := make(map[string]string, capped(n))
+	m := make(map[string]string, mapCap(n))
 	for range d.each(n) {
 		k := d.str()
 		m[k] = d.str()
@@ -231,7 +234,7 @@ func (d *decoder) centroids() centroids {
 
 func readCounts[N uint16 | int32](d *decoder) map[uint64]N {
 	n := d.count()
-	m := make(map[uint64]N, capped(n))
+	m := make(map[uint64]N, mapCap(n))
 	for range d.each(n) {
 		k := d.u64()
 		m[k] = N(d.int())

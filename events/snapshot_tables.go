@@ -37,6 +37,7 @@ func (v *vocab) write(e *encoder) {
 
 func (v *vocab) read(d *decoder) {
 	n := d.count()
+	v.ids = make(map[string]uint32, mapCap(n))
 	for id := range d.each(n) {
 		t := d.str()
 		var form string
@@ -145,7 +146,7 @@ func (x *lsh) read(d *decoder, docs map[string]*docState) {
 		}
 	}
 	n = d.count()
-	x.buckets = make(map[uint64]chain, min(n, 1<<20))
+	x.buckets = make(map[uint64]chain, mapCap(n))
 	for range d.each(n) {
 		k := d.u64()
 		c := chain{uint32(d.uint()), uint32(d.uint())}
@@ -206,7 +207,9 @@ func readIndex[T indexed](d *decoder, live []T, gone T) *index[T] {
 		x.free = append(x.free, d.slot(len(x.slots)))
 	}
 	x.stale, x.live = int(d.int()), int(d.int())
-	for range d.each(d.count()) {
+	terms := d.count()
+	x.postings = make(map[uint32][]int32, mapCap(terms))
+	for range d.each(terms) {
 		t := d.term(d.uint())
 		n := d.count()
 		p := make([]int32, 0, capped(n))

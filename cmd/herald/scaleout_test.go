@@ -261,11 +261,35 @@ func TestScaleOutThreeInstances(t *testing.T) {
 		}
 	}
 	checkFetches(t, farm, victim.ua, inflight, killedAt, stopAt)
+	checkSnapshotSavers(t, ins, victim)
 	checkStored(t, st, farm)
 	checkClustering(t, dsn, st, placedAtKill)
 	checkDigestsOnce(t, st, mail, 2)
 	if leases, _ := st.Leases(ctx, time.Now()); len(leases) != 0 {
 		t.Errorf("%d leases still held after every instance stopped or expired", len(leases))
+	}
+}
+
+// checkSnapshotSavers: of the instances stopped in order, only the one that
+// led until then saved the deduplicator's snapshot (a follower holds
+// none), and it had restored the deduplicator when it took over.
+func checkSnapshotSavers(t *testing.T, ins []*instance, victim *instance) {
+	t.Helper()
+	var savers []int
+	for _, in := range ins {
+		if in == victim {
+			continue
+		}
+		b, _ := os.ReadFile(in.log)
+		if strings.Contains(string(b), "saved clustering snapshot") {
+			savers = append(savers, in.pid())
+			if !strings.Contains(string(b), "restored clustering") {
+				t.Errorf("pid %d saved a snapshot without restoring first:\n%s", in.pid(), tail2(string(b)))
+			}
+		}
+	}
+	if len(savers) != 1 {
+		t.Errorf("instances that saved the deduplicator's snapshot: %v, want the one leader", savers)
 	}
 }
 

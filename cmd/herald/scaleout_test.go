@@ -220,13 +220,7 @@ func TestScaleOutThreeInstances(t *testing.T) {
 
 	// Steady state for a period, then kill the leader while it holds leases.
 	time.Sleep(scalePeriod)
-	victim, victimID := leaderHoldingLeases(t, st, farm, ins)
-	killedAt := time.Now()
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	victim.cmd.Wait()
-	inflight := leasesOf(t, st, victimID, killedAt)
+	victim, victimID, killedAt, inflight := killLeaderMidPoll(t, st, farm, ins)
 	_, placedAtKill, _ := st.EventCounts(ctx)
 	t.Logf("killed leader %s (pid %d) holding %d leases", victimID, victim.pid(), len(inflight))
 	if len(inflight) == 0 {
@@ -293,6 +287,29 @@ func checkSnapshotSavers(t *testing.T, ins []*instance, victim *instance) {
 	}
 }
 
+// killLeaderMidPoll kills the leader while it polls. It freezes the leader
+// (SIGSTOP) before reading its leases, so that a batch finishing in between
+// cannot release them, and kills it only if it holds some; else it lets it
+// run on and tries again.
+func killLeaderMidPoll(t *testing.T, st *store.Store, farm *cycleFarm, ins []*instance) (*instance, string, time.Time, map[int]bool) {
+	t.Helper()
+	for tries := 0; ; tries++ {
+		victim, id := leaderHoldingLeases(t, st, farm, ins)
+		if err := victim.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now()
+		if inflight := leasesOf(t, st, id, at); len(inflight) > 0 || tries == 20 {
+			if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			victim.cmd.Wait()
+			return victim, id, at, inflight
+		}
+		victim.cmd.Process.Signal(syscall.SIGCONT)
+	}
+}
+
 // leaderHoldingLeases waits until the leading instance is polling: it
 // holds leases and is fetching.
 func leaderHoldingLeases(t *testing.T, st *store.Store, farm *cycleFarm, ins []*instance) (*instance, string) {
@@ -303,8 +320,18 @@ func leaderHoldingLeases(t *testing.T, st *store.Store, farm *cycleFarm, ins []*
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The instance rows count leases at their last heartbeat; the
+		// leases themselves say what is held now.
+		leases, err := st.Leases(context.Background(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := map[string]int{}
+		for _, l := range leases {
+			held[l.Owner]++
+		}
 		for _, in := range list {
-			if !in.Leader || in.Leases < 8 {
+			if !in.Leader || held[in.ID] < 8 {
 				continue
 			}
 			for _, p := range ins {

@@ -67,6 +67,9 @@ type Placer struct {
 	// when Snapshot is called).
 	Snapshots     Snapshots
 	SnapshotEvery time.Duration
+	// Build names the running code in the snapshot's key, so that a
+	// snapshot written by other code is rebuilt, not read.
+	Build string
 
 	c     *Clusterer // nil until restored
 	batch int        // docs per save; 0 means batchSize

@@ -18,7 +18,7 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	start := time.Now()
 	var c *Clusterer
 	var seq int64
-	found, err := p.Snapshots.LoadSnapshot(ctx, SnapshotKey(opts), func(s int64, r io.Reader) error {
+	found, err := p.Snapshots.LoadSnapshot(ctx, SnapshotKey(opts, p.Build), func(s int64, r io.Reader) error {
 		seq = s
 		var err error
 		c, err = ReadSnapshot(r, opts)
@@ -74,7 +74,7 @@ func (p *Placer) Snapshot(ctx context.Context) error {
 		return fmt.Errorf("save clustering snapshot: %w", err)
 	}
 	var n countingWriter
-	err = p.Snapshots.SaveSnapshot(ctx, SnapshotKey(p.c.opts), seq, func(w io.Writer) error {
+	err = p.Snapshots.SaveSnapshot(ctx, SnapshotKey(p.c.opts, p.Build), seq, func(w io.Writer) error {
 		n = countingWriter{w: w}
 		return p.c.WriteSnapshot(&n)
 	})

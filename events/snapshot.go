@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"maps"
-	"runtime/debug"
 	"slices"
 )
 
@@ -27,9 +26,9 @@ import (
 // resolved lexicon neighbours, a lookup's marks) is not written: it is
 // rebuilt as it is used, to the same values.
 //
-// snapshotVersion changes with the format or with what a doc's analysis
-// yields; SnapshotKey also names the options and the build, so a snapshot
-// of other weights or another build is never read, only rebuilt.
+// snapshotVersion changes with the format; SnapshotKey also names the
+// options and the build, so a snapshot of other weights or other code (whose
+// analysis may differ) is never read, only rebuilt.
 const snapshotVersion = 1
 
 var snapshotMagic = []byte("herald-clusterer\n")
@@ -37,18 +36,12 @@ var snapshotMagic = []byte("herald-clusterer\n")
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // SnapshotKey names what a snapshot can be read with: its format, the
-// options and the build that wrote it.
-func SnapshotKey(opts Options) string {
+// options and the build that wrote it (build names the running code; the
+// Placer's caller gives it).
+func SnapshotKey(opts Options, build string) string {
 	opts = opts.withDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "%#v\n", opts)
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				fmt.Fprintf(h, "%s=%s\n", s.Key, s.Value)
-			}
-		}
-	}
+	fmt.Fprintf(h, "%#v\nbuild=%s\n", opts, build)
 	return fmt.Sprintf("v%d-%s", snapshotVersion, hex.EncodeToString(h.Sum(nil)[:12]))
 }
 

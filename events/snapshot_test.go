@@ -122,15 +122,18 @@ func FuzzReadSnapshot(f *testing.F) {
 	})
 }
 
-// Options or a format of their own name another snapshot.
+// Other options or another build name another snapshot.
 func TestSnapshotKeyNamesTheOptions(t *testing.T) {
 	a := DefaultOptions()
 	b := a
 	b.Join += 0.01
-	if SnapshotKey(a) == SnapshotKey(b) {
+	if SnapshotKey(a, "x") == SnapshotKey(b, "x") {
 		t.Fatal("two join thresholds share a snapshot key")
 	}
-	if SnapshotKey(a) != SnapshotKey(DefaultOptions()) {
+	if SnapshotKey(a, "x") == SnapshotKey(a, "y") {
+		t.Fatal("two builds share a snapshot key")
+	}
+	if SnapshotKey(a, "x") != SnapshotKey(DefaultOptions(), "x") {
 		t.Fatal("the same options give two keys")
 	}
 }

@@ -134,7 +134,7 @@ func TestPlacerRebuildsOverADamagedSnapshot(t *testing.T) {
 	opts := events.DefaultOptions()
 	opts.Window = 72 * time.Hour
 	garbage := []byte("herald-clusterer\n\x01 this is not a snapshot")
-	if err := s.SaveSnapshot(ctx, events.SnapshotKey(opts), 1, writeAll(garbage)); err != nil {
+	if err := s.SaveSnapshot(ctx, events.SnapshotKey(opts, ""), 1, writeAll(garbage)); err != nil {
 		t.Fatal(err)
 	}
 	p := newTestPlacer(s, &log, true)
@@ -142,7 +142,7 @@ func TestPlacerRebuildsOverADamagedSnapshot(t *testing.T) {
 	if !strings.Contains(log.String(), "clustering snapshot unreadable") || !strings.Contains(log.String(), "from=store") {
 		t.Fatalf("the damaged snapshot was not reported and rebuilt over:\n%s", log.String())
 	}
-	if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts)); found {
+	if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts, "")); found {
 		t.Fatal("the damaged snapshot is still stored")
 	}
 	if n := len(placements(t, s)); n != 36 {
@@ -151,7 +151,7 @@ func TestPlacerRebuildsOverADamagedSnapshot(t *testing.T) {
 	if err := p.Snapshot(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts)); !found {
+	if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts, "")); !found {
 		t.Fatal("no snapshot after the rebuilt clusterer was saved")
 	}
 }
@@ -167,7 +167,7 @@ func TestPlacerSavesWhenReplayWouldCost(t *testing.T) {
 	opts.Window = 72 * time.Hour
 	storedSeq := func() int64 {
 		t.Helper()
-		_, seq, _ := loadSnapshot(t, s, events.SnapshotKey(opts))
+		_, seq, _ := loadSnapshot(t, s, events.SnapshotKey(opts, ""))
 		return seq
 	}
 	steps := []struct {
@@ -197,7 +197,7 @@ func TestPlacerSavesOnItsSchedule(t *testing.T) {
 		p := newTestPlacer(s, io.Discard, true)
 		p.SnapshotEvery = every
 		saveAndPlace(t, s, p, newsBatch(0, 30, storiesA))
-		if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts)); found != (every < time.Hour) {
+		if found, _, _ := loadSnapshot(t, s, events.SnapshotKey(opts, "")); found != (every < time.Hour) {
 			t.Errorf("every %v: snapshot stored %v", every, found)
 		}
 	}

@@ -174,7 +174,7 @@ func TestDaemonSavesClusteringAtShutdown(t *testing.T) {
 	}
 	opts := events.DefaultOptions()
 	opts.Window = 72 * time.Hour
-	found, err := st.LoadSnapshot(context.Background(), events.SnapshotKey(opts), func(int64, io.Reader) error { return nil })
+	found, err := st.LoadSnapshot(context.Background(), events.SnapshotKey(opts, buildID()), func(int64, io.Reader) error { return nil })
 	if err != nil || !found {
 		t.Fatalf("stored snapshot: found %v, %v", found, err)
 	}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -15,8 +19,31 @@ import (
 // batches that shrink when the disk is full, and its snapshot kept in the
 // store.
 func newPlacer(st *store.Store, log *slog.Logger, window time.Duration) *events.Placer {
-	return &events.Placer{Store: st, Log: log, Window: window, Full: store.IsStorageFailure, Snapshots: st}
+	return &events.Placer{Store: st, Log: log, Window: window, Full: store.IsStorageFailure, Snapshots: st,
+		Build: buildID()}
 }
+
+// buildID names the running binary by a hash of its file: a snapshot that
+// other code wrote, whose analysis may differ, is rebuilt rather than read,
+// whether the binary was built, installed or run by `go run` (which records
+// no version). Empty when the file cannot be read: then the options and the
+// format alone name the snapshot.
+var buildID = sync.OnceValue(func() string {
+	path, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+})
 
 // snapshotEvery is how often the daemon saves the clusterer while it
 // places: a crash then replays at most this much placing at the next

@@ -68,8 +68,10 @@ type Placer struct {
 	Snapshots     Snapshots
 	SnapshotEvery time.Duration
 	// Build names the running code in the snapshot's key, so that a
-	// snapshot written by other code is rebuilt, not read.
-	Build string
+	// snapshot written by other code is rebuilt, not read. It is asked
+	// only when a snapshot is read or saved (nil: the options and the
+	// format alone name it).
+	Build func() string
 
 	c     *Clusterer // nil until restored
 	batch int        // docs per save; 0 means batchSize

@@ -18,7 +18,7 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	start := time.Now()
 	var c *Clusterer
 	var seq int64
-	found, err := p.Snapshots.LoadSnapshot(ctx, SnapshotKey(opts, p.Build), func(s int64, r io.Reader) error {
+	found, err := p.Snapshots.LoadSnapshot(ctx, p.snapshotKey(opts), func(s int64, r io.Reader) error {
 		seq = s
 		var err error
 		c, err = ReadSnapshot(r, opts)
@@ -53,6 +53,15 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	return true, nil
 }
 
+// snapshotKey is the key of this placer's snapshots.
+func (p *Placer) snapshotKey(opts Options) string {
+	build := ""
+	if p.Build != nil {
+		build = p.Build()
+	}
+	return SnapshotKey(opts, build)
+}
+
 // replayShare is the share of the held docs a restart may replay after
 // the stored snapshot before a new one is worth saving: replaying a doc
 // costs a few times what writing it does, but a save writes them all.
@@ -74,7 +83,7 @@ func (p *Placer) Snapshot(ctx context.Context) error {
 		return fmt.Errorf("save clustering snapshot: %w", err)
 	}
 	var n countingWriter
-	err = p.Snapshots.SaveSnapshot(ctx, SnapshotKey(p.c.opts, p.Build), seq, func(w io.Writer) error {
+	err = p.Snapshots.SaveSnapshot(ctx, p.snapshotKey(p.c.opts), seq, func(w io.Writer) error {
 		n = countingWriter{w: w}
 		return p.c.WriteSnapshot(&n)
 	})

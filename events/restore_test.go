@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"testing"
 )
 
@@ -29,8 +28,7 @@ func inOrder(docs []labeledDoc) []Doc {
 	for i, d := range docs {
 		out[i] = d.Doc
 	}
-	slices.SortStableFunc(out, func(a, b Doc) int { return a.Published.Compare(b.Published) })
-	return out
+	return byPublication(out)
 }
 
 // A restart in the middle of a stream, with the first half restored from

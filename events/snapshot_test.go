@@ -46,7 +46,7 @@ func TestSnapshotMidStreamEqualsUninterruptedRun(t *testing.T) {
 			streams[name] = inOrder(devSet(t, name))
 		}
 		// Real feeds' 2020 week: boilerplate and habits of many sources.
-		streams["unlabeled-2020"] = inOrder2(readUnlabeled(t))
+		streams["unlabeled-2020"] = byPublication(readUnlabeled(t))
 	}
 	opts := DefaultOptions()
 	opts.Window = 24 * time.Hour // more eviction within a set's span
@@ -138,7 +138,8 @@ func TestSnapshotKeyNamesTheOptions(t *testing.T) {
 	}
 }
 
-func inOrder2(docs []Doc) []Doc {
+// byPublication sorts docs as Stream does.
+func byPublication(docs []Doc) []Doc {
 	slices.SortStableFunc(docs, func(a, b Doc) int { return a.Published.Compare(b.Published) })
 	return docs
 }
@@ -147,7 +148,7 @@ func inOrder2(docs []Doc) []Doc {
 // items), rebuilding the clusterer doc by doc (what a restart did) with
 // writing and reading its snapshot.
 func BenchmarkSnapshot(b *testing.B) {
-	docs := inOrder2(readUnlabeled(b))
+	docs := byPublication(readUnlabeled(b))
 	opts := DefaultOptions()
 	opts.Window = 100 * 365 * 24 * time.Hour
 	for range b.N {

@@ -113,18 +113,7 @@ func foldForTest(ctx context.Context, s *Store, old, into string) error {
 func TestEventRelationsAreReplaced(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f := addFeedA(t, s)
-	var items []feeds.Item
-	for i := range 40 {
-		items = append(items, item(fmt.Sprint(i), fmt.Sprint("http://a.example/", i), fmt.Sprint("Report ", i)))
-	}
-	if _, err := s.SavePoll(ctx, f, items, t0); err != nil {
-		t.Fatal(err)
-	}
-	docs, err := s.UnclusteredDocs(ctx, 40)
-	if err != nil || len(docs) != 40 {
-		t.Fatalf("unclustered: %d, %v", len(docs), err)
-	}
+	docs := unplacedDocs(t, s, 40)
 	save := func(docs []events.Doc, opened bool, related func(i int) []string) {
 		t.Helper()
 		cl := events.Clustering{Related: map[string][]events.Relation{}}
@@ -155,4 +144,22 @@ func TestEventRelationsAreReplaced(t *testing.T) {
 			t.Errorf("relations of ev-%d: %v, %v; want %v", i, got, err, want)
 		}
 	}
+}
+
+// unplacedDocs stores n items in feed A and returns them as the
+// deduplicator's backlog gives them.
+func unplacedDocs(t *testing.T, s *Store, n int) []events.Doc {
+	t.Helper()
+	var items []feeds.Item
+	for i := range n {
+		items = append(items, item(fmt.Sprint("g", i), fmt.Sprint("http://a.example/", i), fmt.Sprint("Story ", i)))
+	}
+	if _, err := s.SavePoll(context.Background(), addFeedA(t, s), items, t0); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.UnclusteredDocs(context.Background(), n)
+	if err != nil || len(docs) != n {
+		t.Fatalf("backlog: %d docs of %d, %v", len(docs), n, err)
+	}
+	return docs
 }

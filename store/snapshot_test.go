@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"herald/events"
-	"herald/feeds"
 )
 
 // payload returns n pseudo-random bytes, the same for the same seed.
@@ -213,18 +212,7 @@ func TestDropSnapshot(t *testing.T) {
 func TestPlacedDocsAfter(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	f := addFeedA(t, s)
-	var items []feeds.Item
-	for i := range 5 {
-		items = append(items, item(fmt.Sprint("g", i), fmt.Sprint("http://a.example/", i), fmt.Sprint("Story ", i)))
-	}
-	if _, err := s.SavePoll(ctx, f, items, t0); err != nil {
-		t.Fatal(err)
-	}
-	docs, err := s.UnclusteredDocs(ctx, 5)
-	if err != nil || len(docs) != 5 {
-		t.Fatalf("backlog: %d docs, %v", len(docs), err)
-	}
+	docs := unplacedDocs(t, s, 5)
 	place := func(docs ...events.Doc) {
 		t.Helper()
 		var cl events.Clustering

@@ -20,7 +20,7 @@ import (
 // store.
 func newPlacer(st *store.Store, log *slog.Logger, window time.Duration) *events.Placer {
 	return &events.Placer{Store: st, Log: log, Window: window, Full: store.IsStorageFailure, Snapshots: st,
-		Build: buildID()}
+		Build: buildID}
 }
 
 // buildID names the running binary by a hash of its file: a snapshot that
@@ -50,6 +50,18 @@ var buildID = sync.OnceValue(func() string {
 // start. A save holds SQLite's one connection for a second or two per
 // hundred thousand items held.
 const snapshotEvery = 30 * time.Minute
+
+// keptLead reports whether this instance leads and has led since the last
+// LeadFresh: the clusterer it holds then saw every placement. It asks the
+// database only when it leads already, so that a follower that stops does
+// not take the lock on its way out.
+func keptLead(ctx context.Context, coord *store.Coordinator) bool {
+	if _, leads := coord.Status(); !leads {
+		return false
+	}
+	leader, fresh := coord.LeadFresh(ctx)
+	return leader && !fresh
+}
 
 // saveClustering saves the clusterer's snapshot at the end of a run, so
 // that the next start resumes from it; a failure only costs that start a
@@ -138,7 +150,7 @@ func (d *daemon) startClustering(ctx context.Context) (stop func()) {
 		case <-done:
 			// Only a leader that kept its term saves: another instance may
 			// have placed items since a lost term, which this clusterer lacks.
-			if leader, fresh := d.coord.LeadFresh(work); leader && !fresh {
+			if keptLead(work, d.coord) {
 				saveClustering(work, d.placer, d.log)
 			}
 		case <-time.After(shutdownGrace):

@@ -107,7 +107,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	if err := pl.finish(); err != nil && ctx.Err() == nil { // an interrupted poll still prints what it did
 		return err
 	}
-	if still, fresh := coord.LeadFresh(ctx); leader && still && !fresh { // not if another instance led meanwhile
+	if leader && keptLead(ctx, coord) { // not if another instance led meanwhile
 		saveClustering(ctx, placer, log)
 	}
 	if !leader {

@@ -130,12 +130,16 @@ func (s *Store) EventCounts(ctx context.Context) (events, placed int, err error)
 	return events, placed, err
 }
 
+// latestPlacedQuery reads the end of the items_placed_published index
+// (TestQueryPlans).
+const latestPlacedQuery = `SELECT COALESCE(MAX(published), 0) FROM items WHERE event_id IS NOT NULL`
+
 // LatestPlaced returns the publication time of the newest placed item (zero
 // when there is none): the end of the window a restarted deduplicator
 // restores.
 func (s *Store) LatestPlaced(ctx context.Context) (time.Time, error) {
 	var v int64
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(published), 0) FROM items WHERE event_id IS NOT NULL`).Scan(&v)
+	err := s.db.QueryRowContext(ctx, latestPlacedQuery).Scan(&v)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read latest placed item: %w", err)
 	}

@@ -170,8 +170,8 @@ func TestMigrationMakesOldSQLiteIDsUnique(t *testing.T) {
 	}
 	var indexes int
 	s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' AND sql IS NOT NULL`).Scan(&indexes)
-	if indexes != 4 {
-		t.Errorf("%d indexes on items after the rebuild, want 4", indexes)
+	if indexes != 5 {
+		t.Errorf("%d indexes on items after the rebuild, want 5", indexes)
 	}
 	if through, err := s.PlacedThrough(ctx); err != nil || through != 42 {
 		t.Errorf("placed through %d, %v; want 42, where the old numbers ended", through, err)

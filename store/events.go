@@ -15,7 +15,9 @@ import (
 // content's): the stored summary is HTML, whose tags are not words. It reads
 // the first words only (events.Options.BodyWords), so a long article's
 // text stays in the database.
-const docColumns = `i.id, i.source, i.title, '', SUBSTR(i.text, 1, 4000), COALESCE(i.url, ''), i.lang, i.published,
+const docColumns = `i.id, i.source, i.title, '',
+	COALESCE((SELECT SUBSTR(b.text, 1, 4000) FROM item_bodies b WHERE b.item_id = i.id), ''),
+	COALESCE(i.url, ''), i.lang, i.published,
 	(SELECT COALESCE(MIN(t.topic), '') FROM item_feeds m JOIN feed_topics t ON t.feed_id = m.feed_id WHERE m.item_id = i.id)`
 
 // unclusteredQuery reads the deduplicator's backlog in order from the

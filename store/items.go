@@ -94,14 +94,16 @@ var (
 	qItemsByURL        = `SELECT url, id FROM items WHERE url IN (` + placeholders(batch, 1) + `)`
 	qInsertMemberships = `INSERT INTO item_feeds (feed_id, guid, item_id, hash) VALUES ` + placeholders(batch, 4) +
 		` ON CONFLICT (feed_id, guid) DO NOTHING`
-	qInsertItem = `INSERT INTO items (url, title, summary, content, text, author, source, lang,
-		published, updated, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
-	qUpdateItem = `UPDATE items SET title = ?, summary = ?, content = ?, text = ?, author = ?,
-		updated = ?, hash = ? WHERE id = ?`
+	qInsertItem = `INSERT INTO items (url, title, author, source, lang,
+		published, updated, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qInsertBodies = `INSERT INTO item_bodies (item_id, summary, content, text) VALUES ` + placeholders(batch, 4) +
+		` ON CONFLICT (item_id) DO NOTHING`
+	qUpdateItem       = `UPDATE items SET title = ?, author = ?, updated = ?, hash = ? WHERE id = ?`
+	qUpdateBody       = `UPDATE item_bodies SET summary = ?, content = ?, text = ? WHERE item_id = ?`
 	qUpdateMembership = `UPDATE item_feeds SET hash = ? WHERE feed_id = ? AND guid = ?`
 
-	hotQueries = []string{qSaveFeed, qMoveFeed, qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qUpdateItem,
-		qUpdateMembership, qPrunedGUIDs, qSeenPruned, qForgetUnlisted}
+	hotQueries = []string{qSaveFeed, qMoveFeed, qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qInsertBodies,
+		qUpdateItem, qUpdateBody, qUpdateMembership, qPrunedGUIDs, qSeenPruned, qForgetUnlisted}
 )
 
 // placeholders writes n groups of width question marks: "?, ?" or "(?, ?, ?), (?, ?, ?)".
@@ -198,7 +200,7 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 	if err != nil {
 		return res, err
 	}
-	var members [][]any
+	var members, bodies [][]any
 	for _, it := range plan.fresh {
 		if id, ok := byURL[it.URL]; ok && it.URL != "" {
 			it.ID = id
@@ -207,10 +209,14 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 			if it.ID, err = insertItem(ctx, tx, it, now); err != nil {
 				return res, err
 			}
+			bodies = append(bodies, []any{it.ID, it.Summary, it.Content, it.Text})
 			res.New++
 			byURL[it.URL] = it.ID // a later item of this poll with the same URL links to it
 		}
 		members = append(members, []any{feedID, it.GUID, it.ID, it.Hash})
+	}
+	if err := inBatches(bodies, func(args []any) error { return tx.exec(ctx, qInsertBodies, args...) }); err != nil {
+		return res, err
 	}
 	return res, inBatches(members, func(args []any) error { return tx.exec(ctx, qInsertMemberships, args...) })
 }
@@ -257,9 +263,11 @@ func knownURLs(ctx context.Context, tx *txn, items []*feeds.Item) (map[string]in
 	return ids, err
 }
 
+// insertItem inserts an item's row; its body goes in with the poll's
+// others, 32 a statement (saveItems).
 func insertItem(ctx context.Context, tx *txn, it *feeds.Item, now time.Time) (int64, error) {
 	var id int64
-	err := tx.scanRow(ctx, qInsertItem, []any{nullString(it.URL), it.Title, it.Summary, it.Content, it.Text,
+	err := tx.scanRow(ctx, qInsertItem, []any{nullString(it.URL), it.Title,
 		it.Author, it.Source, it.Lang, ms(it.Published), ms(it.Updated), it.Hash, ms(now)}, &id)
 	return id, err
 }
@@ -273,8 +281,10 @@ func updateItem(ctx context.Context, tx *txn, feedID int64, it *feeds.Item, now 
 		&oldTitle, &eventID); err != nil {
 		return err
 	}
-	if err := tx.exec(ctx, qUpdateItem, it.Title, it.Summary, it.Content, it.Text, it.Author,
-		ms(it.Updated), it.Hash, it.ID); err != nil {
+	if err := tx.exec(ctx, qUpdateItem, it.Title, it.Author, ms(it.Updated), it.Hash, it.ID); err != nil {
+		return err
+	}
+	if err := tx.exec(ctx, qUpdateBody, it.Summary, it.Content, it.Text, it.ID); err != nil {
 		return err
 	}
 	if eventID != "" && oldTitle != it.Title {

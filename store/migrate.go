@@ -16,6 +16,7 @@ import (
 
 // The schema lives in numbered SQL files, embedded in the binary, written
 // in SQL both databases accept ({{ID}} becomes the dialect's id column,
+// {{KEY}} the key of a row that extends another table's row under its id,
 // {{BLOB}} its type of raw bytes).
 //
 //go:embed migrations/*.sql
@@ -133,7 +134,8 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ddl := strings.NewReplacer("{{ID}}", s.dialect.idColumn, "{{BLOB}}", s.dialect.blobType).Replace(string(body))
+	ddl := strings.NewReplacer("{{ID}}", s.dialect.idColumn, "{{KEY}}", s.dialect.keyColumn,
+		"{{BLOB}}", s.dialect.blobType).Replace(string(body))
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return false, err

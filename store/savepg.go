@@ -30,27 +30,29 @@ const (
 	pgItemsByGUID = `SELECT guid, item_id, hash FROM item_feeds WHERE feed_id = $1 AND guid = ANY($2)`
 	pgPrunedGUIDs = `SELECT guid FROM pruned_items WHERE feed_id = $1 AND guid = ANY($2)`
 	pgSeenPruned  = `UPDATE pruned_items SET seen_at = $1 WHERE feed_id = $2 AND guid = ANY($3)`
-	pgInsertItems = `INSERT INTO items (url, title, summary, content, text, author, source, lang,
-		published, updated, hash, first_seen)
-		SELECT u, ti, su, co, te, au, so, la, pu, up, ha, $12 FROM unnest($1::text[], $2::text[], $3::text[],
+	pgInsertItems = `WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],
 			$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[])
-			AS n(u, ti, su, co, te, au, so, la, pu, up, ha)
-		ON CONFLICT (url) DO NOTHING`
+			AS n(u, ti, su, co, te, au, so, la, pu, up, ha)),
+		i AS (INSERT INTO items (url, title, author, source, lang, published, updated, hash, first_seen)
+			SELECT u, ti, au, so, la, pu, up, ha, $12 FROM n
+			ON CONFLICT (url) DO NOTHING RETURNING id, url)
+		INSERT INTO item_bodies (item_id, summary, content, text) SELECT i.id, n.su, n.co, n.te FROM i JOIN n ON n.u = i.url`
 	pgLinkByURL = `INSERT INTO item_feeds (feed_id, guid, item_id, hash)
 		SELECT $1, m.guid, i.id, m.hash FROM unnest($2::text[], $3::text[], $4::text[]) AS m(guid, url, hash)
 		JOIN items i ON i.url = m.url
 		ON CONFLICT (feed_id, guid) DO NOTHING`
 	// An item without a URL has nothing to find it by but its new id.
-	pgInsertUnlinked = `WITH i AS (INSERT INTO items (url, title, summary, content, text, author, source, lang,
-		published, updated, hash, first_seen) VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id)
+	pgInsertUnlinked = `WITH i AS (INSERT INTO items (url, title, author, source, lang,
+		published, updated, hash, first_seen) VALUES (NULL, $1, $5, $6, $7, $8, $9, $10, $11) RETURNING id),
+		body AS (INSERT INTO item_bodies (item_id, summary, content, text) SELECT id, $2, $3, $4 FROM i)
 		INSERT INTO item_feeds (feed_id, guid, item_id, hash) SELECT $12, $13, id, $10 FROM i
 		ON CONFLICT (feed_id, guid) DO NOTHING`
 	// An edited entry: the item takes the new content, the membership the
 	// new hash, and the item's event a new headline when it was the old
 	// title (editedTitle says why).
 	pgUpdateItem = `WITH old AS (SELECT title, event_id FROM items WHERE id = $1),
-		item AS (UPDATE items SET title = $2, summary = $3, content = $4, text = $5, author = $6,
-			updated = $7, hash = $8 WHERE id = $1),
+		item AS (UPDATE items SET title = $2, author = $6, updated = $7, hash = $8 WHERE id = $1),
+		body AS (UPDATE item_bodies SET summary = $3, content = $4, text = $5 WHERE item_id = $1),
 		event AS (UPDATE events SET headline = CASE WHEN headline = old.title THEN $2 ELSE headline END,
 			last_updated = GREATEST(last_updated, $9) FROM old WHERE events.id = old.event_id AND old.title <> $2)
 		UPDATE item_feeds SET hash = $8 WHERE feed_id = $10 AND guid = $11`

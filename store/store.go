@@ -47,7 +47,10 @@ type Store struct {
 type dialect struct {
 	name     string
 	idColumn string // auto-increment primary key DDL
-	blobType string // column type of raw bytes: {{BLOB}} in migrations
+	// keyColumn is the primary key DDL of a row that extends another
+	// table's row under its id ({{KEY}} in migrations).
+	keyColumn string
+	blobType  string // column type of raw bytes: {{BLOB}} in migrations
 	// rebind turns the '?' placeholders used in this package's queries into
 	// the driver's own form.
 	rebind func(string) string
@@ -69,6 +72,7 @@ type dialect struct {
 var sqlite = dialect{
 	name:       "sqlite",
 	idColumn:   "INTEGER PRIMARY KEY AUTOINCREMENT", // never reuses an id: store/ids.go
+	keyColumn:  "INTEGER PRIMARY KEY",               // the rowid itself: one b-tree, no second index
 	blobType:   "BLOB",
 	rebind:     func(q string) string { return q },
 	skipLocked: "",

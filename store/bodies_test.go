@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"testing"
+)
+
+// A database whose items hold their text in their rows (before migration
+// 800) keeps every item's summary, content and text after it: they move
+// to item_bodies, the deduplicator reads the text from there, and deleting
+// an item deletes its body.
+func TestMigrationMovesItemBodies(t *testing.T) {
+	ctx := context.Background()
+	dsn := testDSN(t)
+	s, err := OpenUnmigrated(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Migrations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.Version >= 800 {
+			break
+		}
+		if _, err := s.applyMigration(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO items (url, title, summary, content, text, author, source, lang, published, updated, hash, first_seen)
+			VALUES ('http://a.example/1', 'One', '<p>First summary</p>', '<p>First content</p>', 'First summary First content', '', 'A', '', 1, 1, 'h1', 1),
+			('http://a.example/2', 'Two', '<p>Second</p>', '', 'Second', '', 'A', '', 2, 2, 'h2', 1)`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	s, err = Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var summary, content, text string
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT b.summary, b.content, b.text FROM item_bodies b
+		JOIN items i ON i.id = b.item_id WHERE i.url = ?`), "http://a.example/1").Scan(&summary, &content, &text); err != nil {
+		t.Fatalf("the first item's body after the migration: %v", err)
+	}
+	if summary != "<p>First summary</p>" || content != "<p>First content</p>" || text != "First summary First content" {
+		t.Errorf("body after the migration: %q, %q, %q", summary, content, text)
+	}
+	docs, err := s.UnclusteredDocs(ctx, 10)
+	if err != nil || len(docs) != 2 || docs[0].Text != "First summary First content" || docs[1].Text != "Second" {
+		t.Fatalf("the deduplicator's backlog after the migration: %+v, %v", docs, err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM items WHERE url = 'http://a.example/2'`); err != nil {
+		t.Fatal(err)
+	}
+	var bodies int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM item_bodies`).Scan(&bodies); err != nil || bodies != 1 {
+		t.Errorf("%d bodies after deleting one of two items (%v), want 1", bodies, err)
+	}
+}

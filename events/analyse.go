@@ -9,16 +9,25 @@ import (
 
 // analysed is what the clusterer keeps of a doc, computed once on arrival.
 type analysed struct {
-	vec      sparse // title, body and names
-	tvec     sparse // the title and its names alone
-	soft     sparse // tvec's weight spread onto words close in meaning (lexicon.go)
-	sig      signature
+	vec  sparse // title, body and names
+	tvec sparse // the title and its names alone
+	soft sparse // tvec's weight spread onto words close in meaning (lexicon.go)
+	sig  signature
+	*names
+	mass float64 // sum of the vector's weights
+	lead string  // the description without its feed's boilerplate, clipped to summaryLen
+	day  int     // the day the title names (see titleDay), 0 for none
+	// rounded are the terms counted in the vocabulary that vec left out
+	// (their weight rounds to nothing), sorted: the doc's terms are vec's
+	// and these, which eviction uncounts.
+	rounded []uint32
+}
+
+// names are a doc's names, read while it is placed: its event counts them,
+// and then the doc lets them go (Clusterer.shed).
+type names struct {
 	entities []entity
 	entIDs   []uint32 // term ids of the entities, as "@key"
-	mass     float64  // sum of the vector's weights
-	lead     string   // the description without its feed's boilerplate, clipped to summaryLen
-	day      int      // the day the title names (see titleDay), 0 for none
-	terms    []uint32 // the distinct terms counted in the vocabulary
 }
 
 // analyse reads a doc: words, then the source's boilerplate removed, then
@@ -39,20 +48,20 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
 	// A copy: a short lead is a slice of the doc's text, which it would pin.
-	a := analysed{entities: ents, lead: strings.Clone(clip(leadText, summaryLen)), day: day}
+	a := analysed{names: &names{entities: ents}, lead: strings.Clone(clip(leadText, summaryLen)), day: day}
 	// The names' term ids, in the order of ents, whose first len(tents)
 	// are the title's.
-	names := make([]uint32, len(ents))
+	nameIDs := make([]uint32, len(ents))
 	for i, e := range ents {
-		names[i] = c.vocab.id("@"+e.key, e.name)
+		nameIDs[i] = c.vocab.id("@"+e.key, e.name)
 	}
-	if len(names) > 0 {
-		a.entIDs = slices.Sorted(slices.Values(names)) // for lookups; nameIDF follows this order
+	if len(nameIDs) > 0 {
+		a.entIDs = slices.Sorted(slices.Values(nameIDs)) // for lookups; nameIDF follows this order
 	}
 	src := c.habits.of(d.Source)
 	var factors weights
-	a.vec, a.terms, factors = c.vectorize(src, tterms, bterms, names)
-	a.tvec = c.titleVector(factors, tterms, names[:len(tents)])
+	a.vec, a.rounded, factors = c.vectorize(src, tterms, bterms, nameIDs)
+	a.tvec = c.titleVector(factors, tterms, nameIDs[:len(tents)])
 	a.soft = c.softVector(a.tvec)
 	c.vocab.hold(a.soft)
 	c.habits.record(src, factors, c.vocab.keys)
@@ -112,7 +121,8 @@ func (c *Clusterer) terms(ws []word, english bool) []uint32 {
 // shared name counts more than a shared common word, and scales down the
 // source's habits. Document frequencies are counted first, so a doc's own
 // terms are never unseen. It also returns the distinct terms it counted
-// and each one's factor (IDF times habit discount), sorted by term.
+// and each one's factor (IDF times habit discount), sorted by term, and
+// the terms it counted that the vector rounds away.
 func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (sparse, []uint32, weights) {
 	o := c.opts
 	raw := c.buf.raw[:0]
@@ -134,7 +144,26 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (s
 		factors = append(factors, weight{raw[i].id, f})
 	}
 	c.buf.raw, c.buf.factors = raw, factors
-	return raw.quantize(), ids, factors
+	vec := raw.quantize()
+	return vec, roundedAway(ids, vec), factors
+}
+
+// roundedAway lists the ids, sorted, that vec (made from them) left out;
+// nil when it kept them all, as it nearly always does.
+func roundedAway(ids []uint32, vec sparse) []uint32 {
+	if len(vec) == len(ids) {
+		return nil
+	}
+	var out []uint32
+	j := 0
+	for _, id := range ids {
+		if j < len(vec) && vec[j].id == id {
+			j++
+		} else {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // titleVector weighs the title's terms and names alone, with the factors

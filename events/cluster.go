@@ -28,12 +28,15 @@ type Clusterer struct {
 	spread       spread // the doc being placed, laid out for scoring
 }
 
-// docState is what an active doc leaves behind.
+// docState is what a held doc leaves behind: what its event's record,
+// eviction and the near-copy check read. Its text is not kept.
 type docState struct {
-	doc   Doc
-	event *eventState
-	an    analysed
-	dupOf string
+	id, source, title, url string
+	published              time.Time
+	topics                 []string
+	event                  *eventState
+	an                     analysed
+	dupOf                  string
 }
 
 // New returns an empty clusterer.
@@ -110,7 +113,8 @@ func (c *Clusterer) restoredEvent(eventID, storylineID string) *eventState {
 // read analyses a new doc and looks for an earlier doc it nearly copies.
 func (c *Clusterer) read(d Doc) *docState {
 	d.Published = c.clock(d.Published)
-	ds := &docState{doc: d, an: c.analyse(d)}
+	ds := &docState{id: d.ID, source: d.Source, title: d.Title, url: d.URL, published: d.Published,
+		topics: d.Topics, an: c.analyse(d)}
 	ds.dupOf = c.duplicateOf(ds)
 	return ds
 }
@@ -132,7 +136,7 @@ func (c *Clusterer) duplicateOf(ds *docState) string {
 	best, bestSim := "", c.opts.Duplicate
 	for _, id := range c.dups.candidates(&ds.an.sig) {
 		other := c.docs[id]
-		if other == nil || !c.active(other.event, ds.doc.Published) {
+		if other == nil || !c.active(other.event, ds.published) {
 			continue
 		}
 		if ds.an.day != 0 && other.an.day != 0 && ds.an.day != other.an.day {
@@ -199,7 +203,7 @@ func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*even
 func (c *Clusterer) candidates(ds *docState) []*eventState {
 	o := c.opts
 	query := c.queryOf(ds)
-	t := ds.doc.Published.UnixMilli()
+	t := ds.published.UnixMilli()
 	return c.index.lookup(query, o.MaxPostings, o.MaxCandidates, func(firstMS, lastMS int64) bool {
 		return c.activeSpan(firstMS, lastMS, t)
 	})
@@ -255,8 +259,8 @@ func (c *Clusterer) newEvent(id string) *eventState {
 // attach adds the doc to the event and to the indexes.
 func (c *Clusterer) attach(ds *docState, ev *eventState) {
 	ds.event = ev
-	c.docs[ds.doc.ID] = ds
-	c.dups.add(ds.doc.ID, &ds.an.sig)
+	c.docs[ds.id] = ds
+	c.dups.add(ds.id, &ds.an.sig)
 	added := ev.add(ds, &c.buf)
 	c.index.add(ev, added)
 	c.addToStory(ev, ds, added)
@@ -269,8 +273,7 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 // goes too. What stays is what the event record, eviction and the
 // near-copy check read.
 func (c *Clusterer) shed(ds *docState, ev *eventState) {
-	ds.doc.Text, ds.doc.Summary = "", ""
-	ds.an.entities, ds.an.entIDs = nil, nil
+	ds.an.names = nil
 	if ev.size() > coreSize {
 		c.vocab.release(ds.an.soft)
 		ds.an.soft = nil
@@ -307,10 +310,10 @@ func (c *Clusterer) Evict(before time.Time) {
 		gone = true
 		c.leaveStory(ev)
 		for _, ds := range ev.members {
-			c.dups.remove(ds.doc.ID, &ds.an.sig)
-			c.vocab.uncount(ds.an.terms)
+			c.dups.remove(ds.id, &ds.an.sig)
+			c.vocab.uncountDoc(ds.an.vec, ds.an.rounded)
 			c.vocab.release(ds.an.soft)
-			delete(c.docs, ds.doc.ID)
+			delete(c.docs, ds.id)
 		}
 		delete(c.events, ev.id)
 		c.index.forget(ev, len(c.events))

@@ -106,7 +106,7 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 		buf.added, buf.fresh = ev.sums.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
 	}
 	added := buf.added
-	t := ds.doc.Published
+	t := ds.published
 	if len(ev.members) == 0 || t.Before(ev.first) {
 		ev.first, ev.firstMS = t, t.UnixMilli()
 	}
@@ -180,15 +180,15 @@ func (ev *eventState) links() map[*docState]bool {
 	for _, m := range ev.members {
 		c := ev.sums.cosine(m.an.vec)
 		central[m] = c
-		p := byPub[m.doc.Source]
+		p := byPub[m.source]
 		if p == nil {
 			p = &pick{best: c}
-			byPub[m.doc.Source] = p
+			byPub[m.source] = p
 		}
 		p.best = max(p.best, c)
 	}
 	for _, m := range ev.members {
-		p := byPub[m.doc.Source]
+		p := byPub[m.source]
 		if central[m] < p.best-linkSlack {
 			continue
 		}
@@ -204,17 +204,17 @@ func (ev *eventState) links() map[*docState]bool {
 }
 
 func earlier(a, b *docState) bool {
-	if !a.doc.Published.Equal(b.doc.Published) {
-		return a.doc.Published.Before(b.doc.Published)
+	if !a.published.Equal(b.published) {
+		return a.published.Before(b.published)
 	}
-	return a.doc.ID < b.doc.ID
+	return a.id < b.id
 }
 
 // record builds the public view of the event.
 func (ev *eventState) record() Event {
 	h := ev.headline()
 	e := Event{
-		ID: ev.id, Headline: h.doc.Title, Summary: h.an.lead,
+		ID: ev.id, Headline: h.title, Summary: h.an.lead,
 		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
 		Entities: ev.topEntities(10), Storyline: ev.story.id,
 	}
@@ -229,10 +229,10 @@ func (ev *eventState) record() Event {
 	seen := map[string]bool{}
 	for _, m := range members {
 		e.Sources = append(e.Sources, Source{
-			DocID: m.doc.ID, Publisher: m.doc.Source, Title: m.doc.Title, URL: m.doc.URL,
-			Published: m.doc.Published, Duplicate: m.dupOf != "", Link: links[m],
+			DocID: m.id, Publisher: m.source, Title: m.title, URL: m.url,
+			Published: m.published, Duplicate: m.dupOf != "", Link: links[m],
 		})
-		for _, t := range m.doc.Topics {
+		for _, t := range m.topics {
 			if !seen[t] {
 				seen[t] = true
 				e.Topics = append(e.Topics, t)

@@ -70,8 +70,8 @@ func TestEvict(t *testing.T) {
 			t.Fatalf("event %s last updated %v survived", ev.id, ev.last)
 		}
 		for _, m := range ev.members {
-			if c.docs[m.doc.ID] != m {
-				t.Fatalf("doc %s of a live event forgotten", m.doc.ID)
+			if c.docs[m.id] != m {
+				t.Fatalf("doc %s of a live event forgotten", m.id)
 			}
 		}
 	}

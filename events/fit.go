@@ -109,7 +109,7 @@ func harvestOnPolicy(docs []Doc, gold map[string]string, opts Options) []example
 		ds := c.read(d)
 		if ds.dupOf == "" {
 			c.eachCandidate(ds, c.nameIDFs(ds), func(ev *eventState, x features) {
-				out = append(out, example{X: x[:], Same: gold[ev.members[0].doc.ID] == gold[d.ID]})
+				out = append(out, example{X: x[:], Same: gold[ev.members[0].id] == gold[d.ID]})
 			})
 		}
 		ev, st, _ := c.decide(ds)

@@ -29,7 +29,7 @@ import (
 // snapshotVersion changes with the format; SnapshotKey also names the
 // options and the build, so a snapshot of other weights or other code (whose
 // analysis may differ) is never read, only rebuilt.
-const snapshotVersion = 1
+const snapshotVersion = 2 // 2: held docs keep no text, names or counted-term list
 
 var snapshotMagic = []byte("herald-clusterer\n")
 
@@ -109,7 +109,7 @@ func (c *Clusterer) readFrom(d *decoder) {
 	var docs []*docState
 	for range d.each(nDocs) {
 		docs = append(docs, readDoc(d))
-		c.docs[docs[len(docs)-1].doc.ID] = docs[len(docs)-1]
+		c.docs[docs[len(docs)-1].id] = docs[len(docs)-1]
 	}
 	stories := &storyRefs{n: nStories, byOrd: map[uint64]*storyline{}}
 	var evs []*eventState
@@ -130,7 +130,7 @@ func (c *Clusterer) readFrom(d *decoder) {
 	}
 	for _, ds := range docs {
 		if ds.event == nil && d.err == nil {
-			d.fail("doc %s is in no event", ds.doc.ID)
+			d.fail("doc %s is in no event", ds.id)
 		}
 	}
 	c.aliases, c.storyAliases = d.strings(), d.strings()

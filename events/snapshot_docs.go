@@ -8,14 +8,14 @@ import (
 // Writing and reading the held docs, events and storylines, which point
 // at each other by ordinal (snapshot.go).
 
+// A held doc has been placed, so it holds no names (shed).
 func (ds *docState) write(e *encoder) {
-	d := &ds.doc
-	for _, s := range []string{d.ID, d.Source, d.Title, d.Summary, d.Text, d.URL, d.Lang, ds.dupOf} {
+	for _, s := range []string{ds.id, ds.source, ds.title, ds.url, ds.dupOf} {
 		e.str(s)
 	}
-	e.time(d.Published)
-	e.uint(uint64(len(d.Topics)))
-	for _, t := range d.Topics {
+	e.time(ds.published)
+	e.uint(uint64(len(ds.topics)))
+	for _, t := range ds.topics {
 		e.str(t)
 	}
 	a := &ds.an
@@ -25,16 +25,10 @@ func (ds *docState) write(e *encoder) {
 	for _, h := range a.sig {
 		e.u32(h)
 	}
-	e.uint(uint64(len(a.entities)))
-	for _, n := range a.entities {
-		e.str(n.key)
-		e.str(n.name)
-	}
-	e.uints(a.entIDs)
 	e.f64(a.mass)
 	e.str(a.lead)
 	e.int(int64(a.day))
-	e.uints(a.terms)
+	e.uints(a.rounded)
 }
 
 func (ev *eventState) write(e *encoder, o *ordinals) {
@@ -89,27 +83,22 @@ func refOf[T comparable](p T, ords map[T]int) uint64 {
 
 func readDoc(d *decoder) *docState {
 	ds := &docState{}
-	doc := &ds.doc
-	for _, s := range []*string{&doc.ID, &doc.Source, &doc.Title, &doc.Summary, &doc.Text, &doc.URL, &doc.Lang, &ds.dupOf} {
+	for _, s := range []*string{&ds.id, &ds.source, &ds.title, &ds.url, &ds.dupOf} {
 		*s = d.str()
 	}
-	doc.Published = d.time()
+	ds.published = d.time()
 	for range d.each(d.count()) {
-		doc.Topics = append(doc.Topics, d.str())
+		ds.topics = append(ds.topics, d.str())
 	}
 	a := &ds.an
 	a.vec, a.tvec, a.soft = d.sparse(), d.sparse(), d.sparse()
 	for i := range a.sig {
 		a.sig[i] = d.u32()
 	}
-	for range d.each(d.count()) {
-		a.entities = append(a.entities, entity{key: d.str(), name: d.str()})
-	}
-	a.entIDs = d.termIDs()
 	a.mass = d.f64()
 	a.lead = d.str()
 	a.day = int(d.int())
-	a.terms = d.termIDs()
+	a.rounded = d.termIDs()
 	return ds
 }
 
@@ -128,7 +117,7 @@ func readEvent(d *decoder, docs []*docState, stories *storyRefs) *eventState {
 			continue
 		}
 		if ds.event != nil {
-			d.fail("doc %s is in two events", ds.doc.ID)
+			d.fail("doc %s is in two events", ds.id)
 		}
 		ds.event = ev
 		ev.members = append(ev.members, ds)

@@ -125,7 +125,7 @@ func (x *lsh) read(d *decoder, docs map[string]*docState) {
 	for range d.each(n) {
 		id := d.str()
 		if ds, ok := docs[id]; ok {
-			id = ds.doc.ID
+			id = ds.id
 		}
 		x.ids = append(x.ids, id)
 	}

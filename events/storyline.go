@@ -83,7 +83,7 @@ type scored struct {
 // (among the candidate events scored).
 func (c *Clusterer) storyCandidates(ds *docState, cands []scored) []scored {
 	o := c.opts
-	t := ds.doc.Published.UnixMilli()
+	t := ds.published.UnixMilli()
 	w := o.Window.Milliseconds()
 	query := c.buf.tellingQuery[:0]
 	for _, e := range c.queryOf(ds) {
@@ -147,7 +147,7 @@ func (c *Clusterer) storyFeatures(ds *docState, nameIDF []float64, st *storyline
 	if total := sum(nameIDF); total > 0 {
 		x[sNames] = names / total
 	}
-	hours := float64(ds.doc.Published.UnixMilli()-st.lastMS) / 3.6e6
+	hours := float64(ds.published.UnixMilli()-st.lastMS) / 3.6e6
 	x[sHours] = math.Log1p(math.Abs(hours))
 	return x
 }
@@ -217,7 +217,7 @@ func (c *Clusterer) joinStory(ev *eventState, st *storyline) {
 // alone (and shares its sums).
 func (c *Clusterer) addToStory(ev *eventState, ds *docState, added []uint32) {
 	st := ev.story
-	ms := ds.doc.Published.UnixMilli()
+	ms := ds.published.UnixMilli()
 	if st.docs == 0 || ms < st.firstMS {
 		st.firstMS = ms
 	}

@@ -54,8 +54,8 @@ func (c *Clusterer) telling(names []string, evs []*eventState) []string {
 	pubs := map[string]bool{}
 	for _, ev := range evs {
 		for _, m := range ev.members {
-			if m.doc.Source != "" {
-				pubs[strings.ToLower(m.doc.Source)] = true
+			if m.source != "" {
+				pubs[strings.ToLower(m.source)] = true
 			}
 		}
 	}

@@ -165,10 +165,20 @@ func (v *vocab) count(ids []uint32) {
 	}
 }
 
-// uncount takes back what count recorded for an item that is let go.
-func (v *vocab) uncount(ids []uint32) {
+// uncountDoc takes back what count recorded for a doc that is let go: the
+// terms of its vector and those it rounded away, merged back into the
+// order they were counted in (the order ids are freed in is the order
+// they are reused in).
+func (v *vocab) uncountDoc(vec sparse, rounded []uint32) {
 	v.n--
-	for _, id := range ids {
+	i, j := 0, 0
+	for i < len(vec) || j < len(rounded) {
+		var id uint32
+		if j == len(rounded) || i < len(vec) && vec[i].id < rounded[j] {
+			id, i = vec[i].id, i+1
+		} else {
+			id, j = rounded[j], j+1
+		}
 		if v.df[id]--; v.df[id] == 0 && v.refs[id] == 0 {
 			v.unused = append(v.unused, id)
 		}

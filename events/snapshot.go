@@ -104,15 +104,14 @@ func (c *Clusterer) readFrom(d *decoder) {
 	c.vocab.read(d)
 	c.boiler.read(d)
 	c.habits.read(d)
-	// The lists grow as their elements are read, not from the counts: a
-	// damaged count must not allocate more than the snapshot holds.
-	var docs []*docState
+	// A damaged count allocates little: see capped.
+	docs := make([]*docState, 0, capped(nDocs))
 	for range d.each(nDocs) {
 		docs = append(docs, readDoc(d))
 		c.docs[docs[len(docs)-1].id] = docs[len(docs)-1]
 	}
 	stories := &storyRefs{n: nStories, byOrd: map[uint64]*storyline{}}
-	var evs []*eventState
+	evs := make([]*eventState, 0, capped(nEvents))
 	for range d.each(nEvents) {
 		evs = append(evs, readEvent(d, docs, stories))
 		c.events[evs[len(evs)-1].id] = evs[len(evs)-1]

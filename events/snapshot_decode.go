@@ -136,8 +136,11 @@ func (d *decoder) each(n int) iter.Seq[int] {
 func mapCap(n int) int { return min(n, 1<<20) }
 
 // capped is a slice capacity for n elements that a damaged count cannot
-// make large: longer slices grow as their elements are read.
-func capped(n int) int { return min(n, 1<<12) }
+// make large: longer slices grow as their elements are read. Every
+// element read takes a byte of input or more, and a list whose count is
+// larger than what follows ends the read, so what a damaged count
+// allocates is bounded by the input plus one capped list.
+func capped(n int) int { return min(n, 1<<16) }
 
 func (d *decoder) str() string {
 	n := d.count()
@@ -221,6 +224,7 @@ func (d *decoder) sparse() sparse {
 func (d *decoder) centroids() centroids {
 	var c centroids
 	n := d.count()
+	c.ids, c.terms = make([]uint32, 0, capped(n)), make([]termStat, 0, capped(n))
 	id := uint64(0)
 	for range d.each(n) {
 		id += d.uint()

@@ -38,6 +38,8 @@ func (v *vocab) write(e *encoder) {
 func (v *vocab) read(d *decoder) {
 	n := d.count()
 	v.ids = make(map[string]uint32, mapCap(n))
+	v.terms, v.forms, v.bgIDF = make([]string, 0, capped(n)), make([]string, 0, capped(n)), make([]float32, 0, capped(n))
+	v.df, v.refs, v.keys = make([]uint32, 0, capped(n)), make([]uint32, 0, capped(n)), make([]uint64, 0, capped(n))
 	for id := range d.each(n) {
 		t := d.str()
 		var form string
@@ -122,6 +124,7 @@ func (x *lsh) write(e *encoder, o *ordinals) {
 // as they do in a clusterer that never stopped.
 func (x *lsh) read(d *decoder, docs map[string]*docState) {
 	n := d.count()
+	x.ids = make([]string, 0, capped(n))
 	for range d.each(n) {
 		id := d.str()
 		if ds, ok := docs[id]; ok {
@@ -187,7 +190,9 @@ func writeIndex[T indexed](e *encoder, x *index[T], ords map[T]int) {
 // elements no longer held point at until the index compacts.
 func readIndex[T indexed](d *decoder, live []T, gone T) *index[T] {
 	x := newIndex[T]()
-	for n := range d.each(d.count()) {
+	slots := d.count()
+	x.slots, x.events = make([]slot, 0, capped(slots)), make([]T, 0, capped(slots))
+	for n := range d.each(slots) {
 		x.slots = append(x.slots, slot{rank: uint32(d.uint()), gone: d.bool(), firstMS: d.int(), lastMS: d.int()})
 		var el T
 		switch r := d.uint(); {

@@ -37,7 +37,6 @@ type Doc struct {
 	Title     string
 	Summary   string
 	Text      string
-	URL       string
 	Lang      string // BCP 47 tag; "" counts as English
 	Published time.Time
 	Topics    []string

@@ -21,7 +21,9 @@ type Event struct {
 	Storyline   string // the id of the thread of related events it belongs to
 }
 
-// Source is one doc of an event.
+// Source is one doc of an event. The deduplicator holds no URLs: its
+// records leave URL empty, and the store fills it in when it reads an
+// event back.
 type Source struct {
 	DocID, Publisher, Title, URL string
 	Published                    time.Time
@@ -229,7 +231,7 @@ func (ev *eventState) record() Event {
 	seen := map[string]bool{}
 	for _, m := range members {
 		e.Sources = append(e.Sources, Source{
-			DocID: m.id, Publisher: m.source, Title: m.title, URL: m.url,
+			DocID: m.id, Publisher: m.source, Title: m.title,
 			Published: m.published, Duplicate: m.dupOf != "", Link: links[m],
 		})
 		for _, t := range m.topics {

@@ -30,12 +30,12 @@ func readUnlabeled(tb testing.TB) []Doc {
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var l struct{ ID, Title, Summary, URL, Source, Published string }
+		var l struct{ ID, Title, Summary, Source, Published string }
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			tb.Fatal(err)
 		}
 		t, _ := time.Parse(time.RFC3339, l.Published)
-		docs = append(docs, Doc{ID: l.ID, Source: l.Source, Title: l.Title, Text: l.Summary, URL: l.URL, Published: t, Topics: []string{"news"}})
+		docs = append(docs, Doc{ID: l.ID, Source: l.Source, Title: l.Title, Text: l.Summary, Published: t, Topics: []string{"news"}})
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)

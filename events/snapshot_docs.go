@@ -10,7 +10,7 @@ import (
 
 // A held doc has been placed, so it holds no names (shed).
 func (ds *docState) write(e *encoder) {
-	for _, s := range []string{ds.id, ds.source, ds.title, ds.url, ds.dupOf} {
+	for _, s := range []string{ds.id, ds.source, ds.title, ds.dupOf} {
 		e.str(s)
 	}
 	e.time(ds.published)
@@ -83,7 +83,7 @@ func refOf[T comparable](p T, ords map[T]int) uint64 {
 
 func readDoc(d *decoder) *docState {
 	ds := &docState{}
-	for _, s := range []*string{&ds.id, &ds.source, &ds.title, &ds.url, &ds.dupOf} {
+	for _, s := range []*string{&ds.id, &ds.source, &ds.title, &ds.dupOf} {
 		*s = d.str()
 	}
 	ds.published = d.time()

@@ -17,7 +17,7 @@ import (
 // text stays in the database.
 const docColumns = `i.id, i.source, i.title, '',
 	COALESCE((SELECT SUBSTR(b.text, 1, 4000) FROM item_bodies b WHERE b.item_id = i.id), ''),
-	COALESCE(i.url, ''), i.lang, i.published,
+	i.lang, i.published,
 	(SELECT COALESCE(MIN(t.topic), '') FROM item_feeds m JOIN feed_topics t ON t.feed_id = m.feed_id WHERE m.item_id = i.id)`
 
 // unclusteredQuery reads the deduplicator's backlog in order from the
@@ -114,7 +114,7 @@ func scanDoc(rows *sql.Rows, extra ...any) (events.Doc, error) {
 	var d events.Doc
 	var id, published int64
 	var topic string
-	dest := append([]any{&id, &d.Source, &d.Title, &d.Summary, &d.Text, &d.URL, &d.Lang, &published, &topic}, extra...)
+	dest := append([]any{&id, &d.Source, &d.Title, &d.Summary, &d.Text, &d.Lang, &published, &topic}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return d, fmt.Errorf("scan item: %w", err)
 	}

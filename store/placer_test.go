@@ -43,11 +43,11 @@ func newsBatch(from, n int, stories []string) []feeds.Item {
 	return out
 }
 
-// placements maps each placed item's URL to its event.
+// placements maps each placed item's title (newsBatch's are unique) to its event.
 func placements(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := s.PlacedDocsSince(context.Background(), time.Time{}, func(pd events.PlacedDoc) { out[pd.Doc.URL] = pd.EventID })
+	err := s.PlacedDocsSince(context.Background(), time.Time{}, func(pd events.PlacedDoc) { out[pd.Doc.Title] = pd.EventID })
 	if err != nil {
 		t.Fatal(err)
 	}

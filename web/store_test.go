@@ -35,12 +35,16 @@ func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]e
 	t.Helper()
 	ctx := context.Background()
 	byTopic := map[string][]feeds.Item{}
-	eventOf := map[string]string{} // source URL -> event id
+	eventOf := map[string]string{} // sourceKey -> event id
 	for _, ev := range evs {
 		for _, src := range ev.Sources {
 			byTopic[ev.Topics[0]] = append(byTopic[ev.Topics[0]], feeds.Item{GUID: src.URL, URL: src.URL,
 				Title: src.Title, Source: src.Publisher, Published: src.Published, Hash: src.URL + src.Title})
-			eventOf[src.URL] = ev.ID
+			k := sourceKey(src.Publisher, src.Title, src.Published)
+			if _, dup := eventOf[k]; dup {
+				t.Fatalf("two sources are %q: seed tells items apart by publisher, title and time", k)
+			}
+			eventOf[k] = ev.ID
 		}
 	}
 	total := 0
@@ -60,11 +64,17 @@ func seed(t testing.TB, st *store.Store, evs []events.Event, rels map[string][]e
 	}
 	as := make([]events.Assignment, len(docs))
 	for i, d := range docs {
-		as[i] = events.Assignment{DocID: d.ID, EventID: eventOf[d.URL]}
+		as[i] = events.Assignment{DocID: d.ID, EventID: eventOf[sourceKey(d.Source, d.Title, d.Published)]}
 	}
 	if err := st.SaveClustering(ctx, events.Clustering{Assignments: as, Events: evs, Related: rels}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sourceKey tells a seeded source apart from the others (a doc read back
+// from the store carries no URL).
+func sourceKey(publisher, title string, published time.Time) string {
+	return fmt.Sprint(publisher, "\x00", title, "\x00", published.UnixMilli())
 }
 
 // name saves storyline records (their names and names involved) as the

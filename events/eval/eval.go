@@ -81,7 +81,7 @@ func parseDocLine(line []byte) (LabeledDoc, error) {
 	}
 	d := LabeledDoc{Doc: events.Doc{
 		ID: l.ID, Source: l.Source, Title: l.Title, Summary: l.Summary, Text: l.Text,
-		URL: l.URL, Lang: l.Lang, Published: t.UTC(), Topics: l.Topics,
+		Lang: l.Lang, Published: t.UTC(), Topics: l.Topics,
 	}}
 	if l.Event != nil {
 		d.Event = *l.Event

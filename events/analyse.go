@@ -13,9 +13,8 @@ type analysed struct {
 	tvec sparse // the title and its names alone
 	soft sparse // tvec's weight spread onto words close in meaning (lexicon.go)
 	sig  signature
-	*names
+	*transient
 	mass float64 // sum of the vector's weights
-	lead string  // the description without its feed's boilerplate, clipped to summaryLen
 	day  int     // the day the title names (see titleDay), 0 for none
 	// rounded are the terms counted in the vocabulary that vec left out
 	// (their weight rounds to nothing), sorted: the doc's terms are vec's
@@ -23,11 +22,13 @@ type analysed struct {
 	rounded []uint32
 }
 
-// names are a doc's names, read while it is placed: its event counts them,
-// and then the doc lets them go (Clusterer.shed).
-type names struct {
+// transient is what a doc holds only while it is placed, and then lets go
+// (Clusterer.shed): its names, which its event counts, and its lead, which
+// goes out with its assignment.
+type transient struct {
 	entities []entity
 	entIDs   []uint32 // term ids of the entities, as "@key"
+	lead     string   // the description without its feed's boilerplate, clipped to summaryLen
 }
 
 // analyse reads a doc: words, then the source's boilerplate removed, then
@@ -47,8 +48,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tterms, bterms := c.terms(title, en), c.terms(body, en)
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
-	// A copy: a short lead is a slice of the doc's text, which it would pin.
-	a := analysed{names: &names{entities: ents}, lead: strings.Clone(clip(leadText, summaryLen)), day: day}
+	a := analysed{transient: &transient{entities: ents, lead: clip(leadText, summaryLen)}, day: day}
 	// The names' term ids, in the order of ents, whose first len(tents)
 	// are the title's.
 	nameIDs := make([]uint32, len(ents))

@@ -66,7 +66,7 @@ func (c *Clusterer) Add(d Doc) Assignment {
 		return Assignment{DocID: d.ID, EventID: ds.event.id, StorylineID: ds.event.story.id, DuplicateOf: ds.dupOf}
 	}
 	ds := c.read(d)
-	a := Assignment{DocID: d.ID, DuplicateOf: ds.dupOf}
+	a := Assignment{DocID: d.ID, DuplicateOf: ds.dupOf, Lead: ds.an.lead}
 	ev, st, bridged := c.decide(ds)
 	if ev == nil {
 		ev = c.newEvent(c.eventID(d.ID))
@@ -268,12 +268,12 @@ func (c *Clusterer) attach(ds *docState, ev *eventState) {
 }
 
 // shed drops what a placed doc no longer needs, so that a held doc costs
-// little: its text was read, its names are counted in its event, and a
-// member past the core is never compared with again, so its soft vector
+// little: its text was read, its names are counted in its event, its lead
+// went out with its assignment, and a member past the core is never compared with again, so its soft vector
 // goes too. What stays is what the event record, eviction and the
 // near-copy check read.
 func (c *Clusterer) shed(ds *docState, ev *eventState) {
-	ds.an.names = nil
+	ds.an.transient = nil
 	if ev.size() > coreSize {
 		c.vocab.release(ds.an.soft)
 		ds.an.soft = nil

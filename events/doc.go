@@ -53,6 +53,11 @@ type Assignment struct {
 	// MergedStorylines lists storylines folded into StorylineID: this doc
 	// showed them to be one thread.
 	MergedStorylines []string
+	// Lead is the doc's description as the deduplicator read it: without
+	// its feed's boilerplate, clipped to a summary's length. It is the
+	// event's summary while the doc gives the headline. The deduplicator
+	// does not hold it: whoever stores the decision keeps it with the doc.
+	Lead string
 }
 
 // Options tune the clusterer. DefaultOptions is the one configuration

@@ -11,7 +11,11 @@ import (
 type Event struct {
 	ID          string
 	Headline    string // the most central title among the sources
-	Summary     string // the summary of the doc that gave the headline
+	HeadlineDoc string // the id of the doc whose title it is
+	// Summary is the lead (Assignment.Lead) of the doc that gave the
+	// headline. The deduplicator holds no leads, so its records leave it
+	// empty; the store fills it in from the headline doc's stored lead.
+	Summary     string
 	FirstSeen   time.Time
 	LastUpdated time.Time
 	Size        int
@@ -216,7 +220,7 @@ func earlier(a, b *docState) bool {
 func (ev *eventState) record() Event {
 	h := ev.headline()
 	e := Event{
-		ID: ev.id, Headline: h.title, Summary: h.an.lead,
+		ID: ev.id, Headline: h.title, HeadlineDoc: h.id,
 		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
 		Entities: ev.topEntities(10), Storyline: ev.story.id,
 	}

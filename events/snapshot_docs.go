@@ -8,7 +8,7 @@ import (
 // Writing and reading the held docs, events and storylines, which point
 // at each other by ordinal (snapshot.go).
 
-// A held doc has been placed, so it holds no names (shed).
+// A held doc has been placed, so it holds no names or lead (shed).
 func (ds *docState) write(e *encoder) {
 	for _, s := range []string{ds.id, ds.source, ds.title, ds.dupOf} {
 		e.str(s)
@@ -26,7 +26,6 @@ func (ds *docState) write(e *encoder) {
 		e.u32(h)
 	}
 	e.f64(a.mass)
-	e.str(a.lead)
 	e.int(int64(a.day))
 	e.uints(a.rounded)
 }
@@ -96,7 +95,6 @@ func readDoc(d *decoder) *docState {
 		a.sig[i] = d.u32()
 	}
 	a.mass = d.f64()
-	a.lead = d.str()
 	a.day = int(d.int())
 	a.rounded = d.termIDs()
 	return ds

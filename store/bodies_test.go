@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"herald/events"
+	"herald/feeds"
 	"testing"
 )
 
@@ -16,18 +18,7 @@ func TestMigrationMovesItemBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.Migrations(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range list {
-		if m.Version >= 800 {
-			break
-		}
-		if _, err := s.applyMigration(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	migrateBelow(t, s, 800)
 	for _, q := range []string{
 		`INSERT INTO items (url, title, summary, content, text, author, source, lang, published, updated, hash, first_seen)
 			VALUES ('http://a.example/1', 'One', '<p>First summary</p>', '<p>First content</p>', 'First summary First content', '', 'A', '', 1, 1, 'h1', 1),
@@ -62,5 +53,42 @@ func TestMigrationMovesItemBodies(t *testing.T) {
 	var bodies int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM item_bodies`).Scan(&bodies); err != nil || bodies != 1 {
 		t.Errorf("%d bodies after deleting one of two items (%v), want 1", bodies, err)
+	}
+}
+
+// An event's summary is its headline item's lead, as the deduplicator
+// handed it over with the item's placement; an item placed before leads
+// were stored lends the start of its text instead.
+func TestEventSummaryIsTheHeadlineLead(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f := addFeedA(t, s)
+	one, two := item("1", "http://a.example/1", "One"), item("2", "http://a.example/2", "Two")
+	one.Text, two.Text = "One's text, with the channel's blurb", "Two's text"
+	if _, err := s.SavePoll(ctx, f, []feeds.Item{one, two}, t0); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.UnclusteredDocs(ctx, 10)
+	if err != nil || len(docs) != 2 {
+		t.Fatalf("backlog: %v, %v", docs, err)
+	}
+	// The second item is placed as before migration 900: no lead.
+	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE items SET event_id = 'ev-b', cluster_seq = 1 WHERE id = ?`), docs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	err = s.SaveClustering(ctx, events.Clustering{
+		Assignments: []events.Assignment{{DocID: docs[0].ID, EventID: "ev-a", NewEvent: true, Lead: "One's text"}},
+		Events: []events.Event{
+			{ID: "ev-a", Headline: "One", HeadlineDoc: docs[0].ID, Size: 1, FirstSeen: t0, LastUpdated: t0},
+			{ID: "ev-b", Headline: "Two", HeadlineDoc: docs[1].ID, Size: 1, FirstSeen: t0, LastUpdated: t0},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"ev-a": "One's text", "ev-b": "Two's text"} {
+		ev, _, err := s.Event(ctx, id)
+		if err != nil || ev.Summary != want {
+			t.Errorf("event %s: summary %q (%v), want %q", id, ev.Summary, err, want)
+		}
 	}
 }

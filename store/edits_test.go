@@ -26,7 +26,7 @@ func TestEditsReachTheEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	docs, _ := s.UnclusteredDocs(ctx, 10)
-	stale := events.Event{ID: "ev-q", Headline: "Quake hits coast", FirstSeen: t0, LastUpdated: t0, Size: 2,
+	stale := events.Event{ID: "ev-q", Headline: "Quake hits coast", HeadlineDoc: docs[0].ID, FirstSeen: t0, LastUpdated: t0, Size: 2,
 		Sources: []events.Source{{DocID: docs[0].ID, Title: "Quake hits coast"}, {DocID: docs[1].ID, Title: "Coast shaken"}}}
 	as := []events.Assignment{{DocID: docs[0].ID, EventID: "ev-q"}, {DocID: docs[1].ID, EventID: "ev-q"}}
 	if err := s.SaveClustering(ctx, events.Clustering{Assignments: as, Events: []events.Event{stale}}); err != nil {

@@ -209,17 +209,25 @@ func oldSQLite(t *testing.T, path string) *Store {
 		t.Fatal(err)
 	}
 	s.dialect.idColumn = "INTEGER PRIMARY KEY"
+	migrateBelow(t, s, 100)
+	return s
+}
+
+// migrateBelow applies the migrations older than version: the schema of
+// an older release.
+func migrateBelow(t *testing.T, s *Store, version int) {
+	t.Helper()
+	ctx := context.Background()
 	list, err := s.Migrations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range list {
-		if m.Version >= 100 {
+		if m.Version >= version {
 			break
 		}
 		if _, err := s.applyMigration(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return s
 }

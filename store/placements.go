@@ -65,7 +65,7 @@ func placeItems(ctx context.Context, tx *txn, as []events.Assignment, seq int64)
 			v, _ := strconv.ParseInt(a.DuplicateOf, 10, 64)
 			dup = sql.NullInt64{Int64: v, Valid: true}
 		}
-		rows = append(rows, []any{id, a.EventID, dup, seq})
+		rows = append(rows, []any{id, a.EventID, dup, seq, a.Lead})
 	}
 	if tx.s.dialect.name == "sqlite" {
 		if err := inBatches(rows, func(args []any) error { return tx.exec(ctx, qPlaceItems, args...) }); err != nil {
@@ -74,21 +74,24 @@ func placeItems(ctx context.Context, tx *txn, as []events.Assignment, seq int64)
 		return nil
 	}
 	for _, r := range rows {
-		if err := tx.exec(ctx, qPlaceItem, r[1], r[2], r[3], r[0]); err != nil {
+		if err := tx.exec(ctx, qPlaceItem, r[1], r[2], r[3], r[4], r[0]); err != nil {
 			return fmt.Errorf("place item %d in event %s: %w", r[0], r[1], err)
 		}
 	}
 	return nil
 }
 
-const qPlaceItem = `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ? WHERE id = ? AND event_id IS NULL`
+const qPlaceItem = `UPDATE items SET event_id = ?, duplicate_of = ?, cluster_seq = ?, lead = ?
+	WHERE id = ? AND event_id IS NULL`
 
 // qPlaceItems updates items from a list of (id, event, duplicate of,
-// placement number). The first row's casts type the list's columns for
-// PostgreSQL; padding repeats the last row, which updates its item once.
-var qPlaceItems = `UPDATE items SET event_id = v.column2, duplicate_of = v.column3, cluster_seq = v.column4
-	FROM (VALUES (CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT)), ` +
-	placeholders(batch-1, 4) + `) AS v
+// placement number, lead). The first row's casts type the list's columns
+// for PostgreSQL; padding repeats the last row, which updates its item
+// once.
+var qPlaceItems = `UPDATE items SET event_id = v.column2, duplicate_of = v.column3, cluster_seq = v.column4,
+	lead = v.column5
+	FROM (VALUES (CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)), ` +
+	placeholders(batch-1, 5) + `) AS v
 	WHERE items.id = v.column1 AND items.event_id IS NULL`
 
 // foldStoryline moves the events of storyline old into storyline into,
@@ -152,13 +155,13 @@ func upsertRows(ctx context.Context, tx *txn, head, tail string, width int, rows
 // relations, a few statements for the whole batch: one statement per event
 // and relation cost more than the deduplicator's own work.
 func saveEvents(ctx context.Context, tx *txn, as []events.Assignment, evs []events.Event, related map[string][]events.Relation) error {
-	titles, err := headlineTitles(ctx, tx, evs)
+	heads, err := headlines(ctx, tx, evs)
 	if err != nil {
 		return err
 	}
 	rows := make([][]any, 0, len(evs))
 	for _, ev := range evs {
-		rows = append(rows, eventRow(ev, titles))
+		rows = append(rows, eventRow(ev, heads))
 	}
 	err = upsertRows(ctx, tx, `INSERT INTO events (id, headline, summary, first_seen, last_updated, size, entities, topics, storyline_id, links) VALUES `,
 		` ON CONFLICT (id) DO UPDATE SET headline = excluded.headline,
@@ -201,18 +204,26 @@ var (
 	// The last group of a batch is padded with copies of its last row.
 	qInsertRelations = `INSERT INTO event_relations (event_id, related_id, shared) VALUES ` + placeholders(batch, 3) +
 		` ON CONFLICT (event_id, related_id) DO NOTHING`
-	qHeadlineTitles = `SELECT id, title FROM items WHERE id IN (` + placeholders(batch, 1) + `)`
+	// An item placed before leads were stored (migration 0900) has none:
+	// the start of its text stands in.
+	qHeadlines = `SELECT i.id, i.title,
+		COALESCE(i.lead, (SELECT SUBSTR(b.text, 1, 280) FROM item_bodies b WHERE b.item_id = i.id), '')
+		FROM items i WHERE i.id IN (` + placeholders(batch, 1) + `)`
 )
 
+// headline is what the store holds of an event's headline item: its title,
+// which may have been edited since the deduplicator read it, and its lead.
+type headline struct{ title, lead string }
+
 // eventRow is an event's record, with the stored title of its headline
-// item as the headline.
-func eventRow(ev events.Event, titles map[int64]string) []any {
+// item as the headline and its lead as the summary.
+func eventRow(ev events.Event, heads map[int64]headline) []any {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))
-	headline := ev.Headline
+	title, summary := ev.Headline, ev.Summary
 	if id, ok := headlineItem(ev); ok {
-		if t, ok := titles[id]; ok {
-			headline = t
+		if h, ok := heads[id]; ok {
+			title, summary = h.title, h.lead
 		}
 	}
 	var story sql.NullString
@@ -226,46 +237,40 @@ func eventRow(ev events.Event, titles map[int64]string) []any {
 		}
 	}
 	linksJSON, _ := json.Marshal(links)
-	return []any{ev.ID, headline, ev.Summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON)}
+	return []any{ev.ID, title, summary, ms(ev.FirstSeen), ms(ev.LastUpdated), ev.Size, string(ents), string(topics), story, string(linksJSON)}
 }
 
-// headlineItem is the event's headline item: the earliest source whose
-// title, as the deduplicator read it, is the headline. Its stored title is
-// the headline (the report may have been edited since it was read).
+// headlineItem is the event's headline item (events.Event.HeadlineDoc).
 func headlineItem(ev events.Event) (int64, bool) {
-	for _, src := range ev.Sources {
-		if src.Title == ev.Headline {
-			id, err := strconv.ParseInt(src.DocID, 10, 64)
-			return id, err == nil
-		}
-	}
-	return 0, false
+	id, err := strconv.ParseInt(ev.HeadlineDoc, 10, 64)
+	return id, err == nil
 }
 
-// headlineTitles reads the stored titles of the events' headline items.
-func headlineTitles(ctx context.Context, tx *txn, evs []events.Event) (map[int64]string, error) {
+// headlines reads the stored titles and leads of the events' headline
+// items.
+func headlines(ctx context.Context, tx *txn, evs []events.Event) (map[int64]headline, error) {
 	var ids [][]any
 	for _, ev := range evs {
 		if id, ok := headlineItem(ev); ok {
 			ids = append(ids, []any{id})
 		}
 	}
-	titles := make(map[int64]string, len(ids))
+	heads := make(map[int64]headline, len(ids))
 	err := inBatches(ids, func(args []any) error {
-		return tx.query(ctx, qHeadlineTitles, args, func(rows *sql.Rows) error {
+		return tx.query(ctx, qHeadlines, args, func(rows *sql.Rows) error {
 			var id int64
-			var title string
-			if err := rows.Scan(&id, &title); err != nil {
+			var h headline
+			if err := rows.Scan(&id, &h.title, &h.lead); err != nil {
 				return err
 			}
-			titles[id] = title
+			heads[id] = h
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read headlines: %w", err)
 	}
-	return titles, nil
+	return heads, nil
 }
 
 func nonNil(s []string) []string {

@@ -19,7 +19,7 @@ func TestQueryPlans(t *testing.T) {
 		"postgres": "clusterer_snapshot_parts_pkey"}[s.dialect.name]
 	var placeArgs []any
 	for i := range batch {
-		placeArgs = append(placeArgs, i+1, "ev-a", nil, i+1)
+		placeArgs = append(placeArgs, i+1, "ev-a", nil, i+1, "lead")
 	}
 	type planCase struct {
 		name, query string

@@ -9,8 +9,8 @@ import (
 
 // A database whose items hold their text in their rows (before migration
 // 800) keeps every item's summary, content and text after it: they move
-// to item_bodies, the deduplicator reads the text from there, and deleting
-// an item deletes its body.
+// to item_bodies, the deduplicator reads the text from there, deleting an
+// item deletes its body, and no id handed out before comes back.
 func TestMigrationMovesItemBodies(t *testing.T) {
 	ctx := context.Background()
 	dsn := testDSN(t)
@@ -22,7 +22,9 @@ func TestMigrationMovesItemBodies(t *testing.T) {
 	for _, q := range []string{
 		`INSERT INTO items (url, title, summary, content, text, author, source, lang, published, updated, hash, first_seen)
 			VALUES ('http://a.example/1', 'One', '<p>First summary</p>', '<p>First content</p>', 'First summary First content', '', 'A', '', 1, 1, 'h1', 1),
-			('http://a.example/2', 'Two', '<p>Second</p>', '', 'Second', '', 'A', '', 2, 2, 'h2', 1)`,
+			('http://a.example/2', 'Two', '<p>Second</p>', '', 'Second', '', 'A', '', 2, 2, 'h2', 1),
+			('http://a.example/3', 'Three', '', '', '', '', 'A', '', 3, 3, 'h3', 1)`,
+		`DELETE FROM items WHERE url = 'http://a.example/3'`,
 	} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -53,6 +55,14 @@ func TestMigrationMovesItemBodies(t *testing.T) {
 	var bodies int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM item_bodies`).Scan(&bodies); err != nil || bodies != 1 {
 		t.Errorf("%d bodies after deleting one of two items (%v), want 1", bodies, err)
+	}
+	f := addFeedA(t, s)
+	if _, err := s.SavePoll(ctx, f, []feeds.Item{item("4", "http://a.example/4", "Four")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	var newest int64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM items`).Scan(&newest); err != nil || newest <= 3 {
+		t.Errorf("the item stored after the migration has id %d (%v): an id handed out before came back", newest, err)
 	}
 }
 

@@ -51,8 +51,10 @@ func autoincrementIDs(ctx context.Context, tx *txn) error {
 	return nil
 }
 
-func rebuildAutoincrement(ctx context.Context, tx *txn, name, ddl string) error {
-	var extras []string // indexes and triggers: dropped with the table
+// tableExtras returns the statements that made a SQLite table's indexes
+// and triggers, which a rebuild drops with the table and makes again.
+func tableExtras(ctx context.Context, tx *txn, name string) ([]string, error) {
+	var extras []string
 	err := tx.query(ctx, `SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`,
 		[]any{name}, func(rows *sql.Rows) error {
 			var s string
@@ -60,6 +62,11 @@ func rebuildAutoincrement(ctx context.Context, tx *txn, name, ddl string) error 
 			extras = append(extras, s)
 			return err
 		})
+	return extras, err
+}
+
+func rebuildAutoincrement(ctx context.Context, tx *txn, name, ddl string) error {
+	extras, err := tableExtras(ctx, tx, name)
 	if err != nil {
 		return err
 	}

@@ -183,6 +183,7 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 // by version; each runs after its file, in the same transaction.
 var migrationSteps = map[int]func(ctx context.Context, tx *txn) error{
 	100: autoincrementIDs,
+	800: narrowItems,
 }
 
 // checkForeignKeys fails when a row of a SQLite database references a row

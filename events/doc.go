@@ -57,6 +57,8 @@ type Assignment struct {
 	// its feed's boilerplate, clipped to a summary's length. It is the
 	// event's summary while the doc gives the headline. The deduplicator
 	// does not hold it: whoever stores the decision keeps it with the doc.
+	// It is empty when Add is given a doc it already holds, whose
+	// placement was stored before.
 	Lead string
 }
 

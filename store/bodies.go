@@ -26,6 +26,8 @@ func narrowItems(ctx context.Context, tx *txn) error {
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(seq) FROM sqlite_sequence WHERE name = 'items'`).Scan(&handedOut); err != nil {
 		return err
 	}
+	// The table as migrations 1 to 700 left it (0001_init.sql, ids.go),
+	// less the three columns.
 	const cols = `id, url, title, author, source, lang, published, updated, hash, first_seen, event_id, duplicate_of, cluster_seq`
 	stmts := []string{
 		`CREATE TABLE items_narrow (
@@ -52,12 +54,15 @@ func narrowItems(ctx context.Context, tx *txn) error {
 			return fmt.Errorf("rebuild items: %w", err)
 		}
 	}
-	if handedOut.Valid {
-		_, err = tx.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'items'`, handedOut.Int64)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) SELECT 'items', ?
-				WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'items')`, handedOut.Int64)
-		}
+	if !handedOut.Valid {
+		return nil // no id handed out yet
 	}
+	// The copy's sequence starts at its largest id; the ids of items
+	// deleted before the rebuild must not come back.
+	if _, err := tx.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'items'`, handedOut.Int64); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) SELECT 'items', ?
+		WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'items')`, handedOut.Int64)
 	return err
 }

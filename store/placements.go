@@ -205,7 +205,8 @@ var (
 	qInsertRelations = `INSERT INTO event_relations (event_id, related_id, shared) VALUES ` + placeholders(batch, 3) +
 		` ON CONFLICT (event_id, related_id) DO NOTHING`
 	// An item placed before leads were stored (migration 0900) has none:
-	// the start of its text stands in.
+	// the start of its text stands in, as long as a lead can be (280
+	// characters, events' summary length).
 	qHeadlines = `SELECT i.id, i.title,
 		COALESCE(i.lead, (SELECT SUBSTR(b.text, 1, 280) FROM item_bodies b WHERE b.item_id = i.id), '')
 		FROM items i WHERE i.id IN (` + placeholders(batch, 1) + `)`

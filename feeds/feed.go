@@ -36,6 +36,10 @@ type Feed struct {
 	// BodyHash identifies the last document read and the settings it was
 	// read with: the same body again is not parsed again (Poller).
 	BodyHash string
+	// Prints are the prints (Item.Print) of the entries of the last
+	// document read that the store holds, in increasing order: an entry
+	// read again as it was is not normalized again.
+	Prints []uint64
 }
 
 // AllOld reports whether the last document read listed entries and every
@@ -113,6 +117,16 @@ type Item struct {
 	Published time.Time // never after the fetch time; the fetch time when missing
 	Updated   time.Time
 	Hash      string // content hash of title, text and URL: a change means an edit
+
+	// Print identifies the entry as its document wrote it, with the
+	// settings it was read with (prints.go); 0 when Parse was not given
+	// the poller's settings.
+	Print uint64
+	// Unchanged: the feed's last document held this entry exactly so (its
+	// Print is in Feed.Prints), and the store holds what it made of it. It
+	// was not normalized again: Summary, Content, Text and Hash are empty,
+	// and storing the poll skips it.
+	Unchanged bool
 }
 
 // Saved counts what storing one poll's items changed.

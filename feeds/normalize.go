@@ -29,20 +29,39 @@ const (
 var earliestDate = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // normalizeItems turns gofeed items into Items: canonical URLs first, then
-// cleaned fields, dates, identity keys and content hashes.
-func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetchedAt time.Time, extra trackingSet) []Item {
+// cleaned fields, dates, identity keys and content hashes. With a printer,
+// an entry the feed's last document held as it is comes back Unchanged,
+// without its body (prints.go).
+func normalizeItems(raw []*gofeed.Item, base *url.URL, source, lang string, fetchedAt time.Time, extra trackingSet, pr *printer) []Item {
 	items := make([]Item, 0, len(raw))
 	var keys []guidKeys
+	var entries []*gofeed.Item
 	for _, r := range raw {
 		if r == nil {
 			continue
 		}
-		it, k := normalizeItem(r, base, fetchedAt, extra)
+		it, k := normalizeHead(r, base, fetchedAt, extra)
+		if k.url == "" && k.date == "" && k.title == "" {
+			normalizeBody(&it, r, base) // only its text tells it apart (lastResortKey)
+			k.text = it.Text
+		}
 		it.Source, it.Lang = source, lang
-		items = append(items, it)
-		keys = append(keys, k)
+		items, keys, entries = append(items, it), append(keys, k), append(entries, r)
 	}
 	assignGUIDs(items, keys)
+	for i, r := range entries {
+		it := &items[i]
+		if pr != nil {
+			it.Print = pr.print(r, it, base)
+		}
+		switch {
+		case it.Hash != "": // read above
+		case pr != nil && pr.known(it.Print):
+			it.Unchanged = true
+		default:
+			normalizeBody(it, r, base)
+		}
+	}
 	return items
 }
 
@@ -99,26 +118,32 @@ func itemDate(r *gofeed.Item) time.Time {
 	return validDate(r.UpdatedParsed)
 }
 
-func normalizeItem(r *gofeed.Item, base *url.URL, fetchedAt time.Time, extra trackingSet) (Item, guidKeys) {
+// normalizeHead reads what an entry's identity is made of: its link, title,
+// author and dates.
+func normalizeHead(r *gofeed.Item, base *url.URL, fetchedAt time.Time, extra trackingSet) (Item, guidKeys) {
 	it := Item{
-		URL:     resolveURL(base, itemLink(r), extra),
-		Title:   xmlText(plainText(r.Title, maxTitleLen)),
-		Summary: xmlText(sanitizeHTML(r.Description, base)),
-		Author:  xmlText(itemAuthor(r)),
+		URL:    resolveURL(base, itemLink(r), extra),
+		Title:  xmlText(plainText(r.Title, maxTitleLen)),
+		Author: xmlText(itemAuthor(r)),
 	}
-	if r.Content != r.Description { // some feeds repeat the article in both
-		it.Content = xmlText(sanitizeHTML(r.Content, base))
-	}
-	it.Text = itemText(it.Summary, it.Content)
 	published, updated := validDate(r.PublishedParsed), validDate(r.UpdatedParsed)
 	it.Published, it.Updated = itemDates(published, updated, fetchedAt)
-	it.Hash = contentHash(it.Title, it.Text, it.URL)
-
-	k := guidKeys{guid: xmlText(strings.TrimSpace(r.GUID)), url: it.URL, title: it.Title, text: it.Text}
+	k := guidKeys{guid: xmlText(strings.TrimSpace(r.GUID)), url: it.URL, title: it.Title}
 	if !published.IsZero() {
 		k.date = published.Format(time.RFC3339)
 	}
 	return it, k
+}
+
+// normalizeBody reads the rest, the dear part: the entry's HTML sanitized,
+// its plain text and its content hash.
+func normalizeBody(it *Item, r *gofeed.Item, base *url.URL) {
+	it.Summary = xmlText(sanitizeHTML(r.Description, base))
+	if r.Content != r.Description { // some feeds repeat the article in both
+		it.Content = xmlText(sanitizeHTML(r.Content, base))
+	}
+	it.Text = itemText(it.Summary, it.Content)
+	it.Hash = contentHash(it.Title, it.Text, it.URL)
 }
 
 // xmlText drops the characters XML cannot carry (controls, U+FFFE,

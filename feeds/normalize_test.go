@@ -223,7 +223,7 @@ func TestNormalizeCapsHugeFields(t *testing.T) {
 		GUID:    long,
 		Title:   strings.Repeat("t", 5*maxTitleLen),
 		Authors: []*gofeed.Person{{Name: strings.Repeat("a", 5*maxAuthorLen)}},
-	}}, nil, "", "", testFetchedAt, nil)
+	}}, nil, "", "", testFetchedAt, nil, nil)
 	it := items[0]
 	if !strings.HasPrefix(it.GUID, "h:") || len(it.Title) > maxTitleLen || len(it.Author) > maxAuthorLen {
 		t.Errorf("caps not applied: GUID %d bytes, title %d, author %d", len(it.GUID), len(it.Title), len(it.Author))

@@ -84,6 +84,12 @@ type ParseOptions struct {
 
 // ParseWith is Parse with options.
 func ParseWith(body []byte, contentType string, feed Feed, fetchedAt time.Time, opt ParseOptions) (*Document, error) {
+	return parse(body, contentType, feed, fetchedAt, opt, nil)
+}
+
+// parse is ParseWith; with a printer, its items carry their prints, and
+// those the feed's last document held come back Unchanged (prints.go).
+func parse(body []byte, contentType string, feed Feed, fetchedAt time.Time, opt ParseOptions, pr *printer) (*Document, error) {
 	extra := newTrackingSet(opt.TrackingParams)
 	return catchPanic(func() (*Document, error) {
 		if len(bytes.TrimSpace(body)) == 0 {
@@ -94,7 +100,7 @@ func ParseWith(body []byte, contentType string, feed Feed, fetchedAt time.Time, 
 		if err != nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
-		doc := buildDocument(gf, hints, feed, fetchedAt, opt.MaxAge, extra)
+		doc := buildDocument(gf, hints, feed, fetchedAt, opt.MaxAge, extra, pr)
 		doc.Dropped += dropped
 		return doc, nil
 	})
@@ -166,7 +172,7 @@ func detectType(b []byte) gofeed.FeedType {
 }
 
 // buildDocument normalizes the feed and its items.
-func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time, maxAge time.Duration, extra trackingSet) *Document {
+func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time, maxAge time.Duration, extra trackingSet, pr *printer) *Document {
 	feedBase := parseBase(feed.URL)
 	doc := &Document{
 		Title:   xmlText(plainText(gf.Title, maxTitleLen)),
@@ -190,7 +196,7 @@ func buildDocument(gf *gofeed.Feed, hints Hints, feed Feed, fetchedAt time.Time,
 	if maxAge > 0 {
 		kept, doc.Old = recentItems(kept, fetchedAt.Add(-maxAge))
 	}
-	doc.Items = normalizeItems(kept, base, source, doc.Lang, fetchedAt, extra)
+	doc.Items = normalizeItems(kept, base, source, doc.Lang, fetchedAt, extra, pr)
 	doc.Dropped = dropped
 	return doc
 }

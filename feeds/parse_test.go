@@ -269,7 +269,7 @@ func TestParseHostileBytes(t *testing.T) {
 
 func TestParseDoesNotPanicOnOddTranslations(t *testing.T) {
 	// Nil items and authors must not reach a nil dereference.
-	items := normalizeItems([]*gofeed.Item{nil, {Title: "x", Authors: []*gofeed.Person{nil}}}, nil, "", "", testFetchedAt, nil)
+	items := normalizeItems([]*gofeed.Item{nil, {Title: "x", Authors: []*gofeed.Person{nil}}}, nil, "", "", testFetchedAt, nil, nil)
 	if len(items) != 1 {
 		t.Errorf("got %d items, want 1", len(items))
 	}

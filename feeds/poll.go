@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
@@ -162,7 +163,7 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetch
 	}
 	slots := p.parseSlots()
 	slots <- struct{}{}
-	doc, err := ParseWith(resp.Body, resp.ContentType, f, now, p.Parse)
+	doc, err := parse(resp.Body, resp.ContentType, f, now, p.Parse, &printer{seed: p.settings(), last: f.Prints})
 	<-slots
 	if err != nil {
 		// Keep the old validators: the next poll must fetch the body again.
@@ -203,13 +204,19 @@ func (p *Poller) failed(f Feed, now time.Time, err error) pollResult {
 }
 
 // filter keeps the items that pass the filter of at least one of the feed's
-// topics; a topic without a filter keeps everything.
+// topics; a topic without a filter keeps everything. An Unchanged item
+// passed these filters when it was stored (the filters are part of its
+// print), and it has no text to match now.
 func (p *Poller) filter(f Feed, items []Item) []Item {
 	if len(p.Filters) == 0 {
 		return items
 	}
 	kept := items[:0:0]
 	for _, it := range items {
+		if it.Unchanged {
+			kept = append(kept, it)
+			continue
+		}
 		for _, t := range f.Topics {
 			if p.Filters[t].Match(it) {
 				kept = append(kept, it)
@@ -266,13 +273,20 @@ func (p *Poller) jitter(d time.Duration) time.Duration {
 }
 
 // bodyHash identifies a body together with what reading it depends on
-// besides its bytes: the filters and the parse options. A change of any of
-// them reads an unchanged body again.
+// besides its bytes (settings). A change of settings reads an unchanged
+// body again.
 func (p *Poller) bodyHash(body []byte) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%v\x00%v\x00%d\x00", p.Filters, p.Parse.TrackingParams, p.Parse.MaxAge)
+	io.WriteString(h, p.settings())
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// settings are what reading a document depends on besides its bytes: the
+// filters and the parse options. Bodies and entries are fingerprinted
+// with them (bodyHash, Item.Print).
+func (p *Poller) settings() string {
+	return fmt.Sprintf("%v\x00%v\x00%d\x00", p.Filters, p.Parse.TrackingParams, p.Parse.MaxAge)
 }
 
 func keep(fresh, old string) string {

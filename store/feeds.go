@@ -147,7 +147,7 @@ func (s *Store) addFeedTx(ctx context.Context, tx *txn, sp FeedSpec, origin stri
 
 const feedColumns = `f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.last_poll, f.next_poll,
 	f.last_status, f.last_error, f.failures, f.disabled, f.hints, f.listed_items, f.old_items, f.body_hash,
-	(SELECT COUNT(*) FROM item_feeds i WHERE i.feed_id = f.id)`
+	f.entry_prints, (SELECT COUNT(*) FROM item_feeds i WHERE i.feed_id = f.id)`
 
 // Feeds returns every feed that belongs to at least one topic, with its
 // topics and item count, ordered by URL.
@@ -213,14 +213,16 @@ func (s *Store) queryFeeds(ctx context.Context, query string, args ...any) ([]fe
 		var f feeds.Feed
 		var lastPoll, nextPoll int64
 		var hints string
+		var prints []byte
 		if err := rows.Scan(&f.ID, &f.URL, &f.Title, &f.SiteURL, &f.ETag, &f.LastModified, &lastPoll, &nextPoll,
 			&f.LastStatus, &f.LastError, &f.Failures, &f.Disabled, &hints, &f.Listed, &f.Old, &f.BodyHash,
-			&f.ItemCount); err != nil {
+			&prints, &f.ItemCount); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan feed: %w", err)
 		}
 		// Hints only tune politeness: unreadable ones are dropped, not fatal.
 		_ = json.Unmarshal([]byte(hints), &f.Hints)
+		f.Prints = decodePrints(prints)
 		f.LastPoll, f.NextPoll = fromMS(lastPoll), fromMS(nextPoll)
 		out = append(out, f)
 	}

@@ -27,15 +27,20 @@ func (s *Store) SavePoll(ctx context.Context, f feeds.Feed, items []feeds.Item, 
 			if err := saveFeedState(ctx, tx, f); err != nil {
 				return err
 			}
+			var unread []uint64
 			var err error
-			res, err = saveItems(ctx, tx, f.ID, items, now)
+			res, unread, err = saveItems(ctx, tx, f.ID, items, now)
 			if err != nil {
 				return fmt.Errorf("save items of feed %s: %w", f.URL, err)
 			}
-			if f.LastStatus == feeds.StatusOK { // items is what the document lists
-				return forgetUnlisted(ctx, tx, f.ID, now)
+			if f.LastStatus != feeds.StatusOK {
+				return nil
 			}
-			return nil
+			// items is what the document lists
+			if err := tx.exec(ctx, qSavePrints, encodePrints(keptPrints(items, unread)), f.ID); err != nil {
+				return fmt.Errorf("save entry prints of feed %s: %w", f.URL, err)
+			}
+			return forgetUnlisted(ctx, tx, f.ID, now)
 		})
 	}
 	if err != nil {
@@ -55,6 +60,9 @@ const (
 		last_error = ?, failures = ?, disabled = ?, hints = ?, listed_items = ?, old_items = ?, body_hash = ?,
 		lease_owner = '', lease_until = 0 WHERE id = ?`
 	qMoveFeed = `UPDATE feeds SET url = ? WHERE id = ? AND url <> ? AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)`
+	// qSavePrints keeps the prints of a document's entries (prints.go):
+	// written by a poll that read one, left alone by a 304 or a failure.
+	qSavePrints = `UPDATE feeds SET entry_prints = ? WHERE id = ?`
 )
 
 // feedStateArgs are qSaveFeed's arguments for f.
@@ -102,7 +110,7 @@ var (
 	qUpdateBody       = `UPDATE item_bodies SET summary = ?, content = ?, text = ? WHERE item_id = ?`
 	qUpdateMembership = `UPDATE item_feeds SET hash = ? WHERE feed_id = ? AND guid = ?`
 
-	hotQueries = []string{qSaveFeed, qMoveFeed, qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qInsertBodies,
+	hotQueries = []string{qSaveFeed, qMoveFeed, qSavePrints, qItemsByGUID, qItemsByURL, qInsertMemberships, qInsertItem, qInsertBodies,
 		qUpdateItem, qUpdateBody, qUpdateMembership, qPrunedGUIDs, qSeenPruned, qForgetUnlisted}
 )
 
@@ -144,6 +152,11 @@ type pollPlan struct {
 	res    feeds.Saved   // Skipped counted (unchanged and pruned), Edited counted
 	edited []*feeds.Item // in the feed, with new content; ID set
 	fresh  []*feeds.Item // not yet in the feed: to insert, or to link by URL
+	// unread are the prints of Unchanged items the feed neither has nor
+	// had pruned, which only a damaged or rolled-back store can show: with
+	// no body they cannot be stored now, and the feed's next document reads
+	// them in full.
+	unread []uint64
 }
 
 func planPoll(items []feeds.Item, known map[string]stored, pruned map[string]bool) pollPlan {
@@ -155,6 +168,11 @@ func planPoll(items []feeds.Item, known map[string]stored, pruned map[string]boo
 		switch {
 		case seen[it.GUID]: // an entry the document repeats
 			p.res.Skipped++
+		case it.Unchanged && (ok || pruned[it.GUID]):
+			p.res.Skipped++
+		case it.Unchanged:
+			p.res.Skipped++
+			p.unread = append(p.unread, it.Print)
 		case ok && k.hash == it.Hash:
 			p.res.Skipped++
 		case ok:
@@ -173,11 +191,12 @@ func planPoll(items []feeds.Item, known map[string]stored, pruned map[string]boo
 
 // saveItems finds each item by its guid in this feed, then by its canonical
 // URL (the same story in another feed), and inserts it only when both miss
-// and it was not pruned from this feed (pruned.go).
-func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, error) {
+// and it was not pruned from this feed (pruned.go). It returns the prints
+// of the Unchanged items it could not store (pollPlan.unread).
+func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, now time.Time) (feeds.Saved, []uint64, error) {
 	known, err := knownGUIDs(ctx, tx, feedID, items)
 	if err != nil {
-		return feeds.Saved{}, err
+		return feeds.Saved{}, nil, err
 	}
 	var unknown []feeds.Item
 	for _, it := range items {
@@ -187,18 +206,18 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 	}
 	pruned, err := prunedGUIDs(ctx, tx, feedID, unknown, now)
 	if err != nil {
-		return feeds.Saved{}, err
+		return feeds.Saved{}, nil, err
 	}
 	plan := planPoll(items, known, pruned)
 	res := plan.res
 	for _, it := range plan.edited {
 		if err := updateItem(ctx, tx, feedID, it, now); err != nil {
-			return res, err
+			return res, nil, err
 		}
 	}
 	byURL, err := knownURLs(ctx, tx, plan.fresh)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	var members, bodies [][]any
 	for _, it := range plan.fresh {
@@ -207,7 +226,7 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 			res.Linked++
 		} else {
 			if it.ID, err = insertItem(ctx, tx, it, now); err != nil {
-				return res, err
+				return res, nil, err
 			}
 			bodies = append(bodies, []any{it.ID, it.Summary, it.Content, it.Text})
 			res.New++
@@ -216,9 +235,9 @@ func saveItems(ctx context.Context, tx *txn, feedID int64, items []feeds.Item, n
 		members = append(members, []any{feedID, it.GUID, it.ID, it.Hash})
 	}
 	if err := inBatches(bodies, func(args []any) error { return tx.exec(ctx, qInsertBodies, args...) }); err != nil {
-		return res, err
+		return res, nil, err
 	}
-	return res, inBatches(members, func(args []any) error { return tx.exec(ctx, qInsertMemberships, args...) })
+	return res, plan.unread, inBatches(members, func(args []any) error { return tx.exec(ctx, qInsertMemberships, args...) })
 }
 
 func knownGUIDs(ctx context.Context, tx *txn, feedID int64, items []feeds.Item) (map[string]stored, error) {

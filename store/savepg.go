@@ -76,15 +76,18 @@ func (s *Store) savePollPG(ctx context.Context, f feeds.Feed, items []feeds.Item
 		b.Queue(s.q(qSaveFeed), state...)
 		b.Queue(s.q(qMoveFeed), f.URL, f.ID, f.URL, f.URL)
 		saved := &feeds.Saved{}
+		var unread []uint64
 		if len(items) > 0 {
 			known, pruned := queueLookups(b, f.ID, items)
 			if err := sendBatch(ctx, c, b); err != nil {
 				return err
 			}
 			b = &pgx.Batch{}
-			saved = queueWrites(b, f.ID, planPoll(items, known, pruned), pruned, now)
+			plan := planPoll(items, known, pruned)
+			saved, unread = queueWrites(b, f.ID, plan, pruned, now), plan.unread
 		}
 		if f.LastStatus == feeds.StatusOK { // items is what the document lists
+			b.Queue(s.q(qSavePrints), encodePrints(keptPrints(items, unread)), f.ID)
 			b.Queue(s.q(qForgetUnlisted), f.ID, ms(now))
 		}
 		b.Queue(`COMMIT`)

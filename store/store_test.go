@@ -179,7 +179,7 @@ func TestReopenKeepsDataAndRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.AddFeed(ctx, FeedSpec{URL: "http://a.example/rss", Topic: "world"}, OriginCLI, t0)
-	s.db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)`)
+	s.db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (99999, 0)`)
 	s.Close()
 	_, err = Open(ctx, path)
 	if err == nil || !strings.Contains(err.Error(), "upgrade Herald") {

@@ -26,6 +26,7 @@ type Clusterer struct {
 	now          time.Time              // latest publication time seen: the stream's clock
 	buf          scratch
 	spread       spread // the doc being placed, laid out for scoring
+	labels       labels // publisher names and topic lists, shared by the docs
 }
 
 // docState is what a held doc leaves behind: what its event's record,
@@ -55,6 +56,7 @@ func New(opts Options) *Clusterer {
 		stories:      make(map[string]*storyline),
 		aliases:      make(map[string]string),
 		storyAliases: make(map[string]string),
+		labels:       newLabels(),
 	}
 }
 
@@ -113,8 +115,8 @@ func (c *Clusterer) restoredEvent(eventID, storylineID string) *eventState {
 // read analyses a new doc and looks for an earlier doc it nearly copies.
 func (c *Clusterer) read(d Doc) *docState {
 	d.Published = c.clock(d.Published)
-	ds := &docState{id: d.ID, source: d.Source, title: d.Title, published: d.Published,
-		topics: d.Topics, an: c.analyse(d)}
+	ds := &docState{id: d.ID, source: c.labels.name(d.Source), title: d.Title, published: d.Published,
+		topics: c.labels.topicList(d.Topics), an: c.analyse(d)}
 	ds.dupOf = c.duplicateOf(ds)
 	return ds
 }

@@ -107,7 +107,7 @@ func (c *Clusterer) readFrom(d *decoder) {
 	// A damaged count allocates little: see capped.
 	docs := make([]*docState, 0, capped(nDocs))
 	for range d.each(nDocs) {
-		docs = append(docs, readDoc(d))
+		docs = append(docs, readDoc(d, &c.labels))
 		c.docs[docs[len(docs)-1].id] = docs[len(docs)-1]
 	}
 	stories := &storyRefs{n: nStories, byOrd: map[uint64]*storyline{}}

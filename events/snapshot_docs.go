@@ -80,15 +80,17 @@ func refOf[T comparable](p T, ords map[T]int) uint64 {
 	return 1
 }
 
-func readDoc(d *decoder) *docState {
+func readDoc(d *decoder, l *labels) *docState {
 	ds := &docState{}
 	for _, s := range []*string{&ds.id, &ds.source, &ds.title, &ds.dupOf} {
 		*s = d.str()
 	}
+	ds.source = l.name(ds.source)
 	ds.published = d.time()
 	for range d.each(d.count()) {
 		ds.topics = append(ds.topics, d.str())
 	}
+	ds.topics = l.topicList(ds.topics)
 	a := &ds.an
 	a.vec, a.tvec, a.soft = d.sparse(), d.sparse(), d.sparse()
 	for i := range a.sig {

@@ -25,7 +25,9 @@ func fillForCopy(t *testing.T, s *Store) {
 	s.AddFeed(ctx, FeedSpec{URL: "http://b.example/rss", Topic: "world"}, OriginCLI, t0)
 	var items []feeds.Item
 	for i := range 450 { // more than two copy batches
-		items = append(items, item(fmt.Sprint("g", i), fmt.Sprint("http://news.example/", i), fmt.Sprint("Story ", i)))
+		it := item(fmt.Sprint("g", i), fmt.Sprint("http://news.example/", i), fmt.Sprint("Story ", i))
+		it.Print = uint64(i + 1) // feed a keeps their prints (a BLOB)
+		items = append(items, it)
 	}
 	a.ETag, a.NextPoll, a.LastStatus = `"x"`, t0.Add(time.Hour), feeds.StatusOK
 	if _, err := s.SavePoll(ctx, a, items, t0); err != nil {
@@ -90,6 +92,9 @@ func TestCopyMovesEverything(t *testing.T) {
 		if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
 			t.Errorf("%s differ after copy:\n source %+v (%v)\n copy   %+v (%v)", what, a, errA, b, errB)
 		}
+	}
+	if a, err := src.FeedByURL(ctx, "http://a.example/rss"); err != nil || len(a.Prints) != 450 {
+		t.Fatalf("source feed keeps %d entry prints (%v), want 450", len(a.Prints), err)
 	}
 	same("feeds", func(s *Store) (any, error) { return s.Feeds(ctx) })
 	same("item keys", func(s *Store) (any, error) {

@@ -38,6 +38,10 @@ func (k *checker) warnf(path []any, format string, args ...any) {
 	k.c.warnings = append(k.c.warnings, fmt.Sprintf("%s:%d: %s: %s", k.c.path, line, keyName(path), fmt.Sprintf(format, args...)))
 }
 
+// minClusterMax is the smallest bound on the deduplicator's items: a few
+// hours of a small desk's news.
+const minClusterMax = 1000
+
 func (c *Config) validate() error {
 	k := &checker{c: c}
 	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
@@ -63,6 +67,10 @@ func (c *Config) validate() error {
 	if keep, window := time.Duration(c.Retention), time.Duration(c.Poll.ClusterWin); keep < window+24*time.Hour {
 		k.failf(p("retention"), "%s is shorter than poll.cluster_window (%s) plus a day: the deduplicator would lose events it still holds; use 30d (the default) or more",
 			keep, window)
+	}
+	if n := c.Poll.ClusterMax; n != 0 && n < minClusterMax {
+		k.failf(p("poll", "cluster_max_items"), "%d is too small to find the reports of one event: use %d or more, or 0 for no bound but the window",
+			n, minClusterMax)
 	}
 	if time.Duration(c.Poll.Lease) < 3*time.Second {
 		k.failf(p("poll", "lease"), "%s is too short: use 3s or more (default 1m)", time.Duration(c.Poll.Lease))

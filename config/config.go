@@ -69,6 +69,9 @@ type PollConfig struct {
 	MaxBodyMB  int      `yaml:"max_body_mb"`
 	UserAgent  string   `yaml:"user_agent"`
 	ClusterWin Duration `yaml:"cluster_window"`
+	// ClusterMax bounds the items the deduplicator holds (0: only the
+	// window bounds them); see events.Placer.MaxHeld.
+	ClusterMax int      `yaml:"cluster_max_items"`
 	Lease      Duration `yaml:"lease"` // scale-out: how long a feed being polled stays claimed without renewal
 	// AllowNetworks are internal networks (CIDRs or IPs) feeds may reach;
 	// by default loopback, private and link-local addresses are refused.

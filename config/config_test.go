@@ -42,6 +42,7 @@ func TestConfigErrorsNameLineKeyAndFix(t *testing.T) {
 			[]string{"c.yaml:7:", "IANA"}},
 		{"unset secret", head + "smtp:\n  password: ${NOPE_NOT_SET}\n", []string{"c.yaml:6:", "NOPE_NOT_SET", "export"}},
 		{"short retention", "retention: 2d\n" + head, []string{"c.yaml:1:", "retention", "cluster_window", "30d"}},
+		{"tiny clustering bound", "poll:\n  cluster_max_items: 50\n" + head, []string{"c.yaml:2:", "poll.cluster_max_items", "1000 or more", "0 for no bound"}},
 		{"public_url with a path", "http:\n  public_url: https://example.org/herald/\n" + head, []string{"c.yaml:2:", "http.public_url", "root of its host"}},
 		{"control character", head + "        title: \"Wire\\x01\"\n", []string{"c.yaml:5:", "topics[0].feeds[0].title", "control character"}},
 	}

@@ -56,11 +56,16 @@ type Placer struct {
 	Store  Store
 	Log    *slog.Logger
 	Window time.Duration // how long an event stays open (Options.Window)
+	// MaxHeld, when above 0, bounds the docs the clusterer holds: past it,
+	// the events updated longest ago go before their window ends, down to
+	// nine tenths of it (bound).
+	MaxHeld int
 	// Full reports a save that failed for lack of space (nil: none does):
 	// the next batches are smaller, so that placing catches up in what
 	// space there is.
 	Full func(error) bool
-	// Placed, when set, is told of every stored batch and how long it took.
+	// Placed, when set, is told of every stored batch and how long it took
+	// (from the goroutine that runs Place: it may ask Held).
 	Placed func(as []Assignment, took time.Duration)
 	// Snapshots, when set, keeps the clusterer between runs. Place saves
 	// it at most every SnapshotEvery, counted from its restore (0: only
@@ -88,6 +93,15 @@ const (
 	batchSize = 2000
 	minBatch  = 50
 )
+
+// Held is how many docs the clusterer holds (0 before it is restored).
+// Like Place, it must not run concurrently with Place.
+func (p *Placer) Held() int {
+	if p.c == nil {
+		return 0
+	}
+	return p.c.Held()
+}
 
 // Reset drops the clusterer: the next Place rebuilds it from the store
 // (another instance may have placed docs meanwhile).
@@ -137,13 +151,28 @@ func (p *Placer) placeBatch(ctx context.Context, docs []Doc) error {
 	if err := p.Store.SaveClustering(ctx, cl); err != nil {
 		return fmt.Errorf("save clustering: %w", err)
 	}
+	p.c.Evict(docs[len(docs)-1].Published.Add(-p.Window))
+	if held := p.c.Held(); p.bound(p.c) {
+		p.log().Info("clustering bounded: evicted events before their window ended", "held_before", held,
+			"held", p.c.Held(), "max_held", p.MaxHeld)
+	}
 	if p.Placed != nil {
 		p.Placed(as, time.Since(start))
 	}
-	p.c.Evict(docs[len(docs)-1].Published.Add(-p.Window))
 	p.log().Info("clustered", "items", len(docs), "events_touched", len(cl.Events),
 		"storylines_touched", len(cl.Storylines), "duration_ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// bound evicts c down to nine tenths of MaxHeld once it holds more, and
+// reports whether it did: the margin spares a sort of its events after
+// every small batch.
+func (p *Placer) bound(c *Clusterer) bool {
+	if p.MaxHeld <= 0 || c.Held() <= p.MaxHeld {
+		return false
+	}
+	c.EvictToHold(p.MaxHeld - p.MaxHeld/10)
+	return true
 }
 
 // restore resumes the clusterer from its snapshot, or else rebuilds it
@@ -165,6 +194,7 @@ func (p *Placer) restore(ctx context.Context) error {
 	n := 0
 	err = p.Store.PlacedDocsSince(ctx, latest.Add(-p.Window), func(pd PlacedDoc) {
 		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
+		p.bound(c) // while reading: a bounded window never holds more
 		n++
 	})
 	if err != nil {

@@ -42,6 +42,7 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	replayed := 0
 	err = p.Snapshots.PlacedDocsAfter(ctx, seq, func(pd PlacedDoc) {
 		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
+		p.bound(c)
 		replayed++
 	})
 	if err != nil {

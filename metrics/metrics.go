@@ -26,6 +26,7 @@ type Metrics struct {
 	ItemsStored       prometheus.Counter     // new items stored
 	EventsOpened      prometheus.Counter     // events the deduplicator opened
 	EventsGrown       prometheus.Counter     // docs that joined an existing event
+	ClusterHeld       prometheus.Gauge       // items the deduplicator holds in memory
 	HTTPRequests      *prometheus.CounterVec // requests served, by route and status
 	ConfigReloads     *prometheus.CounterVec // config reloads on SIGHUP, by result (ok, failed)
 	RetentionDeleted  *prometheus.CounterVec // rows the retention job deleted, by kind (events, items)
@@ -42,10 +43,12 @@ type Metrics struct {
 // most once per cacheFor). Errors reading it are logged to log.
 func New(state StateFunc, cacheFor time.Duration, log *slog.Logger) *Metrics {
 	m := &Metrics{
-		Polls:            counterVec("herald_polls_total", "Feed polls by result.", "result"),
-		ItemsStored:      prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_items_stored_total", Help: "New items stored."}),
-		EventsOpened:     prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_events_opened_total", Help: "Events opened by the deduplicator."}),
-		EventsGrown:      prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_events_grown_total", Help: "Items that joined an existing event."}),
+		Polls:        counterVec("herald_polls_total", "Feed polls by result.", "result"),
+		ItemsStored:  prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_items_stored_total", Help: "New items stored."}),
+		EventsOpened: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_events_opened_total", Help: "Events opened by the deduplicator."}),
+		EventsGrown:  prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_events_grown_total", Help: "Items that joined an existing event."}),
+		ClusterHeld: prometheus.NewGauge(prometheus.GaugeOpts{Name: "herald_cluster_held_items",
+			Help: "Items the deduplicator holds in memory (its window, or poll.cluster_max_items)."}),
 		HTTPRequests:     counterVec("herald_http_requests_total", "HTTP requests by route and status.", "route", "status"),
 		ConfigReloads:    counterVec("herald_config_reloads_total", "Config reloads on SIGHUP by result.", "result"),
 		RetentionDeleted: counterVec("herald_retention_deleted_total", "Rows the retention job deleted, by kind (events, items).", "kind"),
@@ -57,7 +60,7 @@ func New(state StateFunc, cacheFor time.Duration, log *slog.Logger) *Metrics {
 			[]float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}),
 		reg: prometheus.NewRegistry(),
 	}
-	m.reg.MustRegister(m.Polls, m.ItemsStored, m.EventsOpened, m.EventsGrown, m.HTTPRequests, m.ConfigReloads,
+	m.reg.MustRegister(m.Polls, m.ItemsStored, m.EventsOpened, m.EventsGrown, m.ClusterHeld, m.HTTPRequests, m.ConfigReloads,
 		m.RetentionDeleted, m.PollSeconds, m.ClusterSeconds, m.DigestSendSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if log == nil {

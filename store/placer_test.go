@@ -202,3 +202,31 @@ func TestPlacerSavesOnItsSchedule(t *testing.T) {
 		}
 	}
 }
+
+// A placer bounded to MaxHeld holds no more docs than that, letting go of
+// the events updated longest ago; rebuilt from the store after a restart,
+// it is bounded while it reads, and every item is placed.
+func TestPlacerHoldsAtMostMaxHeld(t *testing.T) {
+	s := openTest(t)
+	addFeedA(t, s)
+	var log bytes.Buffer
+	p := newTestPlacer(s, &log, false)
+	p.MaxHeld = 1000
+	saveAndPlace(t, s, p, append(newsBatch(0, 900, storiesA), newsBatch(900, 600, storiesB)...))
+	if held := p.Held(); held == 0 || held > 1000 || !strings.Contains(log.String(), "clustering bounded") {
+		t.Fatalf("after 1,500 items the placer holds %d, want 1 to 1,000 and the bound logged:\n%s", held, log.String())
+	}
+	saveAndPlace(t, s, p, newsBatch(1500, 300, storiesA))
+	if held := p.Held(); held > 1000 {
+		t.Fatalf("after 1,800 items the placer holds %d, want at most 1,000", held)
+	}
+	restarted := newTestPlacer(s, io.Discard, false)
+	restarted.MaxHeld = 1000
+	saveAndPlace(t, s, restarted, newsBatch(1800, 10, storiesB))
+	if held := restarted.Held(); held == 0 || held > 1000 {
+		t.Fatalf("restarted, the placer holds %d, want 1 to 1,000", held)
+	}
+	if n := len(placements(t, s)); n != 1810 {
+		t.Fatalf("%d items placed, want all 1,810", n)
+	}
+}

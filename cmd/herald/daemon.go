@@ -72,7 +72,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	placer := newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin))
-	placer.SnapshotEvery = snapshotEvery
+	placer.SnapshotEvery, placer.MaxHeld = snapshotEvery, cfg.Poll.ClusterMax
 	d := &daemon{env: e, log: log, store: st, wake: make(chan struct{}, 1), limits: defaultHTTPLimits,
 		placer: placer,
 		coord:  store.NewCoordinator(st, log, time.Duration(cfg.Poll.Lease), time.Now())}

@@ -95,6 +95,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	// The leader places items while later feeds are fetched.
 	leader, _ := coord.LeadFresh(ctx)
 	placer := newPlacer(st, log, time.Duration(cfg.Poll.ClusterWin))
+	placer.MaxHeld = cfg.Poll.ClusterMax
 	pl := startPlacing(ctx, func(ctx context.Context) error {
 		if !leader {
 			return nil

@@ -42,8 +42,8 @@ func (d *daemon) build(ctx context.Context, cfg *Config, prev *live) (*live, err
 }
 
 // restartOnly are the keys a reload cannot change in a running daemon: the
-// database, the listener, the logger, the clustering window (the
-// deduplicator's memory is built for it) and the lease length (other
+// database, the listener, the logger, the clustering window and bound (the
+// deduplicator's memory is built for them) and the lease length (other
 // instances count on it). Each entry copies the running value into the
 // new config and reports whether the file had changed it.
 var restartOnly = []struct {
@@ -54,6 +54,7 @@ var restartOnly = []struct {
 	{"http.listen", func(o, n *Config) bool { return keep(&n.HTTP.Listen, o.HTTP.Listen) }},
 	{"log", func(o, n *Config) bool { return keep(&n.Log, o.Log) }},
 	{"poll.cluster_window", func(o, n *Config) bool { return keep(&n.Poll.ClusterWin, o.Poll.ClusterWin) }},
+	{"poll.cluster_max_items", func(o, n *Config) bool { return keep(&n.Poll.ClusterMax, o.Poll.ClusterMax) }},
 	{"poll.lease", func(o, n *Config) bool { return keep(&n.Poll.Lease, o.Poll.Lease) }},
 }
 

@@ -25,7 +25,9 @@ type webParts struct {
 // that record into them.
 func (d *daemon) instrument(cfg *Config) {
 	d.metrics = newMetrics(d.store, time.Duration(cfg.Poll.ClusterWin), storeGaugesFor, d.log)
-	d.placer.Placed = func(as []events.Assignment, took time.Duration) { recordClustering(d.metrics, as, took) }
+	d.placer.Placed = func(as []events.Assignment, took time.Duration) {
+		recordClustering(d.metrics, as, took, d.placer.Held())
+	}
 }
 
 // webHandler builds the web server for a configuration.
@@ -81,7 +83,7 @@ func recordPolls(m *metrics.Metrics, results []feeds.Result) {
 
 // recordClustering counts the events one batch opened and grew, and how
 // long it took.
-func recordClustering(m *metrics.Metrics, as []events.Assignment, took time.Duration) {
+func recordClustering(m *metrics.Metrics, as []events.Assignment, took time.Duration, held int) {
 	if m == nil {
 		return
 	}
@@ -93,4 +95,5 @@ func recordClustering(m *metrics.Metrics, as []events.Assignment, took time.Dura
 		}
 	}
 	m.ClusterSeconds.Observe(took.Seconds())
+	m.ClusterHeld.Set(float64(held))
 }

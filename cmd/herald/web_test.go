@@ -78,7 +78,7 @@ func TestDaemonServesWhatItPolled(t *testing.T) {
 		metrics, _ = getPage(t, base+"/metrics")
 	}
 	for _, line := range []string{`herald_polls_total{result="ok"} 2`, `herald_events_opened_total 1`,
-		`herald_events_grown_total 1`, `herald_items_stored_total 2`,
+		`herald_events_grown_total 1`, `herald_items_stored_total 2`, `herald_cluster_held_items 2`,
 		`herald_http_requests_total{route="GET /events/{file}",status="200"} 1`} {
 		if !strings.Contains(metrics, line+"\n") {
 			t.Errorf("/metrics lacks %q:\n%s", line, metrics)

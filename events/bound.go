@@ -1,8 +1,9 @@
 package events
 
 import (
+	"cmp"
 	"slices"
-	"time"
+	"strings"
 )
 
 // Held is how many docs the clusterer holds: what its memory grows with.
@@ -12,7 +13,8 @@ func (c *Clusterer) Held() int { return len(c.docs) }
 // at most n docs are held: a bound on memory whatever the stream's volume,
 // at the price of a shorter window while the volume exceeds it (a late
 // report of an evicted event opens a new event, as after the window).
-// Events updated at the same instant go together.
+// Events updated at the same instant (undated docs take the stream's
+// clock) go oldest first, then by id, only as many as the bound needs.
 func (c *Clusterer) EvictToHold(n int) {
 	over := len(c.docs) - n
 	if over <= 0 {
@@ -22,14 +24,12 @@ func (c *Clusterer) EvictToHold(n int) {
 	for _, ev := range c.events {
 		evs = append(evs, ev)
 	}
-	slices.SortFunc(evs, func(a, b *eventState) int { return a.last.Compare(b.last) })
-	var cut time.Time
-	for _, ev := range evs {
-		if over <= 0 && ev.last.After(cut) {
-			break
-		}
-		over -= len(ev.members)
-		cut = ev.last
+	slices.SortFunc(evs, func(a, b *eventState) int {
+		return cmp.Or(a.last.Compare(b.last), a.first.Compare(b.first), strings.Compare(a.id, b.id))
+	})
+	k := 0
+	for ; k < len(evs) && over > 0; k++ {
+		over -= len(evs[k].members)
 	}
-	c.Evict(cut.Add(time.Nanosecond)) // Evict keeps an event updated at its bound
+	c.evict(evs[:k])
 }

@@ -304,12 +304,21 @@ func (c *Clusterer) EventOf(docID string) (string, bool) {
 // endless stream. Boilerplate and habit counts are kept: their tables
 // have fixed bounds.
 func (c *Clusterer) Evict(before time.Time) {
-	gone := false
+	var gone []*eventState
 	for _, ev := range c.index.stalest(before.UnixMilli()) {
-		if !ev.last.Before(before) {
-			continue
+		if ev.last.Before(before) {
+			gone = append(gone, ev)
 		}
-		gone = true
+	}
+	c.evict(gone)
+}
+
+// evict forgets the events gone, in their order, with their docs.
+func (c *Clusterer) evict(gone []*eventState) {
+	if len(gone) == 0 {
+		return
+	}
+	for _, ev := range gone {
 		c.leaveStory(ev)
 		for _, ds := range ev.members {
 			c.dups.remove(ds.id, &ds.an.sig)
@@ -319,9 +328,6 @@ func (c *Clusterer) Evict(before time.Time) {
 		}
 		delete(c.events, ev.id)
 		c.index.forget(ev, len(c.events))
-	}
-	if !gone {
-		return
 	}
 	c.vocab.forget(func(id uint32) {
 		c.index.drop(id)

@@ -38,8 +38,12 @@ func cmdEvalFile(e *env, args []string) error {
 	fs := e.flags("eval")
 	predPath := fs.String("pred", "", "write predictions ({\"id\",\"cluster\"} per line) to this file")
 	grain := fs.String("grain", "event", "which grouping to write and score as the cluster: event or storyline")
+	maxHeld := fs.Int("max-held", 0, "bound the items the clusterer holds, as poll.cluster_max_items does (0: no bound)")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
+	}
+	if *maxHeld < 0 {
+		return fmt.Errorf("eval: --max-held %d: use 0 (no bound) or more", *maxHeld)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -58,7 +62,13 @@ func cmdEvalFile(e *env, args []string) error {
 		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
 	}
 	start := time.Now()
-	as, c := eval.StreamClusterer(docs, events.DefaultOptions())
+	var as []events.Assignment
+	var c *events.Clusterer
+	if *maxHeld > 0 {
+		as = eval.StreamBounded(docs, events.DefaultOptions(), *maxHeld)
+	} else {
+		as, c = eval.StreamClusterer(docs, events.DefaultOptions())
+	}
 	elapsed := time.Since(start)
 	if *grain == "storyline" {
 		for i := range as {
@@ -78,7 +88,7 @@ func cmdEvalFile(e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintln(e.stdout, eval.Score(gold, pred))
-	if *grain == "storyline" {
+	if *grain == "storyline" || c == nil { // a bounded clusterer let go of the events it would be asked about
 		return nil
 	}
 	return printRelated(e, fs.Arg(0), c, gold, pred)

@@ -116,6 +116,35 @@ func StreamClusterer(docs []LabeledDoc, opts events.Options) ([]events.Assignmen
 	return out, c
 }
 
+// StreamBounded is Stream with the clusterer bounded as the placer bounds
+// it (poll.cluster_max_items): once it holds more than maxHeld docs, the
+// events updated longest ago are let go, down to nine tenths of the bound.
+// A doc's event is the one it was placed in (events do not merge), and its
+// storyline the one that storyline was merged into by the end.
+func StreamBounded(docs []LabeledDoc, opts events.Options, maxHeld int) []events.Assignment {
+	order := plainDocs(docs)
+	slices.SortStableFunc(order, func(a, b events.Doc) int { return a.Published.Compare(b.Published) })
+	c := events.New(opts)
+	out := make([]events.Assignment, 0, len(order))
+	into := map[string]string{} // merged storyline -> the one it went into
+	for _, d := range order {
+		a := c.Add(d)
+		for _, old := range a.MergedStorylines {
+			into[old] = a.StorylineID
+		}
+		out = append(out, a)
+		if c.Held() > maxHeld {
+			c.EvictToHold(maxHeld - maxHeld/10)
+		}
+	}
+	for i := range out {
+		for st, ok := into[out[i].StorylineID]; ok; st, ok = into[st] {
+			out[i].StorylineID = st
+		}
+	}
+	return out
+}
+
 // plainDocs returns the docs without their labels, in the same order.
 func plainDocs(docs []LabeledDoc) []events.Doc {
 	out := make([]events.Doc, len(docs))

@@ -213,3 +213,27 @@ func readFile(t *testing.T, path string) []LabeledDoc {
 	}
 	return docs
 }
+
+// A bound the set never reaches decides as the unbounded stream does (so
+// reading each doc's event when it is placed is reading its final event);
+// a bound that binds still places every doc.
+func TestStreamBounded(t *testing.T) {
+	path := filepath.Join(devDir, "headlines-2020-dev.jsonl")
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		t.Skipf("labeled sets not found in %s (shared data is not checked out here)", devDir)
+	}
+	docs := readFile(t, path)
+	free := Stream(docs, events.DefaultOptions())
+	loose := StreamBounded(docs, events.DefaultOptions(), len(docs))
+	for i := range free {
+		if free[i].DocID != loose[i].DocID || free[i].EventID != loose[i].EventID || free[i].StorylineID != loose[i].StorylineID {
+			t.Fatalf("doc %d: unbounded %+v, with a bound never reached %+v", i, free[i], loose[i])
+		}
+	}
+	tight := StreamBounded(docs, events.DefaultOptions(), 100)
+	for _, a := range tight {
+		if a.EventID == "" || a.StorylineID == "" {
+			t.Fatalf("doc %s placed nowhere under a tight bound: %+v", a.DocID, a)
+		}
+	}
+}

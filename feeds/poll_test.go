@@ -51,6 +51,25 @@ func newPoller(st *store.Store, workers int) *feeds.Poller {
 	}
 }
 
+// pollStored polls the stored feed at url once, which must succeed, and
+// returns the result and the feed as the store holds it afterwards.
+func pollStored(t testing.TB, st *store.Store, p *feeds.Poller, url string) (feeds.Result, feeds.Feed) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := st.FeedByURL(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.PollOne(ctx, f)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if f, err = st.FeedByURL(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	return r, f
+}
+
 // pollDue polls every feed due at now.
 func pollDue(t testing.TB, st *store.Store, p *feeds.Poller, now time.Time) []feeds.Result {
 	t.Helper()

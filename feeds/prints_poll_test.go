@@ -41,17 +41,7 @@ func TestPollReadsOnlyChangedEntries(t *testing.T) {
 	p.Filters = map[string]feeds.Filter{"test": {Include: []string{"talks"}}}
 	poll := func() (feeds.Saved, feeds.Feed) {
 		t.Helper()
-		f, err := st.FeedByURL(ctx, srv.URL+"/rss")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := p.PollOne(ctx, f)
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-		if f, err = st.FeedByURL(ctx, srv.URL+"/rss"); err != nil {
-			t.Fatal(err)
-		}
+		r, f := pollStored(t, st, p, srv.URL+"/rss")
 		return r.Saved, f
 	}
 	if saved, f := poll(); saved.New != 2 || len(f.Prints) != 2 {

@@ -68,18 +68,7 @@ func TestFeedOfOldItems(t *testing.T) {
 	p.Parse.MaxAge = 30 * 24 * time.Hour
 	poll := func(p *feeds.Poller) (feeds.Result, feeds.Feed) {
 		t.Helper()
-		f, err := st.FeedByURL(ctx, srv.URL+"/rss")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := p.PollOne(ctx, f)
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-		if f, err = st.FeedByURL(ctx, srv.URL+"/rss"); err != nil {
-			t.Fatal(err)
-		}
-		return r, f
+		return pollStored(t, st, p, srv.URL+"/rss")
 	}
 
 	r, f := poll(p)

@@ -101,6 +101,11 @@ func (c *Clusterer) readFrom(d *decoder) {
 	}
 	c.now = d.time()
 	nDocs, nEvents, nStories := d.count(), d.count(), d.count()
+	// Sized from the counts: grown one entry at a time, the maps rehash
+	// as they double.
+	c.docs = make(map[string]*docState, mapCap(nDocs))
+	c.events = make(map[string]*eventState, mapCap(nEvents))
+	c.stories = make(map[string]*storyline, mapCap(nStories))
 	c.vocab.read(d)
 	c.boiler.read(d)
 	c.habits.read(d)

@@ -131,19 +131,33 @@ func cmdEvalFit(e *env, args []string) error {
 func cmdEvalCV(e *env, args []string) error {
 	fs := e.flags("eval")
 	dir := fs.String("dir", filepath.Join("..", "shared", "data", "clustering"), "folder of the labeled sets")
+	maxHeld := fs.Int("max-held", 0, "also score each fold with the clusterer bounded to this many items, as poll.cluster_max_items does")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("eval cv takes no arguments, got %q", fs.Args())
 	}
+	if *maxHeld < 0 {
+		return fmt.Errorf("eval cv: --max-held %d: use 0 (no bound) or more", *maxHeld)
+	}
 	sets, err := eval.LabeledSets(*dir)
 	if err != nil {
 		return fmt.Errorf("eval cv: %w (is --dir the folder of the labeled sets?)", err)
 	}
-	printCVHeader(e.stdout)
-	eval.CrossValidate(eval.Folds(sets), events.DefaultOptions(), func(r eval.FoldResult) {
-		printCVRow(e.stdout, r)
+	if *maxHeld > 0 {
+		fmt.Fprintln(e.stdout, "| left out | items | event B³ F1 | bounded to", *maxHeld, "| storyline B³ F1 | bounded |")
+		fmt.Fprintln(e.stdout, "| --- | ---: | ---: | ---: | ---: | ---: |")
+	} else {
+		printCVHeader(e.stdout)
+	}
+	eval.CrossValidate(eval.Folds(sets), events.DefaultOptions(), *maxHeld, func(r eval.FoldResult) {
+		if r.Bounded == nil {
+			printCVRow(e.stdout, r)
+			return
+		}
+		fmt.Fprintf(e.stdout, "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", r.Name, r.Items,
+			r.Herald.Event.BcubedF1, r.Bounded.Event.BcubedF1, r.Herald.Story.BcubedF1, r.Bounded.Story.BcubedF1)
 	})
 	return nil
 }

@@ -96,4 +96,15 @@ func TestEvalFitAndCrossValidate(t *testing.T) {
 	if err != nil || strings.Count(table, "\n| ") != 8 { // the header's rule and 7 folds
 		t.Errorf("eval cv: %v\n%s", err, table)
 	}
+	// A bound the 50-item cuts never reach scores each fold as no bound.
+	table, err = herald(t, context.Background(), "eval", "cv", "--dir", dir, "--max-held", "1000")
+	if err != nil || strings.Count(table, "\n| ") != 8 || !strings.Contains(table, "bounded to 1000") {
+		t.Fatalf("eval cv --max-held: %v\n%s", err, table)
+	}
+	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
+		cells := strings.Split(row, " | ")
+		if len(cells) != 6 || cells[2] != cells[3] || cells[4] != strings.TrimSuffix(cells[5], " |") {
+			t.Errorf("eval cv --max-held: row %q: a bound never reached changed a score", row)
+		}
+	}
 }

@@ -127,6 +127,17 @@ type Grains struct {
 // storylines.
 func Evaluate(s Set, opts events.Options) Grains {
 	as, _ := StreamClusterer(s.Docs, opts)
+	return grains(s, as)
+}
+
+// EvaluateBounded is Evaluate with the clusterer bounded to maxHeld docs,
+// as the placer bounds it (StreamBounded).
+func EvaluateBounded(s Set, opts events.Options, maxHeld int) Grains {
+	return grains(s, StreamBounded(s.Docs, opts, maxHeld))
+}
+
+// grains scores a set's assignments at both grains.
+func grains(s Set, as []events.Assignment) Grains {
 	ev, st := map[string]string{}, map[string]string{}
 	for _, a := range as {
 		ev[a.DocID], st[a.DocID] = a.EventID, a.StorylineID
@@ -186,18 +197,24 @@ type FoldResult struct {
 	Items      int
 	Fitted     events.Fitted
 	Herald     Grains
+	Bounded    *Grains // with the clusterer bounded (CrossValidate's maxHeld); nil without
 	Baseline   Scores
 }
 
 // CrossValidate fits on all folds but one and scores that one, for each
-// fold; progress is called after each.
-func CrossValidate(folds []Set, base events.Options, progress func(FoldResult)) []FoldResult {
+// fold, also with the clusterer bounded to maxHeld docs when it is above
+// 0; progress is called after each.
+func CrossValidate(folds []Set, base events.Options, maxHeld int, progress func(FoldResult)) []FoldResult {
 	var out []FoldResult
 	for i, f := range folds {
 		train := slices.Delete(slices.Clone(folds), i, i+1)
 		opts := Fit(train, base)
 		r := FoldResult{Name: f.Name, Happenings: f.Happenings, Items: len(f.Docs), Fitted: events.FittedOf(opts),
 			Herald: Evaluate(f, opts), Baseline: Score(Gold(f.Docs), f.Baseline.Run(plainDocs(f.Docs)))}
+		if maxHeld > 0 {
+			b := EvaluateBounded(f, opts, maxHeld)
+			r.Bounded = &b
+		}
 		out = append(out, r)
 		if progress != nil {
 			progress(r)

@@ -9,6 +9,18 @@ import (
 // Held is how many docs the clusterer holds: what its memory grows with.
 func (c *Clusterer) Held() int { return len(c.docs) }
 
+// Bound keeps the clusterer near max docs (0: no bound): once it holds
+// more, it evicts down to nine tenths of max (EvictToHold), a margin that
+// spares a sort of its events after every small batch. It reports whether
+// it evicted. The placer and the evaluation bound it this one way.
+func (c *Clusterer) Bound(max int) bool {
+	if max <= 0 || len(c.docs) <= max {
+		return false
+	}
+	c.EvictToHold(max - max/10)
+	return true
+}
+
 // EvictToHold evicts the events updated longest ago, with their docs, until
 // at most n docs are held: a bound on memory whatever the stream's volume,
 // at the price of a shorter window while the volume exceeds it (a late

@@ -58,7 +58,7 @@ type Placer struct {
 	Window time.Duration // how long an event stays open (Options.Window)
 	// MaxHeld, when above 0, bounds the docs the clusterer holds: past it,
 	// the events updated longest ago go before their window ends, down to
-	// nine tenths of it (bound).
+	// nine tenths of it (Clusterer.Bound).
 	MaxHeld int
 	// Full reports a save that failed for lack of space (nil: none does):
 	// the next batches are smaller, so that placing catches up in what
@@ -152,7 +152,7 @@ func (p *Placer) placeBatch(ctx context.Context, docs []Doc) error {
 		return fmt.Errorf("save clustering: %w", err)
 	}
 	p.c.Evict(docs[len(docs)-1].Published.Add(-p.Window))
-	if held := p.c.Held(); p.bound(p.c) {
+	if held := p.c.Held(); p.c.Bound(p.MaxHeld) {
 		p.log().Info("clustering bounded: evicted events before their window ended", "held_before", held,
 			"held", p.c.Held(), "max_held", p.MaxHeld)
 	}
@@ -162,17 +162,6 @@ func (p *Placer) placeBatch(ctx context.Context, docs []Doc) error {
 	p.log().Info("clustered", "items", len(docs), "events_touched", len(cl.Events),
 		"storylines_touched", len(cl.Storylines), "duration_ms", time.Since(start).Milliseconds())
 	return nil
-}
-
-// bound evicts c down to nine tenths of MaxHeld once it holds more, and
-// reports whether it did: the margin spares a sort of its events after
-// every small batch.
-func (p *Placer) bound(c *Clusterer) bool {
-	if p.MaxHeld <= 0 || c.Held() <= p.MaxHeld {
-		return false
-	}
-	c.EvictToHold(p.MaxHeld - p.MaxHeld/10)
-	return true
 }
 
 // restore resumes the clusterer from its snapshot, or else rebuilds it
@@ -194,7 +183,7 @@ func (p *Placer) restore(ctx context.Context) error {
 	n := 0
 	err = p.Store.PlacedDocsSince(ctx, latest.Add(-p.Window), func(pd PlacedDoc) {
 		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
-		p.bound(c) // while reading: a bounded window never holds more
+		c.Bound(p.MaxHeld) // while reading: a bounded window never holds more
 		n++
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ func (p *Placer) resume(ctx context.Context, opts Options, latest time.Time) (bo
 	replayed := 0
 	err = p.Snapshots.PlacedDocsAfter(ctx, seq, func(pd PlacedDoc) {
 		c.Restore(pd.Doc, pd.EventID, pd.StorylineID)
-		p.bound(c)
+		c.Bound(p.MaxHeld)
 		replayed++
 	})
 	if err != nil {

@@ -153,7 +153,8 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetch
 		f.ETag, f.LastModified = keep(resp.ETag, f.ETag), keep(resp.LastModified, f.LastModified)
 		return p.succeeded(f, now, resp, StatusNotModified)
 	}
-	body := p.bodyHash(resp.Body)
+	settings := p.settings()
+	body := bodyHash(settings, resp.Body)
 	if body == f.BodyHash {
 		// The document read last time, again (a server without validators,
 		// or whose validators change): what it held is stored already, and
@@ -163,7 +164,7 @@ func (p *Poller) fetchAndParse(ctx context.Context, f Feed, now time.Time, fetch
 	}
 	slots := p.parseSlots()
 	slots <- struct{}{}
-	doc, err := parse(resp.Body, resp.ContentType, f, now, p.Parse, &printer{seed: p.settings(), last: f.Prints})
+	doc, err := parse(resp.Body, resp.ContentType, f, now, p.Parse, &printer{seed: settings, last: f.Prints})
 	<-slots
 	if err != nil {
 		// Keep the old validators: the next poll must fetch the body again.
@@ -273,11 +274,11 @@ func (p *Poller) jitter(d time.Duration) time.Duration {
 }
 
 // bodyHash identifies a body together with what reading it depends on
-// besides its bytes (settings). A change of settings reads an unchanged
-// body again.
-func (p *Poller) bodyHash(body []byte) string {
+// besides its bytes (Poller.settings). A change of settings reads an
+// unchanged body again.
+func bodyHash(settings string, body []byte) string {
 	h := sha256.New()
-	io.WriteString(h, p.settings())
+	io.WriteString(h, settings)
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

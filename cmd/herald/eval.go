@@ -146,20 +146,30 @@ func cmdEvalCV(e *env, args []string) error {
 		return fmt.Errorf("eval cv: %w (is --dir the folder of the labeled sets?)", err)
 	}
 	if *maxHeld > 0 {
-		fmt.Fprintln(e.stdout, "| left out | items | event B³ F1 | bounded to", *maxHeld, "| storyline B³ F1 | bounded |")
-		fmt.Fprintln(e.stdout, "| --- | ---: | ---: | ---: | ---: | ---: |")
+		printBoundedCVHeader(e.stdout, *maxHeld)
 	} else {
 		printCVHeader(e.stdout)
 	}
 	eval.CrossValidate(eval.Folds(sets), events.DefaultOptions(), *maxHeld, func(r eval.FoldResult) {
-		if r.Bounded == nil {
+		if r.Bounded != nil {
+			printBoundedCVRow(e.stdout, r)
+		} else {
 			printCVRow(e.stdout, r)
-			return
 		}
-		fmt.Fprintf(e.stdout, "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", r.Name, r.Items,
-			r.Herald.Event.BcubedF1, r.Bounded.Event.BcubedF1, r.Herald.Story.BcubedF1, r.Bounded.Story.BcubedF1)
 	})
 	return nil
+}
+
+// The table of `eval cv --max-held N`: each fold's B³ F1 without and with
+// the bound, at both grains.
+func printBoundedCVHeader(w io.Writer, maxHeld int) {
+	fmt.Fprintf(w, "| left out | items | event B³ F1 | bounded to %d | storyline B³ F1 | bounded |\n", maxHeld)
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
+}
+
+func printBoundedCVRow(w io.Writer, r eval.FoldResult) {
+	fmt.Fprintf(w, "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", r.Name, r.Items,
+		r.Herald.Event.BcubedF1, r.Bounded.Event.BcubedF1, r.Herald.Story.BcubedF1, r.Bounded.Story.BcubedF1)
 }
 
 func printCVHeader(w io.Writer) {

@@ -102,8 +102,7 @@ func Stream(docs []LabeledDoc, opts events.Options) []events.Assignment {
 // StreamClusterer is Stream that also returns the clusterer at the end of
 // the stream, to ask it about the events (Related, Event).
 func StreamClusterer(docs []LabeledDoc, opts events.Options) ([]events.Assignment, *events.Clusterer) {
-	order := plainDocs(docs)
-	slices.SortStableFunc(order, func(a, b events.Doc) int { return a.Published.Compare(b.Published) })
+	order := inPublicationOrder(docs)
 	c := events.New(opts)
 	out := make([]events.Assignment, 0, len(order))
 	for _, d := range order {
@@ -122,8 +121,7 @@ func StreamClusterer(docs []LabeledDoc, opts events.Options) ([]events.Assignmen
 // A doc's event is the one it was placed in (events do not merge), and its
 // storyline the one that storyline was merged into by the end.
 func StreamBounded(docs []LabeledDoc, opts events.Options, maxHeld int) []events.Assignment {
-	order := plainDocs(docs)
-	slices.SortStableFunc(order, func(a, b events.Doc) int { return a.Published.Compare(b.Published) })
+	order := inPublicationOrder(docs)
 	c := events.New(opts)
 	out := make([]events.Assignment, 0, len(order))
 	into := map[string]string{} // merged storyline -> the one it went into
@@ -133,9 +131,7 @@ func StreamBounded(docs []LabeledDoc, opts events.Options, maxHeld int) []events
 			into[old] = a.StorylineID
 		}
 		out = append(out, a)
-		if c.Held() > maxHeld {
-			c.EvictToHold(maxHeld - maxHeld/10)
-		}
+		c.Bound(maxHeld)
 	}
 	for i := range out {
 		for st, ok := into[out[i].StorylineID]; ok; st, ok = into[st] {
@@ -143,6 +139,14 @@ func StreamBounded(docs []LabeledDoc, opts events.Options, maxHeld int) []events
 		}
 	}
 	return out
+}
+
+// inPublicationOrder returns the docs without their labels, as a stream
+// brings them: by publication time, docs of one instant in file order.
+func inPublicationOrder(docs []LabeledDoc) []events.Doc {
+	order := plainDocs(docs)
+	slices.SortStableFunc(order, func(a, b events.Doc) int { return a.Published.Compare(b.Published) })
+	return order
 }
 
 // plainDocs returns the docs without their labels, in the same order.

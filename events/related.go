@@ -49,8 +49,11 @@ func (c *Clusterer) Related(id string) []Relation {
 	cands := c.relatedCandidates(ev)
 	sums := ev.centroid(&c.buf.cent)
 	for _, other := range cands {
-		names, specific := c.sharedNames(ev, other)
 		cos := sums.cosineTo(other.centroid(&c.buf.other))
+		if cos < relatedCosine2 {
+			continue // under the lowest bar, whatever names they share
+		}
+		names, specific := c.sharedNames(ev, other)
 		if cos >= []float64{relatedCosine0, relatedCosine1, relatedCosine2}[min(specific, 2)] {
 			rels = append(rels, relation{other, names, cos + 0.1*float64(specific)})
 		}

@@ -37,7 +37,7 @@ func (c *Clusterer) EvictToHold(n int) {
 		evs = append(evs, ev)
 	}
 	slices.SortFunc(evs, func(a, b *eventState) int {
-		return cmp.Or(a.last.Compare(b.last), a.first.Compare(b.first), strings.Compare(a.id, b.id))
+		return cmp.Or(a.last().Compare(b.last()), a.first().Compare(b.first()), strings.Compare(a.id, b.id))
 	})
 	k := 0
 	for ; k < len(evs) && over > 0; k++ {

@@ -30,8 +30,8 @@ func TestEvictToHold(t *testing.T) {
 	for _, ev := range c.events {
 		n += len(ev.members)
 		for id, gone := range before {
-			if c.events[id] == nil && gone.last.After(ev.last) {
-				t.Fatalf("evicted event %s (updated %v) is newer than kept event %s (updated %v)", id, gone.last, ev.id, ev.last)
+			if c.events[id] == nil && gone.last().After(ev.last()) {
+				t.Fatalf("evicted event %s (updated %v) is newer than kept event %s (updated %v)", id, gone.last(), ev.id, ev.last())
 			}
 		}
 	}

@@ -212,8 +212,8 @@ func (c *centroids) heaviest(k int) []uint32 {
 }
 
 // clone returns a copy that shares nothing with c.
-func (c *centroids) clone() centroids {
-	return centroids{ids: slices.Clone(c.ids), terms: slices.Clone(c.terms), allNorm2: c.allNorm2, tNorm2: c.tNorm2}
+func (c *centroids) clone() *centroids {
+	return &centroids{ids: slices.Clone(c.ids), terms: slices.Clone(c.terms), allNorm2: c.allNorm2, tNorm2: c.tNorm2}
 }
 
 // sub takes a doc back out of the sums (add's inverse): a term no member

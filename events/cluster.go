@@ -306,7 +306,7 @@ func (c *Clusterer) EventOf(docID string) (string, bool) {
 func (c *Clusterer) Evict(before time.Time) {
 	var gone []*eventState
 	for _, ev := range c.index.stalest(before.UnixMilli()) {
-		if ev.last.Before(before) {
+		if ev.last().Before(before) {
 			gone = append(gone, ev)
 		}
 	}

@@ -43,12 +43,13 @@ type Source struct {
 // so an event restored doc by doc equals one grown and merged live.
 type eventState struct {
 	posted
-	sums        centroids  // sums of member vectors, per term
-	entities    nameCounts // names mentioned, with counts
-	members     []*docState
-	first, last time.Time
-	days        map[int]int // members per day their titles name
-	story       *storyline
+	sums     *centroids // sums of member vectors, per term; nil while it has one member
+	entities nameCounts // names mentioned, with counts
+	members  []*docState
+	earliest *docState   // the first member published (first of a tie)
+	latest   *docState   // the last member published (first of a tie)
+	days     map[int]int // members per day their titles name
+	story    *storyline
 }
 
 // named is a name mentioned by count members, under its key; name is its
@@ -106,6 +107,7 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 		}
 	case 1:
 		first := ev.members[0]
+		ev.sums = &centroids{}
 		ev.sums.fill(first.an.vec, first.an.tvec)
 		fallthrough
 	default:
@@ -113,11 +115,11 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 	}
 	added := buf.added
 	t := ds.published
-	if len(ev.members) == 0 || t.Before(ev.first) {
-		ev.first, ev.firstMS = t, t.UnixMilli()
+	if len(ev.members) == 0 || t.Before(ev.first()) {
+		ev.earliest, ev.firstMS = ds, t.UnixMilli()
 	}
-	if len(ev.members) == 0 || t.After(ev.last) {
-		ev.last, ev.lastMS = t, t.UnixMilli()
+	if len(ev.members) == 0 || t.After(ev.last()) {
+		ev.latest, ev.lastMS = ds, t.UnixMilli()
 	}
 	ev.members = append(ev.members, ds)
 	if ds.an.day != 0 {
@@ -134,14 +136,30 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 
 func (ev *eventState) post() *posted { return &ev.posted }
 
+// first and last are the publication times of the event's first and last
+// members: kept as those members, not as times (a time is three words).
+func (ev *eventState) first() time.Time { return publishedOf(ev.earliest) }
+func (ev *eventState) last() time.Time  { return publishedOf(ev.latest) }
+
+func publishedOf(ds *docState) time.Time {
+	if ds == nil {
+		return time.Time{}
+	}
+	return ds.published
+}
+
 // centroid returns the sums of the event's member vectors; those of a
 // one-member event are laid out in buf, valid until its next use.
 func (ev *eventState) centroid(buf *centroids) *centroids {
-	if len(ev.members) != 1 {
-		return &ev.sums
+	switch {
+	case len(ev.members) == 1:
+		m := ev.members[0]
+		buf.fill(m.an.vec, m.an.tvec)
+	case ev.sums != nil:
+		return ev.sums
+	default:
+		buf.fill(nil, nil)
 	}
-	m := ev.members[0]
-	buf.fill(m.an.vec, m.an.tvec)
 	return buf
 }
 
@@ -221,7 +239,7 @@ func (ev *eventState) record() Event {
 	h := ev.headline()
 	e := Event{
 		ID: ev.id, Headline: h.title, HeadlineDoc: h.id,
-		FirstSeen: ev.first, LastUpdated: ev.last, Size: ev.size(),
+		FirstSeen: ev.first(), LastUpdated: ev.last(), Size: ev.size(),
 		Entities: ev.topEntities(10), Storyline: ev.story.id,
 	}
 	members := slices.Clone(ev.members)

@@ -67,8 +67,8 @@ func TestEvict(t *testing.T) {
 		t.Fatalf("evict kept %d of %d docs", len(c.docs), held)
 	}
 	for _, ev := range c.events {
-		if ev.last.Before(cut) {
-			t.Fatalf("event %s last updated %v survived", ev.id, ev.last)
+		if ev.last().Before(cut) {
+			t.Fatalf("event %s last updated %v survived", ev.id, ev.last())
 		}
 		for _, m := range ev.members {
 			if c.docs[m.id] != m {

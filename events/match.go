@@ -102,8 +102,8 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 	// agreement is the second-closest member's likeness.
 	x[fBest], x[fAgree] = b1, b2
 	x[fTitleBest], x[fTitleAgree] = t1, t2
-	x[fHoursLast] = math.Log1p(math.Abs(ds.published.Sub(ev.last).Hours()))
-	x[fHoursFirst] = math.Log1p(math.Abs(ds.published.Sub(ev.first).Hours()))
+	x[fHoursLast] = math.Log1p(math.Abs(ds.published.Sub(ev.last()).Hours()))
+	x[fHoursFirst] = math.Log1p(math.Abs(ds.published.Sub(ev.first()).Hours()))
 	if total := sum(nameIDF); total > 0 {
 		x[fNames] = names / total
 	}

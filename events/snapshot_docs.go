@@ -33,9 +33,9 @@ func (ds *docState) write(e *encoder) {
 func (ev *eventState) write(e *encoder, o *ordinals) {
 	e.str(ev.id)
 	e.int(int64(ev.slot))
-	e.time(ev.first)
-	e.time(ev.last)
-	e.centroids(&ev.sums)
+	e.time(ev.first())
+	e.time(ev.last())
+	e.centroids(ev.sums)
 	e.uint(uint64(len(ev.entities)))
 	for _, n := range ev.entities {
 		e.str(n.key)
@@ -60,7 +60,7 @@ func (st *storyline) write(e *encoder, o *ordinals) {
 	e.int(st.firstMS)
 	e.int(st.lastMS)
 	e.int(int64(st.docs))
-	e.centroids(&st.own)
+	e.centroids(st.own)
 	e.uint(uint64(len(st.events)))
 	for _, ev := range st.events {
 		e.uint(refOf(ev, o.events))
@@ -105,9 +105,8 @@ func readDoc(d *decoder, l *labels) *docState {
 func readEvent(d *decoder, docs []*docState, stories *storyRefs) *eventState {
 	ev := newEventState(d.str())
 	ev.slot = int32(d.int())
-	ev.first, ev.last = d.time(), d.time()
-	ev.firstMS, ev.lastMS = ev.first.UnixMilli(), ev.last.UnixMilli()
-	ev.sums = d.centroids()
+	first, last := d.time(), d.time()
+	sums := d.centroids()
 	for range d.each(d.count()) {
 		ev.entities = append(ev.entities, named{key: d.str(), name: d.str(), count: int(d.int())})
 	}
@@ -121,13 +120,27 @@ func readEvent(d *decoder, docs []*docState, stories *storyRefs) *eventState {
 		}
 		ds.event = ev
 		ev.members = append(ev.members, ds)
+		if ev.earliest == nil || ds.published.Before(ev.first()) {
+			ev.earliest = ds
+		}
+		if ev.latest == nil || ds.published.After(ev.last()) {
+			ev.latest = ds
+		}
 	}
+	if !ev.first().Equal(first) || !ev.last().Equal(last) {
+		d.fail("event %s: its span is not its members'", ev.id)
+	}
+	ev.firstMS, ev.lastMS = first.UnixMilli(), last.UnixMilli()
 	if n := d.count(); n > 0 {
 		ev.days = make(map[int]int, capped(n))
 		for range d.each(n) {
 			day := int(d.int())
 			ev.days[day] = int(d.int())
 		}
+	}
+	if len(ev.members) > 1 || len(sums.terms) > 0 {
+		ev.sums = new(centroids)
+		*ev.sums = sums
 	}
 	ev.story = stories.ref(d)
 	return ev
@@ -138,7 +151,7 @@ func (st *storyline) read(d *decoder, evs []*eventState) {
 	st.slot = int32(d.int())
 	st.firstMS, st.lastMS = d.int(), d.int()
 	st.docs = int(d.int())
-	st.own = d.centroids()
+	own := d.centroids()
 	for range d.each(d.count()) {
 		ev := refTo(d, evs)
 		if ev == nil {
@@ -148,5 +161,9 @@ func (st *storyline) read(d *decoder, evs []*eventState) {
 			d.fail("event %s is listed in storyline %s, not its own", ev.id, st.id)
 		}
 		st.events = append(st.events, ev)
+	}
+	if len(st.events) > 1 || len(own.terms) > 0 {
+		st.own = new(centroids)
+		*st.own = own
 	}
 }

@@ -101,6 +101,9 @@ func (e *encoder) sparse(v sparse) {
 }
 
 func (e *encoder) centroids(c *centroids) {
+	if c == nil {
+		c = &centroids{}
+	}
 	e.uint(uint64(len(c.terms)))
 	prev := uint32(0)
 	for _, t := range c.terms {

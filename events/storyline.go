@@ -16,7 +16,7 @@ import (
 type storyline struct {
 	posted
 	events []*eventState
-	own    centroids // the sums of its events' member vectors, once it has two events
+	own    *centroids // the sums of its events' member vectors, once it has two events (nil before)
 	docs   int
 }
 
@@ -27,7 +27,7 @@ func (st *storyline) sums(buf *centroids) *centroids {
 	if len(st.events) == 1 {
 		return st.events[0].centroid(buf)
 	}
-	return &st.own
+	return st.own
 }
 
 // share gives the storyline sums of its own before it takes a second
@@ -269,7 +269,7 @@ func (c *Clusterer) leaveStory(ev *eventState) {
 	}
 	st.docs -= ev.size()
 	if len(st.events) == 1 {
-		st.own = centroids{} // back to sharing its one event's sums
+		st.own = nil // back to sharing its one event's sums
 		return
 	}
 	for _, ds := range ev.members {

@@ -26,7 +26,7 @@ func (c *Clusterer) Storyline(id string) (Storyline, bool) {
 	}
 	evs := slices.Clone(st.events)
 	slices.SortFunc(evs, func(a, b *eventState) int {
-		if d := a.first.Compare(b.first); d != 0 {
+		if d := a.first().Compare(b.first()); d != 0 {
 			return d
 		}
 		return strings.Compare(a.id, b.id)

@@ -3,15 +3,14 @@ package events
 import "slices"
 
 // posted is what the index keeps on a posted element (an event or a
-// storyline): its id and a hash of it for ties, its slot, and its span.
+// storyline): its id, its slot, and its span.
 type posted struct {
 	id              string
-	rank            uint64 // a hash of id: orders equal hits without comparing strings
-	slot            int32  // its place in the index, -1 before it is posted
-	firstMS, lastMS int64  // first and last doc as Unix milliseconds
+	slot            int32 // its place in the index, -1 before it is posted
+	firstMS, lastMS int64 // first and last doc as Unix milliseconds
 }
 
-func newPosted(id string) posted { return posted{id: id, rank: hashString(id), slot: -1} }
+func newPosted(id string) posted { return posted{id: id, slot: -1} }
 
 // indexed is an element the index can post: events and storylines.
 type indexed interface {
@@ -71,7 +70,7 @@ func (x *index[T]) add(el T, terms []uint32) {
 
 // enter gives an event a slot, a freed one if there is one.
 func (x *index[T]) enter(el T) int32 {
-	s := slot{rank: uint32(el.post().rank >> 32)}
+	s := slot{rank: uint32(hashString(el.post().id) >> 32)}
 	if n := len(x.free); n > 0 {
 		i := x.free[n-1]
 		x.free = x.free[:n-1]

@@ -84,7 +84,7 @@ func TestEvict(t *testing.T) {
 		}
 	}
 	c.Evict(last.Add(time.Hour))
-	if len(c.docs) != 0 || len(c.events) != 0 || len(c.index.postings) != 0 || len(c.dups.buckets) != 0 {
+	if len(c.docs) != 0 || len(c.events) != 0 || len(c.index.postings) != 0 || c.index.lists() != 0 || len(c.dups.buckets) != 0 {
 		t.Errorf("evicting everything left %d docs, %d events, %d postings, %d buckets",
 			len(c.docs), len(c.events), len(c.index.postings), len(c.dups.buckets))
 	}
@@ -140,7 +140,7 @@ func TestVocabularyStaysFlat(t *testing.T) {
 	if grown := len(c.vocab.df) - size; grown > live/10 {
 		t.Errorf("the term tables grew by %d entries over 8,000 more docs (to %d; %d terms live)", grown, len(c.vocab.df), len(c.vocab.ids))
 	}
-	if len(c.index.postings) > len(c.vocab.ids) {
-		t.Errorf("%d terms have index lists, only %d terms are live", len(c.index.postings), len(c.vocab.ids))
+	if c.index.lists() > len(c.vocab.ids) {
+		t.Errorf("%d terms have index lists, only %d terms are live", c.index.lists(), len(c.vocab.ids))
 	}
 }

@@ -28,9 +28,12 @@ type indexed interface {
 // hundred postings and reads, for each, the event's time span and its
 // running hit weight: those sit in one dense array of slots, where a
 // pointer would cost a cache miss per event, and lists of numbers give
-// the garbage collector nothing to scan.
+// the garbage collector nothing to scan. The lists are found by term id
+// in a slice, not a map: the vocabulary reuses the ids of terms it
+// forgets, so they stay dense, and a slot of the slice is a third of a
+// map entry.
 type index[T indexed] struct {
-	postings map[uint32][]int32
+	postings [][]int32 // by term id
 	slots    []slot
 	events   []T     // by slot; zero once the slot is free
 	free     []int32 // slots no list mentions any more, for reuse
@@ -52,7 +55,23 @@ type slot struct {
 	firstMS, lastMS int64  // the event's span, as Unix milliseconds
 }
 
-func newIndex[T indexed]() *index[T] { return &index[T]{postings: make(map[uint32][]int32)} }
+func newIndex[T indexed]() *index[T] { return &index[T]{} }
+
+// list is the list of a term.
+func (x *index[T]) list(term uint32) []int32 {
+	if int(term) < len(x.postings) {
+		return x.postings[term]
+	}
+	return nil
+}
+
+// postAt appends a slot to a term's list.
+func (x *index[T]) postAt(term uint32, n int32) {
+	if int(term) >= len(x.postings) {
+		x.postings = slices.Grow(x.postings, int(term)+1-len(x.postings))[:term+1]
+	}
+	x.postings[term] = append(x.postings[term], n)
+}
 
 // add posts the event under terms new to it, and records its span.
 func (x *index[T]) add(el T, terms []uint32) {
@@ -64,7 +83,7 @@ func (x *index[T]) add(el T, terms []uint32) {
 	s := &x.slots[p.slot]
 	s.firstMS, s.lastMS = p.firstMS, p.lastMS
 	for _, t := range terms {
-		x.postings[t] = append(x.postings[t], p.slot)
+		x.postAt(t, p.slot)
 	}
 }
 
@@ -100,7 +119,7 @@ func (x *index[T]) lookup(query sparse, maxPostings, maxEvents int, keep func(fi
 	}
 	hits := x.hits[:0]
 	for _, e := range query {
-		p := x.postings[e.id]
+		p := x.list(e.id)
 		if len(p) > maxPostings {
 			continue
 		}
@@ -168,7 +187,7 @@ func (x *index[T]) topHits(top []T, hits []int32, max int) []T {
 // postingsOf lists the live events posted under a term, unless more than
 // max events (live or not yet compacted away) are.
 func (x *index[T]) postingsOf(term uint32, max int) []T {
-	p := x.postings[term]
+	p := x.list(term)
 	if len(p) > max {
 		return nil
 	}
@@ -183,11 +202,40 @@ func (x *index[T]) postingsOf(term uint32, max int) []T {
 
 // drop forgets a term's list: no held doc uses the term any more, so the
 // list holds only gone events, and the term's id will name another term.
-func (x *index[T]) drop(term uint32) { delete(x.postings, term) }
+func (x *index[T]) drop(term uint32) {
+	if int(term) < len(x.postings) {
+		x.postings[term] = nil
+	}
+}
+
+// trim lets go of the lists past the last term that has one, and of the
+// space the slice of lists grew to when the vocabulary was twice as large.
+func (x *index[T]) trim() {
+	n := len(x.postings)
+	for n > 0 && x.postings[n-1] == nil {
+		n--
+	}
+	clear(x.postings[n:])
+	x.postings = x.postings[:n]
+	if cap(x.postings) > 2*n+1024 {
+		x.postings = slices.Clip(slices.Clone(x.postings))
+	}
+}
+
+// lists is how many terms have a list.
+func (x *index[T]) lists() int {
+	n := 0
+	for _, p := range x.postings {
+		if len(p) > 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // count is how many events (live or not yet compacted away) are posted
 // under a term.
-func (x *index[T]) count(term uint32) int { return len(x.postings[term]) }
+func (x *index[T]) count(term uint32) int { return len(x.list(term)) }
 
 // stalest lists the live events whose latest doc is older than beforeMS
 // (or of it: the caller compares exactly), in slot order.
@@ -235,11 +283,11 @@ func (x *index[T]) compact() {
 			}
 		}
 		if len(q) == 0 {
-			delete(x.postings, t)
-		} else {
-			x.postings[t] = q
+			q = nil
 		}
+		x.postings[t] = q
 	}
+	x.trim()
 	var zero T
 	for n := range x.slots {
 		if x.slots[n].gone && x.events[n] != zero {

@@ -175,9 +175,11 @@ func writeIndex[T indexed](e *encoder, x *index[T], ords map[T]int) {
 	}
 	e.int(int64(x.stale))
 	e.int(int64(x.live))
-	e.uint(uint64(len(x.postings)))
-	for _, t := range slices.Sorted(maps.Keys(x.postings)) {
-		p := x.postings[t]
+	e.uint(uint64(x.lists()))
+	for t, p := range x.postings {
+		if len(p) == 0 {
+			continue
+		}
 		e.uint(uint64(t))
 		e.uint(uint64(len(p)))
 		for _, n := range p {
@@ -213,7 +215,7 @@ func readIndex[T indexed](d *decoder, live []T, gone T) *index[T] {
 	}
 	x.stale, x.live = int(d.int()), int(d.int())
 	terms := d.count()
-	x.postings = make(map[uint32][]int32, mapCap(terms))
+	x.postings = make([][]int32, 0, d.terms) // sized as the vocabulary
 	for range d.each(terms) {
 		t := d.term(d.uint())
 		n := d.count()
@@ -221,7 +223,12 @@ func readIndex[T indexed](d *decoder, live []T, gone T) *index[T] {
 		for range d.each(n) {
 			p = append(p, d.slot(len(x.slots)))
 		}
-		x.postings[t] = p
+		if len(p) > 0 {
+			if int(t) >= len(x.postings) {
+				x.postings = slices.Grow(x.postings, int(t)+1-len(x.postings))[:t+1]
+			}
+			x.postings[t] = p
+		}
 	}
 	for _, el := range live {
 		if s := el.post().slot; s < 0 || int(s) >= len(x.slots) || x.events[s] != el {

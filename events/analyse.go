@@ -9,17 +9,35 @@ import (
 
 // analysed is what the clusterer keeps of a doc, computed once on arrival.
 type analysed struct {
-	vec  sparse // title, body and names
-	tvec sparse // the title and its names alone
-	soft sparse // tvec's weight spread onto words close in meaning (lexicon.go)
-	sig  signature
+	// terms holds three lists in one array, one allocation and one slice
+	// header for all (a window holds a doc's vectors for days):
+	//   - vec: title, body and names;
+	//   - tvec: the title and its names alone;
+	//   - rounded: the terms counted in the vocabulary that vec left out
+	//     (their weight rounds to nothing), sorted, as entries of weight 0:
+	//     the doc's terms are vec's and these, which eviction uncounts.
+	terms []entry
+	soft  sparse // tvec's weight spread onto words close in meaning (lexicon.go)
+	sig   signature
 	*transient
-	mass float64 // sum of the vector's weights
-	day  int     // the day the title names (see titleDay), 0 for none
-	// rounded are the terms counted in the vocabulary that vec left out
-	// (their weight rounds to nothing), sorted: the doc's terms are vec's
-	// and these, which eviction uncounts.
-	rounded []uint32
+	nVec, nTitle uint32 // the lengths of vec and tvec in terms
+	day          int32  // the day the title names (see titleDay), 0 for none
+}
+
+func (a *analysed) vec() sparse { n := a.nVec; return a.terms[:n:n] }
+
+func (a *analysed) tvec() sparse { i, j := a.nVec, a.nVec+a.nTitle; return a.terms[i:j:j] }
+
+func (a *analysed) rounded() sparse { return a.terms[a.nVec+a.nTitle:] }
+
+// setTerms lays vec, tvec and rounded out in terms.
+func (a *analysed) setTerms(vec, tvec sparse, rounded []uint32) {
+	a.terms = make([]entry, 0, len(vec)+len(tvec)+len(rounded))
+	a.terms = append(append(a.terms, vec...), tvec...)
+	for _, id := range rounded {
+		a.terms = append(a.terms, entry{id: id})
+	}
+	a.nVec, a.nTitle = uint32(len(vec)), uint32(len(tvec))
 }
 
 // transient is what a doc holds only while it is placed, and then lets go
@@ -48,7 +66,7 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	tterms, bterms := c.terms(title, en), c.terms(body, en)
 	tents := findEntities(title)
 	ents := dedupEntities(append(append([]entity(nil), tents...), findEntities(body)...))
-	a := analysed{transient: &transient{entities: ents, lead: clip(leadText, summaryLen)}, day: day}
+	a := analysed{transient: &transient{entities: ents, lead: clip(leadText, summaryLen)}, day: int32(day)}
 	// The names' term ids, in the order of ents, whose first len(tents)
 	// are the title's.
 	nameIDs := make([]uint32, len(ents))
@@ -59,15 +77,12 @@ func (c *Clusterer) analyse(d Doc) analysed {
 		a.entIDs = slices.Sorted(slices.Values(nameIDs)) // for lookups; nameIDF follows this order
 	}
 	src := c.habits.of(d.Source)
-	var factors weights
-	a.vec, a.rounded, factors = c.vectorize(src, tterms, bterms, nameIDs)
-	a.tvec = c.titleVector(factors, tterms, nameIDs[:len(tents)])
-	a.soft = c.softVector(a.tvec)
+	vec, rounded, factors := c.vectorize(src, tterms, bterms, nameIDs)
+	tvec := c.titleVector(factors, tterms, nameIDs[:len(tents)])
+	a.setTerms(vec, tvec, rounded)
+	a.soft = c.softVector(tvec)
 	c.vocab.hold(a.soft)
 	c.habits.record(src, factors, c.vocab.keys)
-	for _, e := range a.vec {
-		a.mass += float64(e.w)
-	}
 	a.sig = minhashTerms(tterms, bterms)
 	return a
 }
@@ -93,6 +108,7 @@ func bodyOf(d Doc) string {
 type scratch struct {
 	title, body  []word
 	raw, factors weights
+	vec, tvec    sparse     // vectorize's and titleVector's results, copied into the doc's terms
 	fresh        []termStat // centroids.add's new terms
 	added        []uint32   // eventState.add's result
 	events       []scored   // score's result
@@ -144,7 +160,8 @@ func (c *Clusterer) vectorize(src *sourceHabits, title, body, names []uint32) (s
 		factors = append(factors, weight{raw[i].id, f})
 	}
 	c.buf.raw, c.buf.factors = raw, factors
-	vec := raw.quantize()
+	vec := raw.quantize(c.buf.vec[:0])
+	c.buf.vec = vec
 	return vec, roundedAway(ids, vec), factors
 }
 
@@ -186,7 +203,8 @@ func (c *Clusterer) titleVector(factors weights, title, names []uint32) sparse {
 	}
 	// A term twice in a title counts once: keep the first, not the sum.
 	raw = raw.dedup()
-	return raw.quantize()
+	c.buf.tvec = raw.quantize(c.buf.tvec[:0])
+	return c.buf.tvec
 }
 
 // lead is the first stretch of the description that survived boilerplate

@@ -188,10 +188,10 @@ func (c *Clusterer) score(ds *docState, nameIDF []float64) []scored {
 // eachCandidate calls fn with each candidate event the doc may join and
 // their features.
 func (c *Clusterer) eachCandidate(ds *docState, nameIDF []float64, fn func(*eventState, features)) {
-	c.spread.load(ds.an.vec, ds.an.tvec, ds.an.soft, ds.an.entIDs, len(c.vocab.df), c.vocab.idf)
-	defer c.spread.clear(ds.an.vec, ds.an.tvec, ds.an.soft)
+	c.spread.load(ds.an.vec(), ds.an.tvec(), ds.an.soft, ds.an.entIDs, len(c.vocab.df), c.vocab.idf)
+	defer c.spread.clear(ds.an.vec(), ds.an.tvec(), ds.an.soft)
 	for _, ev := range c.candidates(ds) {
-		if ev.dayClash(ds.an.day) {
+		if ev.dayClash(int(ds.an.day)) {
 			continue
 		}
 		if x := c.features(ds, nameIDF, ev); x[fFounder] > 0 {
@@ -216,7 +216,7 @@ func (c *Clusterer) candidates(ds *docState) []*eventState {
 func (c *Clusterer) queryOf(ds *docState) sparse {
 	if c.buf.queryOf != ds {
 		c.buf.queryOf = ds
-		c.buf.query = ds.an.vec.topInto(c.buf.query[:0], c.opts.QueryTerms)
+		c.buf.query = ds.an.vec().topInto(c.buf.query[:0], c.opts.QueryTerms)
 	}
 	return c.buf.query
 }
@@ -322,7 +322,7 @@ func (c *Clusterer) evict(gone []*eventState) {
 		c.leaveStory(ev)
 		for _, ds := range ev.members {
 			c.dups.remove(ds.id, &ds.an.sig)
-			c.vocab.uncountDoc(ds.an.vec, ds.an.rounded)
+			c.vocab.uncountDoc(ds.an.vec(), ds.an.rounded())
 			c.vocab.release(ds.an.soft)
 			delete(c.docs, ds.id)
 		}

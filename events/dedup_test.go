@@ -87,7 +87,7 @@ func checkFurniture(t *testing.T, docs []Doc) {
 			seen[c.Add(d).EventID] = true
 		}
 		a, b := c.docs[docs[len(docs)-2].ID], c.docs[docs[len(docs)-1].ID]
-		return len(seen), a.an.vec.cosine(b.an.vec)
+		return len(seen), a.an.vec().cosine(b.an.vec())
 	}
 	n := len(docs)
 	// The first two items meet the furniture before it is known.

@@ -102,16 +102,16 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 	switch len(ev.members) {
 	case 0:
 		buf.added = buf.added[:0]
-		for _, e := range ds.an.vec {
+		for _, e := range ds.an.vec() {
 			buf.added = append(buf.added, e.id)
 		}
 	case 1:
 		first := ev.members[0]
 		ev.sums = &centroids{}
-		ev.sums.fill(first.an.vec, first.an.tvec)
+		ev.sums.fill(first.an.vec(), first.an.tvec())
 		fallthrough
 	default:
-		buf.added, buf.fresh = ev.sums.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
+		buf.added, buf.fresh = ev.sums.add(ds.an.vec(), ds.an.tvec(), buf.added[:0], buf.fresh[:0])
 	}
 	added := buf.added
 	t := ds.published
@@ -126,7 +126,7 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 		if ev.days == nil {
 			ev.days = make(map[int]int)
 		}
-		ev.days[ds.an.day]++
+		ev.days[int(ds.an.day)]++
 	}
 	for _, e := range ds.an.entities {
 		ev.entities.add(e.key, e.name, 1)
@@ -154,7 +154,7 @@ func (ev *eventState) centroid(buf *centroids) *centroids {
 	switch {
 	case len(ev.members) == 1:
 		m := ev.members[0]
-		buf.fill(m.an.vec, m.an.tvec)
+		buf.fill(m.an.vec(), m.an.tvec())
 	case ev.sums != nil:
 		return ev.sums
 	default:
@@ -175,7 +175,7 @@ func (ev *eventState) headline() *docState {
 	var best *docState
 	bestScore := -1.0
 	for _, m := range ev.members {
-		s := ev.sums.cosine(m.an.vec)
+		s := ev.sums.cosine(m.an.vec())
 		if best == nil || s > bestScore+1e-12 || s > bestScore-1e-12 && earlier(m, best) {
 			best, bestScore = m, max(s, bestScore)
 		}
@@ -202,7 +202,7 @@ func (ev *eventState) links() map[*docState]bool {
 	central := make(map[*docState]float64, len(ev.members))
 	byPub := map[string]*pick{}
 	for _, m := range ev.members {
-		c := ev.sums.cosine(m.an.vec)
+		c := ev.sums.cosine(m.an.vec())
 		central[m] = c
 		p := byPub[m.source]
 		if p == nil {

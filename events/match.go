@@ -76,7 +76,7 @@ func (c *Clusterer) features(ds *docState, nameIDF []float64, ev *eventState) fe
 	n := ev.size()
 	var b1, b2, t1, t2, rare, soft, names float64
 	for k, m := range ev.members[:min(n, coreSize)] {
-		s, ts, r, so, nm := c.spread.compare(m.an.vec, m.an.tvec, m.an.soft)
+		s, ts, r, so, nm := c.spread.compare(m.an.vec(), m.an.tvec(), m.an.soft)
 		soft, names = max(soft, so), max(names, nm)
 		if k == 0 {
 			if x[fFounder] = s + so; x[fFounder] == 0 {

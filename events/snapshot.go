@@ -29,7 +29,7 @@ import (
 // snapshotVersion changes with the format; SnapshotKey also names the
 // options and the build, so a snapshot of other weights or other code (whose
 // analysis may differ) is never read, only rebuilt.
-const snapshotVersion = 4 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead
+const snapshotVersion = 5 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum
 
 var snapshotMagic = []byte("herald-clusterer\n")
 

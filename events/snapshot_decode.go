@@ -212,13 +212,17 @@ func (d *decoder) sparse() sparse {
 	if n == 0 {
 		return nil
 	}
-	out := make(sparse, 0, capped(n))
+	return d.entries(make(sparse, 0, capped(n)), n)
+}
+
+// entries appends n entries to v.
+func (d *decoder) entries(v sparse, n int) sparse {
 	id := uint64(0)
 	for range d.each(n) {
 		id += d.uint()
-		out = append(out, entry{d.term(id), int32(d.int())})
+		v = append(v, entry{d.term(id), int32(d.int())})
 	}
-	return out
+	return v
 }
 
 func (d *decoder) centroids() centroids {

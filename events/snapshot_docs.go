@@ -19,15 +19,17 @@ func (ds *docState) write(e *encoder) {
 		e.str(t)
 	}
 	a := &ds.an
-	e.sparse(a.vec)
-	e.sparse(a.tvec)
+	e.uint(uint64(a.nVec))
+	e.uint(uint64(a.nTitle))
+	e.uint(uint64(len(a.rounded())))
+	e.entries(a.vec())
+	e.entries(a.tvec())
+	e.entries(a.rounded())
 	e.sparse(a.soft)
 	for _, h := range a.sig {
 		e.u32(h)
 	}
-	e.f64(a.mass)
 	e.int(int64(a.day))
-	e.uints(a.rounded)
 }
 
 func (ev *eventState) write(e *encoder, o *ordinals) {
@@ -92,13 +94,23 @@ func readDoc(d *decoder, l *labels) *docState {
 	}
 	ds.topics = l.topicList(ds.topics)
 	a := &ds.an
-	a.vec, a.tvec, a.soft = d.sparse(), d.sparse(), d.sparse()
+	nVec, nTitle, nRounded := d.count(), d.count(), d.count()
+	a.terms = make([]entry, 0, capped(nVec+nTitle+nRounded))
+	a.terms = d.entries(d.entries(d.entries(a.terms, nVec), nTitle), nRounded)
+	a.nVec, a.nTitle = uint32(nVec), uint32(nTitle)
+	if len(a.terms) != nVec+nTitle+nRounded { // cut short by an error
+		a.terms, a.nVec, a.nTitle = nil, 0, 0
+	}
+	for _, r := range a.rounded() {
+		if r.w != 0 {
+			d.fail("doc %s: a rounded term of weight %d", ds.id, r.w)
+		}
+	}
+	a.soft = d.sparse()
 	for i := range a.sig {
 		a.sig[i] = d.u32()
 	}
-	a.mass = d.f64()
-	a.day = int(d.int())
-	a.rounded = d.termIDs()
+	a.day = int32(d.int())
 	return ds
 }
 

@@ -92,6 +92,11 @@ func (e *encoder) strings(m map[string]string) {
 // sorted), which keeps them to a byte or two.
 func (e *encoder) sparse(v sparse) {
 	e.uint(uint64(len(v)))
+	e.entries(v)
+}
+
+// entries writes v's entries, without their count.
+func (e *encoder) entries(v sparse) {
 	prev := uint32(0)
 	for _, x := range v {
 		e.uint(uint64(x.id - prev))

@@ -122,16 +122,16 @@ func (c *Clusterer) storyFeatures(ds *docState, nameIDF []float64, st *storyline
 	var dot, tdot int64
 	sums := st.sums(&c.buf.cent)
 	j := 0
-	sums.compare(ds.an.vec, nil, func(e entry, ts termStat) {
+	sums.compare(ds.an.vec(), nil, func(e entry, ts termStat) {
 		if !c.vocab.telling(e.id) {
 			return
 		}
 		dot += int64(e.w) * int64(ts.all)
-		for j < len(ds.an.tvec) && ds.an.tvec[j].id < e.id {
+		for j < len(ds.an.tvec()) && ds.an.tvec()[j].id < e.id {
 			j++
 		}
-		if j < len(ds.an.tvec) && ds.an.tvec[j].id == e.id {
-			tdot += int64(ds.an.tvec[j].w) * int64(ts.title)
+		if j < len(ds.an.tvec()) && ds.an.tvec()[j].id == e.id {
+			tdot += int64(ds.an.tvec()[j].w) * int64(ts.title)
 		}
 		if k, ok := slices.BinarySearch(ds.an.entIDs, e.id); ok {
 			names += nameIDF[k]
@@ -227,7 +227,7 @@ func (c *Clusterer) addToStory(ev *eventState, ds *docState, added []uint32) {
 	st.docs++
 	if len(st.events) > 1 {
 		buf := &c.buf
-		buf.added, buf.fresh = st.own.add(ds.an.vec, ds.an.tvec, buf.added[:0], buf.fresh[:0])
+		buf.added, buf.fresh = st.own.add(ds.an.vec(), ds.an.tvec(), buf.added[:0], buf.fresh[:0])
 		added = buf.added
 	}
 	// Only telling terms are posted: a storyline is found by its own words.
@@ -273,7 +273,7 @@ func (c *Clusterer) leaveStory(ev *eventState) {
 		return
 	}
 	for _, ds := range ev.members {
-		st.own.sub(ds.an.vec, ds.an.tvec)
+		st.own.sub(ds.an.vec(), ds.an.tvec())
 	}
 }
 

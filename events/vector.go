@@ -74,8 +74,8 @@ func (ws weights) dedup() weights {
 }
 
 // quantize turns raw weights, sorted by id, into a unit-length fixed-point
-// vector.
-func (ws weights) quantize() sparse {
+// vector, appended to dst (nil when every weight is 0).
+func (ws weights) quantize(dst sparse) sparse {
 	var norm float64
 	for _, x := range ws {
 		norm += x.w * x.w
@@ -84,7 +84,7 @@ func (ws weights) quantize() sparse {
 		return nil
 	}
 	scale := unit / math.Sqrt(norm)
-	out := make(sparse, 0, len(ws))
+	out := slices.Grow(dst, len(ws))
 	for _, x := range ws {
 		if q := int32(math.Round(x.w * scale)); q > 0 {
 			out = append(out, entry{x.id, q})

@@ -169,15 +169,15 @@ func (v *vocab) count(ids []uint32) {
 // terms of its vector and those it rounded away, merged back into the
 // order they were counted in (the order ids are freed in is the order
 // they are reused in).
-func (v *vocab) uncountDoc(vec sparse, rounded []uint32) {
+func (v *vocab) uncountDoc(vec, rounded sparse) {
 	v.n--
 	i, j := 0, 0
 	for i < len(vec) || j < len(rounded) {
 		var id uint32
-		if j == len(rounded) || i < len(vec) && vec[i].id < rounded[j] {
+		if j == len(rounded) || i < len(vec) && vec[i].id < rounded[j].id {
 			id, i = vec[i].id, i+1
 		} else {
-			id, j = rounded[j], j+1
+			id, j = rounded[j].id, j+1
 		}
 		if v.df[id]--; v.df[id] == 0 && v.refs[id] == 0 {
 			v.unused = append(v.unused, id)

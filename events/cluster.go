@@ -136,16 +136,15 @@ func (c *Clusterer) clock(t time.Time) time.Time {
 // duplicateOf finds an active earlier doc whose text nearly equals ds's.
 func (c *Clusterer) duplicateOf(ds *docState) string {
 	best, bestSim := "", c.opts.Duplicate
-	for _, id := range c.dups.candidates(&ds.an.sig) {
-		other := c.docs[id]
-		if other == nil || !c.active(other.event, ds.published) {
+	for _, other := range c.dups.candidates(&ds.an.sig) {
+		if !c.active(other.event, ds.published) {
 			continue
 		}
 		if ds.an.day != 0 && other.an.day != 0 && ds.an.day != other.an.day {
 			continue // the same bulletin on another day is not a copy
 		}
 		if s := ds.an.sig.similarity(&other.an.sig); s > bestSim || s == bestSim && best == "" {
-			best, bestSim = id, s
+			best, bestSim = other.id, s
 		}
 	}
 	return best
@@ -262,7 +261,7 @@ func (c *Clusterer) newEvent(id string) *eventState {
 func (c *Clusterer) attach(ds *docState, ev *eventState) {
 	ds.event = ev
 	c.docs[ds.id] = ds
-	c.dups.add(ds.id, &ds.an.sig)
+	c.dups.add(ds)
 	added := ev.add(ds, &c.buf)
 	c.index.add(ev, added)
 	c.addToStory(ev, ds, added)
@@ -321,7 +320,7 @@ func (c *Clusterer) evict(gone []*eventState) {
 	for _, ev := range gone {
 		c.leaveStory(ev)
 		for _, ds := range ev.members {
-			c.dups.remove(ds.id, &ds.an.sig)
+			c.dups.remove(ds)
 			c.vocab.uncountDoc(ds.an.vec(), ds.an.rounded())
 			c.vocab.release(ds.an.soft)
 			delete(c.docs, ds.id)

@@ -1,5 +1,7 @@
 package events
 
+import "slices"
+
 // Near duplicates (one wire story under several URLs, a headline edited
 // between two polls) are found with MinHash: each item is reduced to the
 // smallest hash values of its word pairs under sigSize hash functions, so
@@ -123,113 +125,121 @@ func hashString(s string) uint64 {
 
 // lsh indexes signatures by band so that similar ones meet in a bucket.
 //
-// It holds no pointer per entry, so the garbage collector has little to
-// walk however many docs it holds: each doc gets a number, with lshBands
-// slots (number*lshBands + band) in one flat array, and a bucket is a
-// chain of slots, oldest first, whose ends the map keeps.
+// Each doc gets a number, with lshBands slots (number*lshBands + band) in
+// one flat array, and a bucket is a ring of slots in the order they came:
+// next links each slot to the one after it, and the last one back to the
+// first. The map keeps each ring's last slot under 32 bits of the band's
+// hash, 8 bytes an entry where the whole hash and both ends took 16. Two
+// bands may share those 32 bits, so a slot counts only when its doc's rows
+// of the band equal the query's (the signatures are at hand in the docs).
 type lsh struct {
-	buckets map[uint64]chain // by band key
-	next    []uint32         // by slot: the next slot of its chain, plus one; 0 ends it
-	ids     []string         // by number: the doc id, "" while the number is free
-	free    []uint32         // numbers free for reuse
-	mark    []uint32         // by number: the candidates call that last met the doc
-	calls   uint32           // candidates calls so far
-	out     []string         // candidates' result, reused
+	buckets map[uint32]uint32 // by band key: the ring's last slot, plus one
+	next    []uint32          // by slot: the next slot of its ring, plus one
+	docs    []*docState       // by number; nil while the number is free
+	free    []uint32          // numbers free for reuse
+	mark    []uint32          // by number: the candidates call that last met the doc
+	calls   uint32            // candidates calls so far
+	out     []*docState       // candidates' result, reused
 }
 
-// chain is a bucket's first and last slot, plus one.
-type chain struct{ first, last uint32 }
+func newLSH() *lsh { return &lsh{buckets: make(map[uint32]uint32)} }
 
-func newLSH() *lsh { return &lsh{buckets: make(map[uint64]chain)} }
-
-func bandKey(s *signature, b int) uint64 {
+func bandKey(s *signature, b int) uint32 {
 	h := uint64(b) + 1
-	for _, v := range s[b*lshRows : (b+1)*lshRows] {
+	for _, v := range band(s, b) {
 		h = mix64(h ^ uint64(v))
 	}
-	return h
+	return uint32(h >> 32)
 }
 
-func (x *lsh) add(id string, s *signature) {
+func band(s *signature, b int) []uint32 { return s[b*lshRows : (b+1)*lshRows] }
+
+func (x *lsh) add(ds *docState) {
+	s := &ds.an.sig
 	if s.empty() {
 		return
 	}
 	var n uint32
 	if k := len(x.free); k > 0 {
 		n, x.free = x.free[k-1], x.free[:k-1]
-		x.ids[n] = id
+		x.docs[n] = ds
 	} else {
-		n = uint32(len(x.ids))
-		x.ids = append(x.ids, id)
+		n = uint32(len(x.docs))
+		x.docs = append(x.docs, ds)
 		x.mark = append(x.mark, 0)
 		x.next = append(x.next, make([]uint32, lshBands)...)
 	}
 	for b := 0; b < lshBands; b++ {
-		k, slot := bandKey(s, b), n*lshBands+uint32(b)
-		x.next[slot] = 0
-		if c, ok := x.buckets[k]; ok {
-			x.next[c.last-1] = slot + 1
-			x.buckets[k] = chain{c.first, slot + 1}
+		k, slot := bandKey(s, b), n*lshBands+uint32(b)+1
+		if last, ok := x.buckets[k]; ok {
+			x.next[slot-1], x.next[last-1] = x.next[last-1], slot
 		} else {
-			x.buckets[k] = chain{slot + 1, slot + 1}
+			x.next[slot-1] = slot
 		}
+		x.buckets[k] = slot
 	}
 }
 
-func (x *lsh) remove(id string, s *signature) {
+func (x *lsh) remove(ds *docState) {
+	s := &ds.an.sig
 	if s.empty() {
 		return
 	}
-	n := ^uint32(0)
-	for b := 0; b < lshBands; b++ {
-		k := bandKey(s, b)
-		c, ok := x.buckets[k]
-		if !ok {
-			continue
-		}
-		prev := uint32(0)
-		for cur := c.first; cur != 0; prev, cur = cur, x.next[cur-1] {
-			m := (cur - 1) / lshBands
-			// Once the doc's number is known, numbers are compared, not
-			// strings: a string compare reads the id's bytes elsewhere in
-			// memory.
-			if n != ^uint32(0) && m != n || n == ^uint32(0) && x.ids[m] != id {
-				continue
-			}
-			n = m
-			x.unlink(k, c, prev, cur)
-			break
-		}
-	}
-	if n != ^uint32(0) {
-		x.ids[n] = ""
-		x.free = append(x.free, n)
-	}
-}
-
-// unlink takes slot cur (plus one), which follows prev (0 for none), out
-// of bucket k's chain c.
-func (x *lsh) unlink(k uint64, c chain, prev, cur uint32) {
-	after := x.next[cur-1]
-	switch {
-	case prev == 0 && after == 0:
-		delete(x.buckets, k)
+	n, ok := x.number(ds, bandKey(s, 0))
+	if !ok {
 		return
-	case prev == 0:
-		c.first = after
-	default:
-		x.next[prev-1] = after
 	}
-	if c.last == cur {
-		c.last = prev
+	for b := 0; b < lshBands; b++ {
+		x.unlink(bandKey(s, b), n*lshBands+uint32(b)+1)
 	}
-	x.buckets[k] = c
+	x.docs[n] = nil
+	x.free = append(x.free, n)
 }
 
-// candidates lists the ids sharing at least one band with s, each once,
+// number finds the doc's number in the ring of its first band.
+func (x *lsh) number(ds *docState, k uint32) (uint32, bool) {
+	last, ok := x.buckets[k]
+	if !ok {
+		return 0, false
+	}
+	for cur := x.next[last-1]; ; cur = x.next[cur-1] {
+		if n := (cur - 1) / lshBands; (cur-1)%lshBands == 0 && x.docs[n] == ds {
+			return n, true
+		}
+		if cur == last {
+			return 0, false
+		}
+	}
+}
+
+// unlink takes slot (plus one) out of bucket k's ring.
+func (x *lsh) unlink(k, slot uint32) {
+	last, ok := x.buckets[k]
+	if !ok {
+		return
+	}
+	prev := last
+	for x.next[prev-1] != slot {
+		if prev = x.next[prev-1]; prev == last {
+			return // not in this ring
+		}
+	}
+	switch {
+	case prev == slot: // the ring's only slot
+		delete(x.buckets, k)
+	case slot == last:
+		x.next[prev-1] = x.next[slot-1]
+		x.buckets[k] = prev
+	default:
+		x.next[prev-1] = x.next[slot-1]
+	}
+	x.next[slot-1] = 0
+}
+
+// candidates lists the docs sharing at least one band with s, each once,
 // in a deterministic order (band by band, oldest first). The result is
 // only valid until the next call.
-func (x *lsh) candidates(s *signature) []string {
+func (x *lsh) candidates(s *signature) []*docState {
 	if s.empty() {
 		return nil
 	}
@@ -240,14 +250,23 @@ func (x *lsh) candidates(s *signature) []string {
 	}
 	out := x.out[:0]
 	for b := 0; b < lshBands; b++ {
-		for cur := x.buckets[bandKey(s, b)].first; cur != 0; cur = x.next[cur-1] {
-			if n := (cur - 1) / lshBands; x.mark[n] != x.calls {
+		last, ok := x.buckets[bandKey(s, b)]
+		if !ok {
+			continue
+		}
+		rows := band(s, b)
+		for cur := x.next[last-1]; ; cur = x.next[cur-1] {
+			n := (cur - 1) / lshBands
+			if int(cur-1)%lshBands == b && x.mark[n] != x.calls && slices.Equal(band(&x.docs[n].an.sig, b), rows) {
 				x.mark[n] = x.calls
-				out = append(out, x.ids[n])
+				out = append(out, x.docs[n])
+			}
+			if cur == last {
+				break
 			}
 		}
 	}
-	clear(out[len(out):cap(out)]) // pins no id once it is gone
+	clear(out[len(out):cap(out)]) // pins no doc once it is gone
 	x.out = out
 	return out
 }

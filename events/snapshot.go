@@ -29,7 +29,7 @@ import (
 // snapshotVersion changes with the format; SnapshotKey also names the
 // options and the build, so a snapshot of other weights or other code (whose
 // analysis may differ) is never read, only rebuilt.
-const snapshotVersion = 5 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum
+const snapshotVersion = 6 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum; 6: near-copy buckets are rings under 32-bit keys
 
 var snapshotMagic = []byte("herald-clusterer\n")
 
@@ -138,7 +138,7 @@ func (c *Clusterer) readFrom(d *decoder) {
 		}
 	}
 	c.aliases, c.storyAliases = d.strings(), d.strings()
-	c.dups.read(d, c.docs)
+	c.dups.read(d, docs)
 	c.index = readIndex(d, evs, &eventState{})
 	c.storyIndex = readIndex(d, stories.list, &storyline{})
 }

@@ -106,57 +106,73 @@ func (h *habits) read(d *decoder) {
 }
 
 func (x *lsh) write(e *encoder, o *ordinals) {
-	e.uint(uint64(len(x.ids)))
-	for _, id := range x.ids {
-		e.str(id)
+	e.uint(uint64(len(x.docs)))
+	for _, ds := range x.docs {
+		e.uint(refOf(ds, o.docs))
 	}
 	e.uints(x.next)
 	e.uints(x.free)
 	e.uint(uint64(len(x.buckets)))
 	for _, k := range slices.Sorted(maps.Keys(x.buckets)) {
-		e.u64(k)
-		e.uint(uint64(x.buckets[k].first))
-		e.uint(uint64(x.buckets[k].last))
+		e.uint(uint64(k))
+		e.uint(uint64(x.buckets[k]))
 	}
 }
 
-// read reads the table; docs gives the held docs, whose ids its own share,
-// as they do in a clusterer that never stopped.
-func (x *lsh) read(d *decoder, docs map[string]*docState) {
+// read reads the table of the held docs, and checks that each bucket is a
+// ring: a damaged one could send a lookup round for ever.
+func (x *lsh) read(d *decoder, docs []*docState) {
 	n := d.count()
-	x.ids = make([]string, 0, capped(n))
+	x.docs = make([]*docState, 0, capped(n))
 	for range d.each(n) {
-		id := d.str()
-		if ds, ok := docs[id]; ok {
-			id = ds.id
+		var ds *docState
+		if r := d.uint(); r != 0 {
+			if r < 2 || r-2 >= uint64(len(docs)) {
+				d.fail("near-copy reference %d to one of %d docs", r, len(docs))
+			} else {
+				ds = docs[r-2]
+			}
 		}
-		x.ids = append(x.ids, id)
+		x.docs = append(x.docs, ds)
 	}
 	x.next, x.free = d.uints(), d.uints()
-	x.mark = make([]uint32, len(x.ids))
-	if len(x.next) != len(x.ids)*lshBands {
-		d.fail("near-copy table of %d docs has %d slots", len(x.ids), len(x.next))
-	}
-	slots := uint32(len(x.next))
-	for _, s := range x.next {
-		if s > slots {
-			d.fail("near-copy slot %d out of %d", s, slots)
-		}
+	x.mark = make([]uint32, len(x.docs))
+	if len(x.next) != len(x.docs)*lshBands {
+		d.fail("near-copy table of %d docs has %d slots", len(x.docs), len(x.next))
 	}
 	for _, f := range x.free {
-		if int(f) >= len(x.ids) {
-			d.fail("near-copy number %d out of %d", f, len(x.ids))
+		if int(f) >= len(x.docs) || x.docs[f] != nil {
+			d.fail("near-copy number %d is not free", f)
 		}
 	}
 	n = d.count()
-	x.buckets = make(map[uint64]chain, mapCap(n))
+	x.buckets = make(map[uint32]uint32, mapCap(n))
 	for range d.each(n) {
-		k := d.u64()
-		c := chain{uint32(d.uint()), uint32(d.uint())}
-		if c.first == 0 || c.last == 0 || c.first > slots || c.last > slots {
-			d.fail("near-copy bucket out of %d slots", slots)
+		k, last := uint32(d.uint()), uint32(d.uint())
+		x.buckets[k] = last
+	}
+	x.checkRings(d)
+}
+
+// checkRings fails unless every bucket is a ring of slots of held docs,
+// each slot in one ring at most.
+func (x *lsh) checkRings(d *decoder) {
+	slots := uint32(len(x.next))
+	seen := make([]bool, slots)
+	for _, last := range x.buckets {
+		if d.err != nil {
+			return
 		}
-		x.buckets[k] = c
+		for cur := last; ; {
+			if cur == 0 || cur > slots || seen[cur-1] || x.docs[(cur-1)/lshBands] == nil {
+				d.fail("near-copy bucket is not a ring of held docs' slots")
+				return
+			}
+			seen[cur-1] = true
+			if cur = x.next[cur-1]; cur == last {
+				break
+			}
+		}
 	}
 }
 

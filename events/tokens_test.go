@@ -1,6 +1,7 @@
 package events
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -105,20 +106,88 @@ func TestMinhashEstimatesOverlap(t *testing.T) {
 		t.Errorf("unrelated texts: similarity %.2f, want ≤ 0.2", s)
 	}
 	x := newLSH()
-	x.add("a", &sa)
-	x.add("o", &so)
-	if got := x.candidates(&sb); !slices.Contains(got, "a") || slices.Contains(got, "o") {
+	da, do := sigDoc("a", sa), sigDoc("o", so)
+	x.add(da)
+	x.add(do)
+	if got := docIDs(x.candidates(&sb)); !slices.Contains(got, "a") || slices.Contains(got, "o") {
 		t.Errorf("LSH candidates of the edited headline = %v", got)
 	}
-	x.remove("a", &sa)
-	if got := x.candidates(&sb); slices.Contains(got, "a") {
+	x.remove(da)
+	if got := docIDs(x.candidates(&sb)); slices.Contains(got, "a") {
 		t.Errorf("removed doc still a candidate: %v", got)
 	}
 	empty := minhash(nil)
-	x.add("e", &empty)
+	x.add(sigDoc("e", empty))
 	if got := x.candidates(&empty); len(got) != 0 {
-		t.Errorf("empty signatures match: %v", got)
+		t.Errorf("empty signatures match: %v", docIDs(got))
 	}
+}
+
+// A bucket keeps its docs in the order they came, through removals, and
+// two bands that share a bucket key (32 bits of their hash) do not make
+// their docs candidates of each other.
+func TestLSHRingsAndSharedKeys(t *testing.T) {
+	x := newLSH()
+	same := minhash([]uint64{1, 2, 3})
+	var docs []*docState
+	for _, id := range []string{"a", "b", "c", "d"} {
+		docs = append(docs, sigDoc(id, same))
+		x.add(docs[len(docs)-1])
+	}
+	x.remove(docs[1])
+	x.remove(docs[3])
+	x.add(sigDoc("e", same))
+	if got := docIDs(x.candidates(&same)); !slices.Equal(got, []string{"a", "c", "e"}) {
+		t.Errorf("candidates %v, want a, c, e in the order they came", got)
+	}
+
+	// Two band-0 rows with one key, found by drawing rows until two collide.
+	rng := rand.New(rand.NewPCG(1, 2))
+	byKey := map[uint32][lshRows]uint32{}
+	var r1, r2 [lshRows]uint32
+	for {
+		var rows [lshRows]uint32
+		for i := range rows {
+			rows[i] = rng.Uint32()
+		}
+		var s signature
+		copy(s[:], rows[:])
+		k := bandKey(&s, 0)
+		if prev, ok := byKey[k]; ok && prev != rows {
+			r1, r2 = prev, rows
+			break
+		}
+		byKey[k] = rows
+	}
+	s1, s2 := minhash([]uint64{10, 11}), minhash([]uint64{20, 21})
+	copy(s1[:lshRows], r1[:])
+	copy(s2[:lshRows], r2[:])
+	y := newLSH()
+	y.add(sigDoc("one", s1))
+	if len(y.buckets) != lshBands {
+		t.Fatalf("%d buckets for one doc", len(y.buckets))
+	}
+	if got := docIDs(y.candidates(&s2)); len(got) != 0 {
+		t.Errorf("a doc whose band only shares its key is a candidate: %v", got)
+	}
+	d2 := sigDoc("two", s2)
+	y.add(d2)
+	y.remove(d2)
+	if got := docIDs(y.candidates(&s1)); !slices.Equal(got, []string{"one"}) {
+		t.Errorf("after the other doc of the shared bucket went: %v", got)
+	}
+}
+
+func sigDoc(id string, s signature) *docState {
+	return &docState{id: id, an: analysed{sig: s}}
+}
+
+func docIDs(docs []*docState) []string {
+	var out []string
+	for _, ds := range docs {
+		out = append(out, ds.id)
+	}
+	return out
 }
 
 // Whatever the input, reading and clustering never fail and every doc

@@ -45,7 +45,8 @@ func (a *analysed) setTerms(vec, tvec sparse, rounded []uint32) {
 // goes out with its assignment.
 type transient struct {
 	entities []entity
-	entIDs   []uint32 // term ids of the entities, as "@key"
+	entTerms []uint32 // the term ("@key") of each entity, in the order of entities
+	entIDs   []uint32 // the same, sorted
 	lead     string   // the description without its feed's boilerplate, clipped to summaryLen
 }
 
@@ -72,7 +73,9 @@ func (c *Clusterer) analyse(d Doc) analysed {
 	nameIDs := make([]uint32, len(ents))
 	for i, e := range ents {
 		nameIDs[i] = c.vocab.id("@"+e.key, e.name)
+		ents[i].name = c.vocab.spelling(nameIDs[i], e.name)
 	}
+	a.entTerms = nameIDs
 	if len(nameIDs) > 0 {
 		a.entIDs = slices.Sorted(slices.Values(nameIDs)) // for lookups; nameIDF follows this order
 	}

@@ -3,7 +3,6 @@ package events
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -52,38 +51,39 @@ type eventState struct {
 	story    *storyline
 }
 
-// named is a name mentioned by count members, under its key; name is its
-// smallest spelling, the same whatever the arrival order.
+// named is a name mentioned by count members: id is its term ("@key") in
+// the vocabulary, which keeps it while a held doc mentions the name, and
+// name its smallest spelling, the same whatever the arrival order.
 type named struct {
-	key, name string
-	count     int
+	id    uint32
+	count int32
+	name  string // the vocabulary's own spelling, or a copy: never a slice of a doc's text
 }
 
-// nameCounts is a set of names sorted by key: most events name a few, and
-// a small sorted slice costs a fraction of a map.
+// nameCounts is a set of names sorted by term id: most events name a few,
+// and a small sorted slice costs a fraction of a map.
 type nameCounts []named
 
-func (ns nameCounts) find(key string) (int, bool) {
-	return slices.BinarySearchFunc(ns, key, func(n named, key string) int { return cmp.Compare(n.key, key) })
+func (ns nameCounts) find(id uint32) (int, bool) {
+	return slices.BinarySearchFunc(ns, id, func(n named, id uint32) int { return cmp.Compare(n.id, id) })
 }
 
 // add counts count mentions of a name.
-func (ns *nameCounts) add(key, name string, count int) {
-	i, ok := ns.find(key)
+func (ns *nameCounts) add(id uint32, name string, count int32) {
+	i, ok := ns.find(id)
 	if !ok {
-		// Copies: a name is a slice of its doc's text, which it would keep.
-		*ns = slices.Insert(*ns, i, named{key: strings.Clone(key), name: strings.Clone(name)})
+		*ns = slices.Insert(*ns, i, named{id: id, name: name})
 	}
 	n := &(*ns)[i]
 	if name < n.name {
-		n.name = strings.Clone(name)
+		n.name = name
 	}
 	n.count += count
 }
 
-// has reports whether the set holds the key.
-func (ns nameCounts) has(key string) bool {
-	_, ok := ns.find(key)
+// has reports whether the set holds the name of that term.
+func (ns nameCounts) has(id uint32) bool {
+	_, ok := ns.find(id)
 	return ok
 }
 
@@ -128,8 +128,8 @@ func (ev *eventState) add(ds *docState, buf *scratch) []uint32 {
 		}
 		ev.days[int(ds.an.day)]++
 	}
-	for _, e := range ds.an.entities {
-		ev.entities.add(e.key, e.name, 1)
+	for i, e := range ds.an.entities {
+		ev.entities.add(ds.an.entTerms[i], e.name, 1)
 	}
 	return added
 }
@@ -235,12 +235,12 @@ func earlier(a, b *docState) bool {
 }
 
 // record builds the public view of the event.
-func (ev *eventState) record() Event {
+func (ev *eventState) record(v *vocab) Event {
 	h := ev.headline()
 	e := Event{
 		ID: ev.id, Headline: h.title, HeadlineDoc: h.id,
 		FirstSeen: ev.first(), LastUpdated: ev.last(), Size: ev.size(),
-		Entities: ev.topEntities(10), Storyline: ev.story.id,
+		Entities: ev.topEntities(10, v), Storyline: ev.story.id,
 	}
 	members := slices.Clone(ev.members)
 	slices.SortFunc(members, func(a, b *docState) int {
@@ -268,13 +268,13 @@ func (ev *eventState) record() Event {
 
 // topEntities lists the event's names, most mentioned first. In an event
 // of several docs, a name only one doc mentions is left out.
-func (ev *eventState) topEntities(max int) []string {
-	return topNames(ev.entities, ev.size(), max)
+func (ev *eventState) topEntities(max int, v *vocab) []string {
+	return topNames(ev.entities, ev.size(), max, v)
 }
 
 // topNames lists the most mentioned names of counts, leaving out those
-// mentioned once among several docs.
-func topNames(counts nameCounts, docs, max int) []string {
+// mentioned once among several docs; ties go by key.
+func topNames(counts nameCounts, docs, max int, v *vocab) []string {
 	var kept []named
 	for _, n := range counts {
 		if n.count >= 2 || docs == 1 {
@@ -282,10 +282,10 @@ func topNames(counts nameCounts, docs, max int) []string {
 		}
 	}
 	slices.SortFunc(kept, func(a, b named) int {
-		if d := b.count - a.count; d != 0 {
+		if d := cmp.Compare(b.count, a.count); d != 0 {
 			return d
 		}
-		return cmp.Compare(a.key, b.key)
+		return cmp.Compare(v.terms[a.id], v.terms[b.id])
 	})
 	out := make([]string, 0, min(max, len(kept)))
 	for _, n := range kept[:min(max, len(kept))] {
@@ -316,5 +316,5 @@ func (c *Clusterer) Event(id string) (Event, bool) {
 	if ev == nil {
 		return Event{}, false
 	}
-	return ev.record(), true
+	return ev.record(c.vocab), true
 }

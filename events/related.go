@@ -88,9 +88,7 @@ func (c *Clusterer) relatedCandidates(ev *eventState) []*eventState {
 		}
 	}
 	for _, n := range ev.entities {
-		if id, ok := c.vocab.ids["@"+n.key]; ok {
-			add(id)
-		}
+		add(n.id)
 	}
 	for _, e := range ev.centroid(&c.buf.cent).heaviest(relatedTerms) {
 		add(e)
@@ -104,11 +102,11 @@ func (c *Clusterer) sharedNames(a, b *eventState) ([]string, int) {
 	var names []string
 	specific := 0
 	for _, n := range a.entities {
-		if !b.entities.has(n.key) {
+		if !b.entities.has(n.id) {
 			continue
 		}
 		names = append(names, n.name)
-		if id, ok := c.vocab.ids["@"+n.key]; ok && c.index.count(id) <= specificEvents {
+		if c.index.count(n.id) <= specificEvents {
 			specific++
 		}
 	}

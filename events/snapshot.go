@@ -29,7 +29,7 @@ import (
 // snapshotVersion changes with the format; SnapshotKey also names the
 // options and the build, so a snapshot of other weights or other code (whose
 // analysis may differ) is never read, only rebuilt.
-const snapshotVersion = 6 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum; 6: near-copy buckets are rings under 32-bit keys
+const snapshotVersion = 6 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum; 6: near-copy buckets are rings under 32-bit keys; 7: an event names its names by term
 
 var snapshotMagic = []byte("herald-clusterer\n")
 
@@ -118,7 +118,7 @@ func (c *Clusterer) readFrom(d *decoder) {
 	stories := &storyRefs{n: nStories, byOrd: map[uint64]*storyline{}}
 	evs := make([]*eventState, 0, capped(nEvents))
 	for range d.each(nEvents) {
-		evs = append(evs, readEvent(d, docs, stories))
+		evs = append(evs, readEvent(d, docs, stories, c.vocab))
 		c.events[evs[len(evs)-1].id] = evs[len(evs)-1]
 	}
 	listed := 0

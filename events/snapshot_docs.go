@@ -40,7 +40,7 @@ func (ev *eventState) write(e *encoder, o *ordinals) {
 	e.centroids(ev.sums)
 	e.uint(uint64(len(ev.entities)))
 	for _, n := range ev.entities {
-		e.str(n.key)
+		e.uint(uint64(n.id))
 		e.str(n.name)
 		e.int(int64(n.count))
 	}
@@ -114,13 +114,18 @@ func readDoc(d *decoder, l *labels) *docState {
 	return ds
 }
 
-func readEvent(d *decoder, docs []*docState, stories *storyRefs) *eventState {
+func readEvent(d *decoder, docs []*docState, stories *storyRefs, v *vocab) *eventState {
 	ev := newEventState(d.str())
 	ev.slot = int32(d.int())
 	first, last := d.time(), d.time()
 	sums := d.centroids()
 	for range d.each(d.count()) {
-		ev.entities = append(ev.entities, named{key: d.str(), name: d.str(), count: int(d.int())})
+		n := named{id: d.term(d.uint())}
+		n.name, n.count = v.spelling(n.id, d.str()), int32(d.int())
+		if k := len(ev.entities); k > 0 && ev.entities[k-1].id >= n.id {
+			d.fail("event %s: names out of order", ev.id)
+		}
+		ev.entities = append(ev.entities, n)
 	}
 	for range d.each(d.count()) {
 		ds := ordOf(d, docs)

@@ -37,10 +37,10 @@ func (c *Clusterer) Storyline(id string) (Storyline, bool) {
 		out.Events = append(out.Events, ev.id)
 		out.Size += ev.size()
 		for _, n := range ev.entities {
-			counts.add(n.key, n.name, n.count)
+			counts.add(n.id, n.name, n.count)
 		}
 	}
-	out.Entities = c.telling(topNames(counts, out.Size, 20), evs)
+	out.Entities = c.telling(topNames(counts, out.Size, 20, c.vocab), evs)
 	out.Entities = out.Entities[:min(10, len(out.Entities))]
 	out.Name = c.storyName(st, out.Entities)
 	return out, true

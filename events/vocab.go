@@ -146,6 +146,16 @@ func (v *vocab) id(term, form string) uint32 {
 	return id
 }
 
+// spelling returns name as a string the clusterer may keep: the term's
+// own form when they are equal (most mentions spell a name as its first),
+// else a copy, since name is a slice of its doc's text.
+func (v *vocab) spelling(id uint32, name string) string {
+	if v.forms[id] == name {
+		return v.forms[id]
+	}
+	return strings.Clone(name)
+}
+
 // idf is the smoothed inverse document frequency, the window's own mixed
 // with the news at large's. The +1 keeps a term seen in every item from
 // vanishing entirely.

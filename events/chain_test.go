@@ -56,8 +56,9 @@ func TestDevWeekLargestEventsArePure(t *testing.T) {
 	for _, d := range week {
 		c.Add(d)
 	}
-	members, stories := map[string][]string{}, map[string]int{}
+	members, stories, titles := map[string][]string{}, map[string]int{}, map[string]string{}
 	for _, d := range week {
+		titles[d.ID] = d.Title
 		ev, _ := c.EventOf(d.ID)
 		st, _ := c.StorylineOf(ev)
 		members[ev] = append(members[ev], d.ID)
@@ -91,7 +92,7 @@ func TestDevWeekLargestEventsArePure(t *testing.T) {
 	labeled, pure := 0, 0
 	for _, r := range rows {
 		ev, _ := c.Event(r.id)
-		t.Logf("%3d items (%2d labeled), purity %.2f: %s", r.size, r.labeled, float64(r.top)/float64(r.labeled), ev.Headline)
+		t.Logf("%3d items (%2d labeled), purity %.2f: %s", r.size, r.labeled, float64(r.top)/float64(r.labeled), titles[ev.HeadlineDoc])
 		labeled, pure = labeled+r.labeled, pure+r.top
 	}
 	purity := float64(pure) / float64(labeled)

@@ -32,12 +32,12 @@ type Clusterer struct {
 // docState is what a held doc leaves behind: what its event's record,
 // eviction and the near-copy check read. Its text is not kept.
 type docState struct {
-	id, source, title string
-	published         time.Time
-	topics            []string
-	event             *eventState
-	an                analysed
-	dupOf             string
+	id, source string // no title: the store holds it (Event.Headline)
+	published  time.Time
+	topics     *topicList
+	event      *eventState
+	an         analysed
+	dupOf      string
 }
 
 // New returns an empty clusterer.
@@ -115,7 +115,7 @@ func (c *Clusterer) restoredEvent(eventID, storylineID string) *eventState {
 // read analyses a new doc and looks for an earlier doc it nearly copies.
 func (c *Clusterer) read(d Doc) *docState {
 	d.Published = c.clock(d.Published)
-	ds := &docState{id: d.ID, source: c.labels.name(d.Source), title: d.Title, published: d.Published,
+	ds := &docState{id: d.ID, source: c.labels.name(d.Source), published: d.Published,
 		topics: c.labels.topicList(d.Topics), an: c.analyse(d)}
 	ds.dupOf = c.duplicateOf(ds)
 	return ds

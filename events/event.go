@@ -8,9 +8,13 @@ import (
 
 // Event is the record of one real-world happening, as readers see it.
 type Event struct {
-	ID          string
-	Headline    string // the most central title among the sources
-	HeadlineDoc string // the id of the doc whose title it is
+	ID string
+	// Headline is the title of HeadlineDoc, the most central doc among
+	// the sources. The deduplicator holds no titles, so its records leave
+	// Headline (and each Source's Title) empty; the store fills them in
+	// from the stored items.
+	Headline    string
+	HeadlineDoc string
 	// Summary is the lead (Assignment.Lead) of the doc that gave the
 	// headline. The deduplicator holds no leads, so its records leave it
 	// empty; the store fills it in from the headline doc's stored lead.
@@ -24,9 +28,9 @@ type Event struct {
 	Storyline   string // the id of the thread of related events it belongs to
 }
 
-// Source is one doc of an event. The deduplicator holds no URLs: its
-// records leave URL empty, and the store fills it in when it reads an
-// event back.
+// Source is one doc of an event. The deduplicator holds no titles or
+// URLs: its records leave them empty, and the store fills them in when it
+// reads an event back.
 type Source struct {
 	DocID, Publisher, Title, URL string
 	Published                    time.Time
@@ -238,7 +242,7 @@ func earlier(a, b *docState) bool {
 func (ev *eventState) record(v *vocab) Event {
 	h := ev.headline()
 	e := Event{
-		ID: ev.id, Headline: h.title, HeadlineDoc: h.id,
+		ID: ev.id, HeadlineDoc: h.id,
 		FirstSeen: ev.first(), LastUpdated: ev.last(), Size: ev.size(),
 		Entities: ev.topEntities(10, v), Storyline: ev.story.id,
 	}
@@ -253,10 +257,10 @@ func (ev *eventState) record(v *vocab) Event {
 	seen := map[string]bool{}
 	for _, m := range members {
 		e.Sources = append(e.Sources, Source{
-			DocID: m.id, Publisher: m.source, Title: m.title,
+			DocID: m.id, Publisher: m.source,
 			Published: m.published, Duplicate: m.dupOf != "", Link: links[m],
 		})
-		for _, t := range m.topics {
+		for _, t := range m.topics.topics() {
 			if !seen[t] {
 				seen[t] = true
 				e.Topics = append(e.Topics, t)

@@ -7,15 +7,18 @@ import "strings"
 // every doc read from the store or a snapshot brings its own copies.
 type labels struct {
 	names  map[string]string
-	topics map[string][]string
+	topics map[string]*topicList
 }
+
+// topicList is a doc's topics, shared: a pointer is a third of a slice.
+type topicList struct{ list []string }
 
 // maxLabels bounds each table: past it, new labels are held as they come
 // (a store has about one name per feed, and a few topic lists).
 const maxLabels = 1 << 16
 
 func newLabels() labels {
-	return labels{names: map[string]string{}, topics: map[string][]string{}}
+	return labels{names: map[string]string{}, topics: map[string]*topicList{}}
 }
 
 // name returns s, or the equal string already held.
@@ -31,7 +34,7 @@ func (l *labels) name(s string) string {
 
 // topicList returns ts, or the equal list already held. Held lists are
 // shared: nothing may change them.
-func (l *labels) topicList(ts []string) []string {
+func (l *labels) topicList(ts []string) *topicList {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -39,8 +42,17 @@ func (l *labels) topicList(ts []string) []string {
 	if held, ok := l.topics[key]; ok {
 		return held
 	}
+	held := &topicList{ts}
 	if len(l.topics) < maxLabels {
-		l.topics[key] = ts
+		l.topics[key] = held
 	}
-	return ts
+	return held
+}
+
+// topics returns the list's topics (none for nil).
+func (t *topicList) topics() []string {
+	if t == nil {
+		return nil
+	}
+	return t.list
 }

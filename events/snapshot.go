@@ -29,7 +29,7 @@ import (
 // snapshotVersion changes with the format; SnapshotKey also names the
 // options and the build, so a snapshot of other weights or other code (whose
 // analysis may differ) is never read, only rebuilt.
-const snapshotVersion = 6 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum; 6: near-copy buckets are rings under 32-bit keys; 7: an event names its names by term
+const snapshotVersion = 6 // 2: held docs keep no text, names or counted-term list; 3: nor URL; 4: nor lead; 5: nor weight sum; 6: near-copy buckets are rings under 32-bit keys; 7: an event names its names by term; 8: nor title
 
 var snapshotMagic = []byte("herald-clusterer\n")
 

@@ -10,12 +10,12 @@ import (
 
 // A held doc has been placed, so it holds no names or lead (shed).
 func (ds *docState) write(e *encoder) {
-	for _, s := range []string{ds.id, ds.source, ds.title, ds.dupOf} {
+	for _, s := range []string{ds.id, ds.source, ds.dupOf} {
 		e.str(s)
 	}
 	e.time(ds.published)
-	e.uint(uint64(len(ds.topics)))
-	for _, t := range ds.topics {
+	e.uint(uint64(len(ds.topics.topics())))
+	for _, t := range ds.topics.topics() {
 		e.str(t)
 	}
 	a := &ds.an
@@ -84,15 +84,16 @@ func refOf[T comparable](p T, ords map[T]int) uint64 {
 
 func readDoc(d *decoder, l *labels) *docState {
 	ds := &docState{}
-	for _, s := range []*string{&ds.id, &ds.source, &ds.title, &ds.dupOf} {
+	for _, s := range []*string{&ds.id, &ds.source, &ds.dupOf} {
 		*s = d.str()
 	}
 	ds.source = l.name(ds.source)
 	ds.published = d.time()
+	var topics []string
 	for range d.each(d.count()) {
-		ds.topics = append(ds.topics, d.str())
+		topics = append(topics, d.str())
 	}
-	ds.topics = l.topicList(ds.topics)
+	ds.topics = l.topicList(topics)
 	a := &ds.an
 	nVec, nTitle, nRounded := d.count(), d.count(), d.count()
 	a.terms = make([]entry, 0, capped(nVec+nTitle+nRounded))

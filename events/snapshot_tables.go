@@ -46,7 +46,9 @@ func (v *vocab) read(d *decoder) {
 		var idf float32
 		var df, refs uint32
 		if t != "" {
-			form, idf = d.str(), math.Float32frombits(d.u32())
+			if form, idf = d.str(), math.Float32frombits(d.u32()); form == t {
+				form = t // one copy, as a live vocabulary holds it
+			}
 			df, refs = uint32(d.uint()), uint32(d.uint())
 			v.ids[t] = uint32(id)
 		}
@@ -54,7 +56,7 @@ func (v *vocab) read(d *decoder) {
 		v.df, v.refs = append(v.df, df), append(v.refs, refs)
 		v.keys = append(v.keys, keyOf(t))
 	}
-	v.nbrs, v.known = make([][]softLink, len(v.terms)), make([]bool, len(v.terms))
+	v.known = make([]bool, len(v.terms))
 	v.n = int(d.uint())
 	d.terms = uint32(len(v.terms))
 	v.unused, v.free = d.termIDs(), d.termIDs()

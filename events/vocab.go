@@ -33,9 +33,10 @@ type vocab struct {
 	tellingIDF float32
 	// The lexicon's neighbours of each term, resolved to held terms, while
 	// known[id]; a neighbour's arrival or departure unsets it for the
-	// terms it is a neighbour of.
+	// terms it is a neighbour of. Few terms have any (the lexicon knows a
+	// few thousand words), so they are in a map, not a list by id.
 	lex    lexiconTable
-	nbrs   [][]softLink
+	nbrs   map[uint32][]softLink
 	known  []bool
 	keys   []uint64 // by id: the term's hash, a name for it that outlives the id (habits count by it)
 	df     []uint32
@@ -58,7 +59,7 @@ const tellingShare = 0.02
 
 func newVocab(mix float64) *vocab {
 	bg := backgroundTable()
-	return &vocab{ids: make(map[string]uint32), mix: mix, bg: bg, lex: lexicon(),
+	return &vocab{ids: make(map[string]uint32), nbrs: make(map[uint32][]softLink), mix: mix, bg: bg, lex: lexicon(),
 		tellingIDF: float32(math.Log(1/tellingShare) + 1)}
 }
 
@@ -78,7 +79,12 @@ func (v *vocab) neighbours(id uint32) []softLink {
 			links = append(links, softLink{nid, nb.sim})
 		}
 	}
-	v.nbrs[id], v.known[id] = links, true
+	if len(links) > 0 {
+		v.nbrs[id] = links
+	} else {
+		delete(v.nbrs, id)
+	}
+	v.known[id] = true
 	return links
 }
 
@@ -123,7 +129,12 @@ func (v *vocab) id(term, form string) uint32 {
 		return id
 	}
 	// Copies: a word is a slice of its doc's text, which it would keep.
-	term, form = strings.Clone(term), strings.Clone(form)
+	if form == term {
+		term = strings.Clone(term)
+		form = term
+	} else {
+		term, form = strings.Clone(term), strings.Clone(form)
+	}
 	var id uint32
 	if n := len(v.free); n > 0 {
 		id, v.free = v.free[n-1], v.free[:n-1]
@@ -136,7 +147,6 @@ func (v *vocab) id(term, form string) uint32 {
 		v.forms = append(v.forms, form)
 		v.bgIDF = append(v.bgIDF, float32(v.bg.idf(term)))
 		v.refs = append(v.refs, 0)
-		v.nbrs = append(v.nbrs, nil)
 		v.known = append(v.known, false)
 		v.keys = append(v.keys, hashString(term))
 		v.df = append(v.df, 0)
@@ -223,6 +233,7 @@ func (v *vocab) forget(gone func(id uint32)) {
 			delete(v.ids, v.terms[id])
 			v.relink(v.terms[id])
 			v.terms[id], v.forms[id] = "", ""
+			delete(v.nbrs, id)
 			v.free = append(v.free, id)
 			gone(id)
 		}

@@ -152,9 +152,16 @@ type partReader struct {
 	ctx     context.Context
 	s       *Store
 	head    snapshotHeader
-	next    int      // the first part not fetched yet
-	pending [][]byte // fetched parts not yet read; the first one partly
-	err     error    // io.EOF at the end
+	next    int       // the first part not fetched yet
+	pending []fetched // fetched parts not yet read; the first one partly
+	spare   [][]byte  // the buffers of parts read, for the next ones
+	err     error     // io.EOF at the end
+}
+
+// fetched is a part and how much of it was read.
+type fetched struct {
+	data []byte
+	off  int
 }
 
 func (r *partReader) Read(p []byte) (int, error) {
@@ -168,11 +175,23 @@ func (r *partReader) Read(p []byte) (int, error) {
 			r.err = r.fetch()
 		}
 	}
-	n := copy(p, r.pending[0])
-	if r.pending[0] = r.pending[0][n:]; len(r.pending[0]) == 0 {
+	f := &r.pending[0]
+	n := copy(p, f.data[f.off:])
+	if f.off += n; f.off == len(f.data) {
+		r.spare = append(r.spare, f.data[:0])
 		r.pending = r.pending[1:]
 	}
 	return n, nil
+}
+
+// buffer returns a buffer for a part of n bytes, a spare one if it fits.
+func (r *partReader) buffer(n int) []byte {
+	if k := len(r.spare); k > 0 && cap(r.spare[k-1]) >= n {
+		b := r.spare[k-1]
+		r.spare = r.spare[:k-1]
+		return b
+	}
+	return make([]byte, 0, max(n, snapshotPart))
 }
 
 // fetch reads the next parts into pending.
@@ -184,14 +203,15 @@ func (r *partReader) fetch() error {
 	defer rows.Close()
 	for rows.Next() {
 		var part int
-		var data []byte
+		var data sql.RawBytes // the driver's, until the next row: copied into a reused buffer
 		if err := rows.Scan(&part, &data); err != nil {
 			return fmt.Errorf("read part %d: %w", r.next, err)
 		}
 		if part != r.next || len(data) == 0 {
 			return fmt.Errorf("part %d is missing or empty", r.next)
 		}
-		r.pending, r.next = append(r.pending, data), r.next+1
+		r.pending = append(r.pending, fetched{data: append(r.buffer(len(data)), data...)})
+		r.next++
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read part %d: %w", r.next, err)

@@ -67,10 +67,15 @@ func (x *index[T]) list(term uint32) []int32 {
 
 // postAt appends a slot to a term's list.
 func (x *index[T]) postAt(term uint32, n int32) {
+	x.reach(term)
+	x.postings[term] = append(x.postings[term], n)
+}
+
+// reach grows the slice of lists to hold a term's.
+func (x *index[T]) reach(term uint32) {
 	if int(term) >= len(x.postings) {
 		x.postings = slices.Grow(x.postings, int(term)+1-len(x.postings))[:term+1]
 	}
-	x.postings[term] = append(x.postings[term], n)
 }
 
 // add posts the event under terms new to it, and records its span.

@@ -242,9 +242,7 @@ func readIndex[T indexed](d *decoder, live []T, gone T) *index[T] {
 			p = append(p, d.slot(len(x.slots)))
 		}
 		if len(p) > 0 {
-			if int(t) >= len(x.postings) {
-				x.postings = slices.Grow(x.postings, int(t)+1-len(x.postings))[:t+1]
-			}
+			x.reach(t)
 			x.postings[t] = p
 		}
 	}

@@ -34,7 +34,7 @@ type Clusterer struct {
 type docState struct {
 	id, source string // no title: the store holds it (Event.Headline)
 	published  time.Time
-	topics     *topicList
+	topics     *sharedTopics
 	event      *eventState
 	an         analysed
 	dupOf      string

@@ -7,18 +7,18 @@ import "strings"
 // every doc read from the store or a snapshot brings its own copies.
 type labels struct {
 	names  map[string]string
-	topics map[string]*topicList
+	topics map[string]*sharedTopics
 }
 
-// topicList is a doc's topics, shared: a pointer is a third of a slice.
-type topicList struct{ list []string }
+// sharedTopics is a doc's topics, shared: a pointer is a third of a slice.
+type sharedTopics struct{ list []string }
 
 // maxLabels bounds each table: past it, new labels are held as they come
 // (a store has about one name per feed, and a few topic lists).
 const maxLabels = 1 << 16
 
 func newLabels() labels {
-	return labels{names: map[string]string{}, topics: map[string]*topicList{}}
+	return labels{names: map[string]string{}, topics: map[string]*sharedTopics{}}
 }
 
 // name returns s, or the equal string already held.
@@ -34,7 +34,7 @@ func (l *labels) name(s string) string {
 
 // topicList returns ts, or the equal list already held. Held lists are
 // shared: nothing may change them.
-func (l *labels) topicList(ts []string) *topicList {
+func (l *labels) topicList(ts []string) *sharedTopics {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -42,7 +42,7 @@ func (l *labels) topicList(ts []string) *topicList {
 	if held, ok := l.topics[key]; ok {
 		return held
 	}
-	held := &topicList{ts}
+	held := &sharedTopics{ts}
 	if len(l.topics) < maxLabels {
 		l.topics[key] = held
 	}
@@ -50,7 +50,7 @@ func (l *labels) topicList(ts []string) *topicList {
 }
 
 // topics returns the list's topics (none for nil).
-func (t *topicList) topics() []string {
+func (t *sharedTopics) topics() []string {
 	if t == nil {
 		return nil
 	}

@@ -217,7 +217,9 @@ var (
 type headline struct{ title, lead string }
 
 // eventRow is an event's record, with the stored title of its headline
-// item as the headline and its lead as the summary.
+// item as the headline and its lead as the summary. The deduplicator's
+// records carry neither (events.Event.Headline); a record whose headline
+// item is not stored keeps its own.
 func eventRow(ev events.Event, heads map[int64]headline) []any {
 	ents, _ := json.Marshal(nonNil(ev.Entities))
 	topics, _ := json.Marshal(nonNil(ev.Topics))

@@ -1,12 +1,8 @@
 package feeds
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 )
@@ -71,36 +65,6 @@ type Response struct {
 	FreshUntil   time.Time // Cache-Control/Expires: do not poll before (zero if none)
 	FetchedAt    time.Time
 }
-
-// Errors a caller may branch on with errors.Is. Every error Fetch returns
-// is a *FetchError; these are wrapped inside it.
-var (
-	// ErrGone: the server answered 410. FetchError.Permanent is set too;
-	// the poller should disable the feed.
-	ErrGone = errors.New("feed gone")
-	// ErrNotFeed: the body is something other than RSS, Atom or JSON Feed,
-	// such as an HTML page (a login wall, a bot challenge, a soft 404); the
-	// message names what was seen. Keep the stored items: it is not "0 items".
-	// Fetch returns it for bodies that are plainly HTML, Parse for the rest.
-	ErrNotFeed = errors.New("not a feed")
-	// ErrTooLarge: the decompressed body exceeds Fetcher.MaxBytes.
-	ErrTooLarge = errors.New("response too large")
-	// ErrTimeout: the whole exchange took longer than Fetcher.Timeout.
-	ErrTimeout = errors.New("fetch timed out")
-)
-
-// FetchError is a failed fetch, explained for the user.
-type FetchError struct {
-	URL        string    // the feed URL that was asked for
-	Status     int       // HTTP status of the final response; 0 when none arrived
-	RetryAfter time.Time // from Retry-After on 429/503, clamped; zero when absent
-	Permanent  bool      // 410 Gone: stop polling
-	Err        error
-}
-
-func (e *FetchError) Error() string { return fmt.Sprintf("fetch %s: %v", e.URL, e.Err) }
-
-func (e *FetchError) Unwrap() error { return e.Err }
 
 // Fetch downloads req.URL with a conditional GET. It fails with a
 // *FetchError on any non-2xx/304 status, an empty body, or an HTML page.
@@ -287,155 +251,6 @@ func (f *Fetcher) send(ctx context.Context, u *url.URL, req Request) (*http.Resp
 	return f.httpClient().Do(hreq)
 }
 
-// readBody decompresses the body and stops at MaxBytes of decompressed
-// data, so neither an endless body nor a gzip bomb can exhaust memory.
-func (f *Fetcher) readBody(hr *http.Response) ([]byte, error) {
-	limit := f.maxBytes()
-	tooLarge := fmt.Errorf("%w: body exceeds %s after decompression "+
-		"(raise poll.max_body_mb in config.yaml to accept it)", ErrTooLarge, sizeString(limit))
-	if hr.ContentLength > limit {
-		return nil, tooLarge // honest about it: don't even start
-	}
-	encoding := hr.Header.Get("Content-Encoding")
-	r, err := decompress(hr.Body, encoding)
-	if err != nil {
-		return nil, err
-	}
-	size := hr.ContentLength // the decompressed size, when nothing is to decompress
-	if strings.TrimSpace(encoding) != "" && !strings.EqualFold(strings.TrimSpace(encoding), "identity") {
-		size = -1
-	}
-	body, err := readAll(io.LimitReader(r, limit+1), size)
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, tooLarge
-	}
-	return body, nil
-}
-
-// readAll reads r to its end into one slice, allocated once: of the
-// announced size when there is one, else after reading in growing chunks.
-// (io.ReadAll grows its slice by doubling, which held 2.4 times a 148 MB
-// body at its peak.)
-func readAll(r io.Reader, size int64) ([]byte, error) {
-	if size >= 0 {
-		buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-		_, err := buf.ReadFrom(r)
-		return buf.Bytes(), err
-	}
-	var chunks [][]byte
-	total := 0
-	for n := 64 << 10; ; n = min(2*n, 4<<20) {
-		c := make([]byte, n)
-		got, err := io.ReadFull(r, c)
-		chunks, total = append(chunks, c[:got]), total+got
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(chunks) == 1 {
-		return chunks[0], nil
-	}
-	body := make([]byte, 0, total)
-	copied := 0
-	for i, c := range chunks {
-		body = append(body, c...)
-		chunks[i] = nil
-		if copied += len(c); copied >= handBack {
-			// A large body would otherwise be held twice at the end of
-			// the join: hand back the chunks copied so far.
-			debug.FreeOSMemory()
-			copied = 0
-		}
-	}
-	return body, nil
-}
-
-// handBack is how much of a body is copied out of its chunks before they
-// are handed back to the system.
-const handBack = 32 << 20
-
-// decompress undoes the Content-Encoding list, last applied first.
-func decompress(r io.Reader, contentEncoding string) (io.Reader, error) {
-	codings := strings.Split(contentEncoding, ",")
-	if len(codings) > 2 {
-		return nil, fmt.Errorf("refused Content-Encoding %q: too many layers", contentEncoding)
-	}
-	for i := len(codings) - 1; i >= 0; i-- {
-		var err error
-		switch c := strings.ToLower(strings.TrimSpace(codings[i])); c {
-		case "", "identity":
-		case "gzip", "x-gzip":
-			r, err = gunzip(r)
-		case "deflate":
-			r, err = inflate(r)
-		default:
-			return nil, fmt.Errorf("unsupported Content-Encoding %q (Herald asked for gzip or deflate)", c)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("decompress %s body: %w", codings[i], err)
-		}
-	}
-	return r, nil
-}
-
-func gunzip(r io.Reader) (io.Reader, error) {
-	zr, err := gzip.NewReader(r)
-	if errors.Is(err, io.EOF) {
-		return strings.NewReader(""), nil // an empty body labelled gzip
-	}
-	return zr, err
-}
-
-// inflate reads "deflate", which the RFC defines as zlib-wrapped but which
-// some servers send as a raw deflate stream.
-func inflate(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(2)
-	isZlib := len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0
-	if !isZlib {
-		return flate.NewReader(br), nil
-	}
-	zr, err := zlib.NewReader(br)
-	if err != nil {
-		return nil, err
-	}
-	return zr, nil
-}
-
-// statusError explains a non-success status in words a user can act on.
-func statusError(feedURL string, hr *http.Response, now time.Time) *FetchError {
-	e := &FetchError{URL: feedURL, Status: hr.StatusCode}
-	answered := fmt.Sprintf("server answered %d %s", hr.StatusCode, http.StatusText(hr.StatusCode))
-	switch hr.StatusCode {
-	case http.StatusGone:
-		e.Permanent = true
-		e.Err = fmt.Errorf("%w: %s; Herald stops polling it (if it comes back, `herald add` it again)", ErrGone, answered)
-	case http.StatusUnauthorized:
-		e.Err = fmt.Errorf("%s: the feed needs a login, which Herald does not send; use a public feed URL", answered)
-	case http.StatusForbidden:
-		e.Err = fmt.Errorf("%s: access forbidden (a login wall or a blocked client); check the URL in a browser", answered)
-	case http.StatusNotFound:
-		e.Err = fmt.Errorf("%s: check the feed URL, or find the new one with `herald add SITE`", answered)
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		e.RetryAfter = ParseRetryAfter(hr.Header.Get("Retry-After"), now)
-		if e.RetryAfter.IsZero() {
-			e.Err = fmt.Errorf("%s; backing off", answered)
-		} else {
-			e.Err = fmt.Errorf("%s; retrying after %s", answered, e.RetryAfter.UTC().Format(time.RFC3339))
-		}
-	default:
-		e.Err = errors.New(answered)
-	}
-	discard(hr)
-	return e
-}
-
 // discard reads a little of an unwanted body so the connection can be
 // reused, then closes it. A big or slow body just closes the connection.
 func discard(hr *http.Response) {
@@ -492,15 +307,4 @@ func (f *Fetcher) maxRedirects() int {
 		return f.MaxRedirects
 	}
 	return DefaultMaxRedirects
-}
-
-// sizeString writes a byte count the way users set it: "16 MiB".
-func sizeString(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

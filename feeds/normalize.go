@@ -1,17 +1,12 @@
 package feeds
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mmcdole/gofeed"
-	ext "github.com/mmcdole/gofeed/extensions"
-	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/text/language"
 )
 
@@ -207,69 +202,6 @@ func itemAuthor(r *gofeed.Item) string {
 	return ""
 }
 
-// guidKeys are the facts an item's identity can be built from.
-type guidKeys struct{ guid, url, date, title, text string }
-
-// fallbackKeys are ever more specific identity keys for an item whose guid
-// is missing or repeated: canonical URL, hash(URL, date), hash(URL, date,
-// title). A key is "" when the part it adds is missing. The date is the
-// feed's own, never the fetch time, so the keys are the same on every fetch.
-func fallbackKeys(k guidKeys) []string {
-	keys := []string{k.url, "", ""}
-	if k.date != "" {
-		keys[1] = hashKey(k.url, k.date)
-	}
-	if k.title != "" {
-		keys[2] = hashKey(k.url, k.date, k.title)
-	}
-	return keys
-}
-
-// assignGUIDs gives each item its identity within the document: the feed's
-// guid when present and unique here; otherwise its first fallback key that
-// is unique among the fallback items. Items equal even then are the same
-// entry repeated and share a GUID.
-func assignGUIDs(items []Item, keys []guidKeys) {
-	guids := map[string]int{}
-	for _, k := range keys {
-		guids[k.guid]++
-	}
-	pending := map[int][]string{} // item index -> its fallback keys
-	counts := map[string]int{}    // keys in use; a key is unique at count 1
-	for i, k := range keys {
-		if k.guid != "" && guids[k.guid] == 1 {
-			items[i].GUID = k.guid
-			if len(k.guid) > maxGUIDLen {
-				items[i].GUID = hashKey(k.guid)
-			}
-			counts[items[i].GUID]++ // a fallback URL may not take it
-			continue
-		}
-		pending[i] = fallbackKeys(k)
-		for _, key := range pending[i] {
-			counts[key]++
-		}
-	}
-	for i, fallbacks := range pending {
-		items[i].GUID = lastResortKey(keys[i])
-		for _, key := range fallbacks {
-			if key != "" && counts[key] == 1 {
-				items[i].GUID = key
-				break
-			}
-		}
-	}
-}
-
-// lastResortKey identifies an item whose every fallback key repeats. With
-// no URL, date or title, only its text is left to tell it apart.
-func lastResortKey(k guidKeys) string {
-	if k.url == "" && k.date == "" && k.title == "" {
-		return hashKey(k.text)
-	}
-	return hashKey(k.url, k.date, k.title)
-}
-
 // validDate returns the date in UTC, or zero when missing or a placeholder.
 func validDate(t *time.Time) time.Time {
 	if t == nil || t.Before(earliestDate) {
@@ -298,18 +230,6 @@ func itemDates(published, updated, fetchedAt time.Time) (time.Time, time.Time) {
 	return published, updated
 }
 
-// contentHash changes when an item's title, text or URL is edited.
-func contentHash(title, text, url string) string {
-	sum := sha256.Sum256([]byte(title + "\x00" + text + "\x00" + url))
-	return hex.EncodeToString(sum[:16])
-}
-
-// hashKey turns a composite identity key into a compact stable string.
-func hashKey(parts ...string) string {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return "h:" + hex.EncodeToString(sum[:16])
-}
-
 // normalizeLang returns a BCP 47 tag (en-US) for a feed language, or "".
 func normalizeLang(s string) string {
 	s = strings.TrimSpace(s)
@@ -321,80 +241,4 @@ func normalizeLang(s string) string {
 		return ""
 	}
 	return tag.String()
-}
-
-// positiveInt parses a positive decimal integer, tolerating white space.
-func positiveInt(s string) (int, bool) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	return n, err == nil && n > 0
-}
-
-// weekdays maps RSS skipDays names (and common abbreviations) to days.
-var weekdays = map[string]time.Weekday{
-	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
-	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday,
-	"saturday": time.Saturday, "sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
-	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
-}
-
-// syPeriods are the sy:updatePeriod values.
-var syPeriods = map[string]time.Duration{
-	"hourly": time.Hour, "daily": 24 * time.Hour, "weekly": 7 * 24 * time.Hour,
-	"monthly": 30 * 24 * time.Hour, "yearly": 365 * 24 * time.Hour,
-}
-
-// maxHint caps the poll hints a document can give, against overflow and
-// typos (ttl=9999999); the scheduling policy applies its own, lower cap.
-const maxHint = 30 * 24 * time.Hour
-
-// rssHints reads ttl (minutes), skipHours (0-23, 24 meaning midnight) and
-// skipDays, ignoring values that do not parse.
-func rssHints(rf *rss.Feed) Hints {
-	var h Hints
-	if n, ok := positiveInt(rf.TTL); ok {
-		h.TTL = time.Duration(min(n, int(maxHint/time.Minute))) * time.Minute
-	}
-	for _, s := range rf.SkipHours {
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 && n <= 24 && !slices.Contains(h.SkipHours, n%24) {
-			h.SkipHours = append(h.SkipHours, n%24)
-		}
-	}
-	for _, s := range rf.SkipDays {
-		if d, ok := weekdays[strings.ToLower(strings.TrimSpace(s))]; ok && !slices.Contains(h.SkipDays, d) {
-			h.SkipDays = append(h.SkipDays, d)
-		}
-	}
-	slices.Sort(h.SkipHours)
-	slices.Sort(h.SkipDays)
-	return h
-}
-
-// updateEvery reads the syndication module: updatePeriod (default daily)
-// divided by updateFrequency (default 1).
-func updateEvery(exts ext.Extensions) time.Duration {
-	sy := exts["sy"]
-	period, freq := firstExt(sy, "updatePeriod"), firstExt(sy, "updateFrequency")
-	if period == "" && freq == "" {
-		return 0
-	}
-	if period == "" {
-		period = "daily"
-	}
-	d, ok := syPeriods[strings.ToLower(period)]
-	if !ok {
-		return 0
-	}
-	if n, ok := positiveInt(freq); ok {
-		d /= time.Duration(n)
-	}
-	return min(d, maxHint)
-}
-
-func firstExt(m map[string][]ext.Extension, name string) string {
-	for _, e := range m[name] {
-		if v := strings.TrimSpace(e.Value); v != "" {
-			return v
-		}
-	}
-	return ""
 }

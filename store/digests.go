@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,10 +12,6 @@ import (
 	"herald/digest"
 	"herald/events"
 )
-
-// ErrClaimLost means a sender's claim on a digest expired and another
-// sender took it over: its outcome was not recorded.
-var ErrClaimLost = errors.New("digest claim lost to another sender")
 
 const outboxColumns = `id, subscriber, period_start, period_end, status, late, message_id, subject,
 	event_count, attempts, next_attempt, claimed_by, claimed_until, last_error, created_at, sent_at, unconfirmed`
@@ -226,24 +220,6 @@ func (s *Store) DigestCandidates(ctx context.Context, topics []string, from, to 
 	return evs, nil
 }
 
-// SubscriberSince returns when Herald first saw the subscriber, recording
-// now on the first call.
-func (s *Store) SubscriberSince(ctx context.Context, email string, now time.Time) (time.Time, error) {
-	email = strings.ToLower(email)
-	var v int64
-	err := s.inTx(ctx, func(tx *txn) error {
-		if err := tx.exec(ctx, `INSERT INTO digest_subscribers (email, since) VALUES (?, ?)
-			ON CONFLICT (email) DO NOTHING`, email, ms(now)); err != nil {
-			return err
-		}
-		return tx.scanRow(ctx, `SELECT since FROM digest_subscribers WHERE email = ?`, []any{email}, &v)
-	})
-	if err != nil {
-		return time.Time{}, fmt.Errorf("subscriber %s: %w", email, err)
-	}
-	return fromMS(v), nil
-}
-
 // DueDigests returns up to limit pending digests whose next attempt has
 // come and that no sender holds, oldest first.
 func (s *Store) DueDigests(ctx context.Context, now time.Time, limit int) ([]digest.Record, error) {
@@ -314,144 +290,4 @@ func (s *Store) listOutbox(ctx context.Context, withMessage bool, rest string, a
 		out = append(out, d)
 	}
 	return out, rows.Err()
-}
-
-// ClaimDigest makes sender by the only one allowed to send digest id until
-// until, counting an attempt. It returns false when the digest is not
-// pending, not due yet, or held by another sender whose claim has not
-// expired: then this sender must leave it alone. When the previous attempt
-// had handed the message over (HandOver) and its answer was never recorded,
-// that attempt is counted as unconfirmed; unconfirmed is the count after
-// the claim.
-func (s *Store) ClaimDigest(ctx context.Context, id int64, by string, now, until time.Time) (claimed bool, unconfirmed int, err error) {
-	err = s.db.QueryRowContext(ctx, s.q(`UPDATE digests SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1,
-		unconfirmed = unconfirmed + CASE WHEN handed_at <> 0 THEN 1 ELSE 0 END, handed_at = 0
-		WHERE id = ? AND status = ? AND claimed_until < ? AND next_attempt <= ? RETURNING unconfirmed`),
-		by, ms(until), id, digest.StatusPending, ms(now), ms(now)).Scan(&unconfirmed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, 0, nil
-	}
-	if err != nil {
-		return false, 0, fmt.Errorf("claim digest %d: %w", id, err)
-	}
-	return true, unconfirmed, nil
-}
-
-// HandOver records, before the message goes (SMTP DATA), that the claimed
-// digest is being handed to the server at at: if this sender stops before
-// it records the answer, the next one knows the server may have it.
-func (s *Store) HandOver(ctx context.Context, id int64, by string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET handed_at = ? WHERE id = ? AND claimed_by = ? AND status = ?`),
-		ms(at), id, by, digest.StatusPending)
-	if err != nil {
-		return fmt.Errorf("record handover of digest %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("record handover of digest %d: %w", id, ErrClaimLost)
-	}
-	return nil
-}
-
-// SettleDigest records the outcome of a claimed digest: sent, failed,
-// cancelled or maybe sent, with a reason for the last three. It fails with
-// ErrClaimLost when by no longer holds the claim.
-func (s *Store) SettleDigest(ctx context.Context, id int64, by, status, reason string, at time.Time) error {
-	sentAt := int64(0)
-	if status == digest.StatusSent || status == digest.StatusMaybeSent {
-		sentAt = ms(at)
-	}
-	return s.updateClaimed(ctx, id, by, `status = ?, last_error = ?, sent_at = ?`, status, reason, sentAt)
-}
-
-// RetryDigest releases a claimed digest for another attempt at next,
-// keeping the reason the last one failed. unconfirmed says the attempt had
-// handed the message over and got no answer.
-func (s *Store) RetryDigest(ctx context.Context, id int64, by string, next time.Time, reason string, unconfirmed bool) error {
-	return s.updateClaimed(ctx, id, by, `next_attempt = ?, last_error = ?, unconfirmed = unconfirmed + ?`,
-		ms(next), reason, boolInt(unconfirmed))
-}
-
-// updateClaimed records an answer: the handover it answers is over.
-func (s *Store) updateClaimed(ctx context.Context, id int64, by, set string, args ...any) error {
-	args = append(args, id, by, digest.StatusPending)
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE digests SET `+set+`, claimed_by = '', claimed_until = 0, handed_at = 0
-		WHERE id = ? AND claimed_by = ? AND status = ?`), args...)
-	if err != nil {
-		return fmt.Errorf("update digest %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update digest %d: %w", id, ErrClaimLost)
-	}
-	return nil
-}
-
-// UnconfirmedDigests returns, by status, how many digests had an attempt
-// that handed the message over and got no answer.
-func (s *Store) UnconfirmedDigests(ctx context.Context) (map[string]int, error) {
-	return s.countByStatus(ctx, `SELECT status, COUNT(*) FROM digests WHERE unconfirmed > 0 GROUP BY status`)
-}
-
-// OutboxCounts returns how many digests are in each status.
-func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	return s.countByStatus(ctx, `SELECT status, COUNT(*) FROM digests GROUP BY status`)
-}
-
-func (s *Store) countByStatus(ctx context.Context, query string) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("count digests: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var status string
-		var n int
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, fmt.Errorf("count digests: %w", err)
-		}
-		out[status] = n
-	}
-	return out, rows.Err()
-}
-
-// Unsubscribe stops digests to email. Doing it twice changes nothing.
-func (s *Store) Unsubscribe(ctx context.Context, email string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO unsubscribes (email, at) VALUES (?, ?)
-		ON CONFLICT (email) DO NOTHING`), strings.ToLower(email), ms(at))
-	if err != nil {
-		return fmt.Errorf("unsubscribe %s: %w", email, err)
-	}
-	return nil
-}
-
-// Unsubscribed reports whether email has unsubscribed.
-func (s *Store) Unsubscribed(ctx context.Context, email string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM unsubscribes WHERE email = ?`),
-		strings.ToLower(email)).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("unsubscribed %s: %w", email, err)
-	}
-	return n > 0, nil
-}
-
-// Secret returns the key that signs unsubscribe links, made at random on
-// first use and shared by every instance on this database.
-func (s *Store) Secret(ctx context.Context) ([]byte, error) {
-	fresh := make([]byte, 32)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, fmt.Errorf("make secret: %w", err)
-	}
-	var v string
-	err := s.inTx(ctx, func(tx *txn) error {
-		if err := tx.exec(ctx, `INSERT INTO secrets (name, value) VALUES ('unsubscribe', ?)
-			ON CONFLICT (name) DO NOTHING`, hex.EncodeToString(fresh)); err != nil {
-			return err
-		}
-		return tx.scanRow(ctx, `SELECT value FROM secrets WHERE name = 'unsubscribe'`, nil, &v)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read secret: %w", err)
-	}
-	return hex.DecodeString(v)
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// An item's identity: its guid when the feed gives a unique one, else
+// keys built from its link, date and title, the same on every fetch.
+
 // guidKeys are the facts an item's identity can be built from.
 type guidKeys struct{ guid, url, date, title, text string }
 

@@ -10,6 +10,9 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 )
 
+// The poll hints a document gives (RSS ttl, skipHours, skipDays and the
+// syndication module's update period), read for feeds/policy.go.
+
 // positiveInt parses a positive decimal integer, tolerating white space.
 func positiveInt(s string) (int, bool) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -4,6 +4,10 @@ import (
 	"bytes"
 )
 
+// What a document says before its root element (the DOCTYPE, the root's
+// name) and how deep it nests, read from the raw bytes before a parser
+// sees them: entities are never expanded and depth is bounded.
+
 // rootName returns the name of the document's root element, or "".
 func rootName(b []byte) string {
 	_, root := prolog(b)

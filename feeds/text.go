@@ -10,6 +10,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
+// An item's plain text (Item.Text): the visible lines of its sanitized HTML,
+// which the deduplicator reads; titles use the same line reader (plaintext.go).
+
 // blockElements end a line of text when they open or close.
 var blockElements = map[atom.Atom]bool{
 	atom.P: true, atom.Div: true, atom.Br: true, atom.Li: true, atom.Ul: true, atom.Ol: true,

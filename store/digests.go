@@ -145,25 +145,34 @@ func (s *Store) LastDigestEnd(ctx context.Context, email string) (time.Time, err
 // independent sources it was listed with. An event folded into another
 // counts under the id it lives on.
 func (s *Store) SentEvents(ctx context.Context, email string, since time.Time) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT COALESCE(a.new_id, e.event_id), MAX(e.sources)
+	return s.countsOf(ctx, "events sent to "+email, s.q(`SELECT COALESCE(a.new_id, e.event_id), MAX(e.sources)
 		FROM digest_events e JOIN digests d ON d.id = e.digest_id
 		LEFT JOIN event_aliases a ON a.old_id = e.event_id
 		WHERE d.subscriber = ? AND d.status IN ('pending', 'sent') AND d.period_end >= ?
 		GROUP BY COALESCE(a.new_id, e.event_id)`), strings.ToLower(email), ms(since))
+}
+
+// countsOf runs a query of (key, count) rows into a map; noun names what
+// is counted in an error.
+func (s *Store) countsOf(ctx context.Context, noun, query string, args ...any) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("events sent to %s: %w", email, err)
+		return nil, fmt.Errorf("%s: %w", noun, err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
-		var id string
+		var key string
 		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("events sent to %s: %w", email, err)
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, fmt.Errorf("%s: %w", noun, err)
 		}
-		out[id] = n
+		out[key] = n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", noun, err)
+	}
+	return out, nil
 }
 
 // MailedStorylines returns, for each storyline listed in the subscriber's

@@ -86,28 +86,10 @@ func (s *Store) updateClaimed(ctx context.Context, id int64, by, set string, arg
 // UnconfirmedDigests returns, by status, how many digests had an attempt
 // that handed the message over and got no answer.
 func (s *Store) UnconfirmedDigests(ctx context.Context) (map[string]int, error) {
-	return s.countByStatus(ctx, `SELECT status, COUNT(*) FROM digests WHERE unconfirmed > 0 GROUP BY status`)
+	return s.countsOf(ctx, "count digests", `SELECT status, COUNT(*) FROM digests WHERE unconfirmed > 0 GROUP BY status`)
 }
 
 // OutboxCounts returns how many digests are in each status.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	return s.countByStatus(ctx, `SELECT status, COUNT(*) FROM digests GROUP BY status`)
-}
-
-func (s *Store) countByStatus(ctx context.Context, query string) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("count digests: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var status string
-		var n int
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, fmt.Errorf("count digests: %w", err)
-		}
-		out[status] = n
-	}
-	return out, rows.Err()
+	return s.countsOf(ctx, "count digests", `SELECT status, COUNT(*) FROM digests GROUP BY status`)
 }
